@@ -1,0 +1,203 @@
+// Package sqlstore implements Tandem's services on database/sql, for SQLite
+// (modernc.org/sqlite, the embedded default) and PostgreSQL (pgx). Exported
+// methods own the transaction; unexported helpers take the transaction and
+// apply the actor's access scope in the query, so no caller can forget it.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/tandemhq/tandem"
+)
+
+// Dialect names the SQL database behind a DB.
+type Dialect string
+
+// The supported dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DBFileName is the SQLite database file inside the data directory.
+const DBFileName = "tandem.db"
+
+// DB is an open database: a single writer connection and a pool of readers on
+// SQLite, one pool on PostgreSQL.
+type DB struct {
+	write   *sql.DB
+	read    *sql.DB
+	dialect Dialect
+	// Path is the SQLite file; empty on PostgreSQL.
+	Path string
+	// Now returns the current time; tests replace it.
+	Now func() time.Time
+}
+
+// Config says which database to open.
+type Config struct {
+	// DataDir holds the SQLite database when DatabaseURL is empty.
+	DataDir string
+	// DatabaseURL selects PostgreSQL when it starts with postgres:// or postgresql://.
+	DatabaseURL string
+}
+
+// Open opens (creating when needed) the database the config names. It does not
+// migrate; call Migrate. Errors a user can fix carry tandem.ECONFIG and name
+// the setting.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	if cfg.DatabaseURL != "" {
+		return openPostgres(ctx, cfg.DatabaseURL)
+	}
+	return openSQLite(ctx, cfg.DataDir)
+}
+
+func openSQLite(ctx context.Context, dir string) (*DB, error) {
+	if dir == "" {
+		return nil, tandem.Errorf(tandem.ECONFIG, "data directory is empty: set --data or TANDEM_DATA")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, tandem.Errorf(tandem.ECONFIG, "data directory %s cannot be created (%v): set --data or TANDEM_DATA to a writable directory", dir, rootCause(err))
+	}
+	probe, err := os.CreateTemp(dir, ".write-test-*")
+	if err != nil {
+		return nil, tandem.Errorf(tandem.ECONFIG, "data directory %s is not writable (%v): fix its permissions or set --data or TANDEM_DATA to a writable directory", dir, rootCause(err))
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+
+	path := filepath.Join(dir, DBFileName)
+	db, err := OpenSQLiteFile(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// OpenSQLiteFile opens the SQLite database at path.
+func OpenSQLiteFile(ctx context.Context, path string) (*DB, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
+	fileURL := "file:" + (&url.URL{Path: abs}).EscapedPath()
+	write, err := sql.Open("sqlite", fileURL+"?"+pragmas+"&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	// One writer: SQLite serialises writes anyway, and one connection turns
+	// lock contention into an orderly queue in database/sql.
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	write.SetConnMaxIdleTime(0)
+	if err := write.PingContext(ctx); err != nil {
+		write.Close()
+		return nil, tandem.Errorf(tandem.ECONFIG, "cannot open SQLite database %s (%v): check the file or set --data or TANDEM_DATA to another directory", abs, rootCause(err))
+	}
+	read, err := sql.Open("sqlite", fileURL+"?"+pragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	read.SetMaxOpenConns(4)
+	read.SetMaxIdleConns(4)
+	return &DB{write: write, read: read, dialect: SQLite, Path: abs, Now: time.Now}, nil
+}
+
+func openPostgres(ctx context.Context, dsn string) (*DB, error) {
+	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
+		return nil, tandem.Errorf(tandem.ECONFIG, "TANDEM_DATABASE_URL must start with postgres:// (for example postgres://user@127.0.0.1:5432/tandem), or be unset to use SQLite in the data directory")
+	}
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, tandem.Errorf(tandem.ECONFIG, "TANDEM_DATABASE_URL is malformed (%s): write it as postgres://user:password@host:5432/database", redactParseError(err))
+	}
+	cfg.ConnectTimeout = 5 * time.Second
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(10)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, tandem.Errorf(tandem.ECONFIG, "cannot reach PostgreSQL at %s (%s): start it, or fix TANDEM_DATABASE_URL", net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)), pgErrorText(err))
+	}
+	return &DB{write: db, read: db, dialect: Postgres, Now: time.Now}, nil
+}
+
+// Dialect returns the database's dialect.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Close closes the database, checkpointing SQLite's write-ahead log.
+func (db *DB) Close() error {
+	var errs []error
+	if db.dialect == SQLite {
+		_, err := db.write.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		errs = append(errs, err)
+		errs = append(errs, db.read.Close())
+	}
+	errs = append(errs, db.write.Close())
+	return errors.Join(errs...)
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	return db.read.PingContext(ctx)
+}
+
+// Stats returns the pool statistics of the writer and reader pools (the same
+// pool on PostgreSQL), for metrics.
+func (db *DB) Stats() map[string]*sql.DB {
+	if db.dialect == Postgres {
+		return map[string]*sql.DB{"main": db.write}
+	}
+	return map[string]*sql.DB{"write": db.write, "read": db.read}
+}
+
+func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Microsecond) }
+
+// rootCause strips wrapping so messages stay one line.
+func rootCause(err error) error {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return err
+		}
+		err = u
+	}
+}
+
+// redactParseError keeps pgx's parse error text but never a password.
+func redactParseError(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, "cannot parse `"); i >= 0 {
+		if j := strings.Index(msg[i+14:], "`"); j >= 0 {
+			msg = msg[:i] + "cannot parse the URL" + msg[i+14+j+1:]
+		}
+	}
+	return msg
+}
+
+func pgErrorText(err error) string {
+	msg := rootCause(err).Error()
+	if len(msg) > 200 {
+		msg = msg[:200]
+	}
+	return msg
+}

@@ -1,0 +1,217 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/tandemhq/tandem"
+)
+
+// Tx is a transaction that speaks both dialects: queries are written with ?
+// placeholders and rebound to $n on PostgreSQL.
+type Tx struct {
+	*sql.Tx
+	db  *DB
+	now time.Time
+}
+
+// beginWrite starts a read-write transaction on the writer.
+func (db *DB) beginWrite(ctx context.Context) (*Tx, error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Tx{Tx: tx, db: db, now: db.now()}, nil
+}
+
+// beginRead starts a read-only transaction on a reader connection.
+func (db *DB) beginRead(ctx context.Context) (*Tx, error) {
+	opts := &sql.TxOptions{ReadOnly: db.dialect == Postgres}
+	tx, err := db.read.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Tx{Tx: tx, db: db, now: db.now()}, nil
+}
+
+func (tx *Tx) rebind(query string) string { return tx.db.rebind(query) }
+
+// rebind turns ? placeholders into PostgreSQL's $1, $2, …; queries never hold
+// a literal question mark.
+func (db *DB) rebind(query string) string {
+	if db.dialect != Postgres {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+// ExecContext runs a statement with ? placeholders.
+func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.Tx.ExecContext(ctx, tx.rebind(query), args...)
+}
+
+// QueryContext runs a query with ? placeholders.
+func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.Tx.QueryContext(ctx, tx.rebind(query), args...)
+}
+
+// QueryRowContext runs a single-row query with ? placeholders.
+func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.Tx.QueryRowContext(ctx, tx.rebind(query), args...)
+}
+
+// insert runs an INSERT … RETURNING id and returns the id.
+func (tx *Tx) insert(ctx context.Context, query string, args ...any) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, query+" RETURNING id", args...).Scan(&id)
+	return id, err
+}
+
+// timeLayout is fixed-width so stored times sort as text on SQLite.
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+// dbTime stores a time as fixed-width UTC text on SQLite and timestamptz on
+// PostgreSQL, and reads either back.
+type dbTime struct{ t *time.Time }
+
+// at wraps a time for use as a query argument.
+func at(t time.Time) driver.Valuer { return dbTime{t: &t} }
+
+// atPtr wraps an optional time; nil stores NULL.
+func atPtr(t *time.Time) driver.Valuer { return dbTime{t: t} }
+
+func (d dbTime) Value() (driver.Value, error) {
+	if d.t == nil {
+		return nil, nil
+	}
+	return d.t.UTC().Format(timeLayout), nil
+}
+
+// scanTime returns a Scanner filling *t.
+func scanTime(t *time.Time) sql.Scanner { return &timeScanner{t: t} }
+
+// scanTimePtr returns a Scanner filling *t, leaving nil for NULL.
+func scanTimePtr(t **time.Time) sql.Scanner { return &timePtrScanner{t: t} }
+
+type timeScanner struct{ t *time.Time }
+
+func (s *timeScanner) Scan(src any) error {
+	v, err := parseDBTime(src)
+	if err != nil {
+		return err
+	}
+	if v == nil {
+		return errors.New("unexpected NULL time")
+	}
+	*s.t = *v
+	return nil
+}
+
+type timePtrScanner struct{ t **time.Time }
+
+func (s *timePtrScanner) Scan(src any) error {
+	v, err := parseDBTime(src)
+	*s.t = v
+	return err
+}
+
+func parseDBTime(src any) (*time.Time, error) {
+	switch v := src.(type) {
+	case nil:
+		return nil, nil
+	case time.Time:
+		u := v.UTC()
+		return &u, nil
+	case string:
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return nil, fmt.Errorf("stored time %q: %w", v, err)
+		}
+		return &t, nil
+	case []byte:
+		return parseDBTime(string(v))
+	}
+	return nil, fmt.Errorf("cannot scan %T as time", src)
+}
+
+// isUniqueViolation reports whether err is a unique-constraint failure on either dialect.
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23505"
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) {
+		return sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// notFound maps sql.ErrNoRows to a tandem ENOTFOUND error naming what was sought.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return tandem.Errorf(tandem.ENOTFOUND, "%s not found.", what)
+	}
+	return err
+}
+
+// Pagination.
+
+const (
+	defaultPageSize = 50
+	maxPageSize     = 500
+)
+
+// pageLimit validates a requested page size.
+func pageLimit(limit int) (int, error) {
+	switch {
+	case limit == 0:
+		return defaultPageSize, nil
+	case limit < 0 || limit > maxPageSize:
+		return 0, tandem.Errorf(tandem.EBADREQUEST, "limit %d is out of range: use 1 to %d.", limit, maxPageSize)
+	}
+	return limit, nil
+}
+
+// parseCursor reads a cursor: the id after which the page starts.
+func parseCursor(cursor string) (int64, error) {
+	if cursor == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(cursor, 10, 64)
+	if err != nil || id < 0 {
+		return 0, tandem.Errorf(tandem.EBADREQUEST, "cursor %q is invalid: pass the next_cursor of the previous page, or none for the first page.", cursor)
+	}
+	return id, nil
+}
+
+// cutPage trims a result fetched with limit+1 rows to limit and returns the
+// cursor of the next page, "" when there is none.
+func cutPage[T any](items []T, limit int, id func(T) int64) ([]T, string) {
+	if len(items) <= limit {
+		return items, ""
+	}
+	items = items[:limit]
+	return items, strconv.FormatInt(id(items[limit-1]), 10)
+}

@@ -1,0 +1,361 @@
+package sqlstore
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/secret"
+)
+
+// UserService implements tandem.UserService.
+type UserService struct {
+	db *DB
+	// PasswordParams are the argon2id costs for new hashes.
+	PasswordParams secret.Params
+	dummyHash      string
+}
+
+// NewUserService returns the user service on db.
+func NewUserService(db *DB) *UserService {
+	s := &UserService{db: db, PasswordParams: secret.DefaultParams}
+	// Unknown emails are checked against this hash so they cost the same time
+	// as a wrong password and do not reveal which accounts exist.
+	s.dummyHash, _ = secret.HashPassword("tandem-dummy-password", s.PasswordParams)
+	return s
+}
+
+var _ tandem.UserService = (*UserService)(nil)
+
+// FindUserByID implements tandem.UserService.
+func (s *UserService) FindUserByID(ctx context.Context, id int64) (*tandem.User, error) {
+	return s.findOne(ctx, func(tx *Tx, a *tandem.Actor) (*tandem.User, error) { return findUserByID(ctx, tx, a, id) })
+}
+
+// FindUserByEmail implements tandem.UserService.
+func (s *UserService) FindUserByEmail(ctx context.Context, email string) (*tandem.User, error) {
+	email = tandem.NormalizeEmail(email)
+	return s.findOne(ctx, func(tx *Tx, a *tandem.Actor) (*tandem.User, error) {
+		list, _, err := findUsers(ctx, tx, a, tandem.UserFilter{Email: &email, Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		if len(list) == 0 {
+			return nil, tandem.Errorf(tandem.ENOTFOUND, "User not found.")
+		}
+		return list[0], nil
+	})
+}
+
+func (s *UserService) findOne(ctx context.Context, find func(*Tx, *tandem.Actor) (*tandem.User, error)) (*tandem.User, error) {
+	a, err := tandem.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := s.db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	return find(tx, a)
+}
+
+// FindUsers implements tandem.UserService.
+func (s *UserService) FindUsers(ctx context.Context, filter tandem.UserFilter) ([]*tandem.User, string, error) {
+	a, err := tandem.RequireActor(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	tx, err := s.db.beginRead(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	defer tx.Rollback()
+	return findUsers(ctx, tx, a, filter)
+}
+
+// CreateUser implements tandem.UserService.
+func (s *UserService) CreateUser(ctx context.Context, u *tandem.User, password string) error {
+	a, err := tandem.RequireActor(ctx)
+	if err != nil {
+		return err
+	}
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	if err := tandem.ValidatePassword(password); err != nil {
+		return err
+	}
+	if err := a.CanManageUser(u); err != nil {
+		return err
+	}
+	hash, err := secret.HashPassword(password, s.PasswordParams)
+	if err != nil {
+		return err
+	}
+	tx, err := s.db.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := checkOrganizationsVisible(ctx, tx, a, u); err != nil {
+		return err
+	}
+	if err := createUser(ctx, tx, u, hash); err != nil {
+		return err
+	}
+	if err := tx.audit(ctx, a, u.OrganizationID, "user.create", userTarget(u.ID), map[string]any{
+		"email": u.Email, "role": u.Role, "party": u.Party, "assigned_organizations": u.Organizations,
+	}); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// UpdateUser implements tandem.UserService.
+func (s *UserService) UpdateUser(ctx context.Context, id int64, upd tandem.UserUpdate) (*tandem.User, error) {
+	a, err := tandem.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := s.db.beginWrite(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	u, err := findUserByID(ctx, tx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	onlyOwnName := upd.Role == nil && upd.Active == nil && upd.Organizations == nil && a.UserID == u.ID && !a.ReadOnly
+	if !onlyOwnName {
+		if err := a.CanManageUser(u); err != nil {
+			return nil, err
+		}
+	}
+	if a.UserID == u.ID && (upd.Role != nil && *upd.Role != u.Role || upd.Active != nil && !*upd.Active) {
+		return nil, tandem.Errorf(tandem.EFORBIDDEN, "You cannot change your own role or deactivate yourself; ask another admin.")
+	}
+	changes := map[string]any{}
+	if upd.Name != nil && *upd.Name != u.Name {
+		u.Name, changes["name"] = *upd.Name, *upd.Name
+	}
+	if upd.Role != nil && *upd.Role != u.Role {
+		u.Role, changes["role"] = *upd.Role, *upd.Role
+	}
+	if upd.Active != nil && *upd.Active != u.Active {
+		u.Active, changes["active"] = *upd.Active, *upd.Active
+	}
+	if upd.Organizations != nil {
+		next := slices.Clone(*upd.Organizations)
+		slices.Sort(next)
+		next = slices.Compact(next)
+		if !slices.Equal(next, u.Organizations) {
+			u.Organizations, changes["assigned_organizations"] = next, next
+		}
+	}
+	if err := u.Validate(); err != nil {
+		return nil, err
+	}
+	if err := a.CanManageUser(u); err != nil && !onlyOwnName {
+		return nil, err
+	}
+	if len(changes) == 0 {
+		return u, nil
+	}
+	if _, ok := changes["assigned_organizations"]; ok {
+		if err := checkOrganizationsVisible(ctx, tx, a, u); err != nil {
+			return nil, err
+		}
+		if err := replaceAssignments(ctx, tx, u); err != nil {
+			return nil, err
+		}
+	}
+	u.UpdatedAt = tx.now
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET name = ?, role = ?, active = ?, updated_at = ? WHERE id = ?`,
+		u.Name, u.Role, u.Active, at(u.UpdatedAt), u.ID); err != nil {
+		return nil, err
+	}
+	if !u.Active {
+		// Deactivation ends every way in at once.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM api_tokens WHERE user_id = ?`, u.ID); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.audit(ctx, a, u.OrganizationID, "user.update", userTarget(u.ID), changes); err != nil {
+		return nil, err
+	}
+	return u, tx.Commit()
+}
+
+// Authenticate implements tandem.UserService. It needs no actor.
+func (s *UserService) Authenticate(ctx context.Context, email, password string) (*tandem.User, error) {
+	fail := tandem.Errorf(tandem.EUNAUTHORIZED, "Email or password is wrong.")
+	tx, err := s.db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var id int64
+	var hash string
+	var active bool
+	err = tx.QueryRowContext(ctx, `SELECT id, password_hash, active FROM users WHERE email = ?`, tandem.NormalizeEmail(email)).Scan(&id, &hash, &active)
+	if err != nil {
+		if err := notFound(err, "User"); tandem.ErrorCode(err) != tandem.ENOTFOUND {
+			return nil, err
+		}
+		secret.VerifyPassword(s.dummyHash, password)
+		return nil, fail
+	}
+	ok, err := secret.VerifyPassword(hash, password)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || !active {
+		return nil, fail
+	}
+	return findUserByID(ctx, tx, tandem.SystemActor, id)
+}
+
+func userTarget(id int64) string { return "user:" + strconv.FormatInt(id, 10) }
+
+// checkOrganizationsVisible makes sure a user's organisation and assignments
+// exist and lie in the actor's scope, so nobody links a user to an
+// organisation they cannot see.
+func checkOrganizationsVisible(ctx context.Context, tx *Tx, a *tandem.Actor, u *tandem.User) error {
+	ids := slices.Clone(u.Organizations)
+	if u.OrganizationID != nil {
+		ids = append(ids, *u.OrganizationID)
+	}
+	for _, id := range ids {
+		list, _, err := findOrganizations(ctx, tx, a, tandem.OrganizationFilter{ID: &id, Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(list) == 0 {
+			return tandem.Errorf(tandem.EINVALID, "Organisation %d does not exist; list organisations to find its id.", id)
+		}
+	}
+	return nil
+}
+
+func createUser(ctx context.Context, tx *Tx, u *tandem.User, hash string) error {
+	u.CreatedAt, u.UpdatedAt, u.Active = tx.now, tx.now, true
+	id, err := tx.insert(ctx, `INSERT INTO users (email, name, role, organization_id, password_hash, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.Email, u.Name, u.Role, u.OrganizationID, hash, true, at(u.CreatedAt), at(u.UpdatedAt))
+	if isUniqueViolation(err) {
+		return tandem.Errorf(tandem.ECONFLICT, "A user with email %s already exists.", u.Email)
+	} else if err != nil {
+		return err
+	}
+	u.ID = id
+	slices.Sort(u.Organizations)
+	u.Organizations = slices.Compact(u.Organizations)
+	return replaceAssignments(ctx, tx, u)
+}
+
+func replaceAssignments(ctx context.Context, tx *Tx, u *tandem.User) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM user_organizations WHERE user_id = ?`, u.ID); err != nil {
+		return err
+	}
+	for _, org := range u.Organizations {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO user_organizations (user_id, organization_id) VALUES (?, ?)`, u.ID, org); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func findUserByID(ctx context.Context, tx *Tx, a *tandem.Actor, id int64) (*tandem.User, error) {
+	list, _, err := findUsers(ctx, tx, a, tandem.UserFilter{ID: &id, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, tandem.Errorf(tandem.ENOTFOUND, "User not found.")
+	}
+	return list[0], nil
+}
+
+func findUsers(ctx context.Context, tx *Tx, a *tandem.Actor, filter tandem.UserFilter) ([]*tandem.User, string, error) {
+	limit, err := pageLimit(filter.Limit)
+	if err != nil {
+		return nil, "", err
+	}
+	after, err := parseCursor(filter.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	scope, args := userScope(a)
+	where := []string{scope, "u.id > ?"}
+	args = append(args, after)
+	if filter.ID != nil {
+		where, args = append(where, "u.id = ?"), append(args, *filter.ID)
+	}
+	if filter.Email != nil {
+		where, args = append(where, "u.email = ?"), append(args, tandem.NormalizeEmail(*filter.Email))
+	}
+	if filter.OrganizationID != nil {
+		where, args = append(where, "u.organization_id = ?"), append(args, *filter.OrganizationID)
+	}
+	if filter.Party != nil {
+		if *filter.Party == tandem.PartyProvider {
+			where = append(where, "u.organization_id IS NULL")
+		} else {
+			where = append(where, "u.organization_id IS NOT NULL")
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT u.id, u.email, u.name, u.role, u.organization_id, u.active, u.created_at, u.updated_at FROM users u WHERE `+
+		strings.Join(where, " AND ")+` ORDER BY u.id LIMIT `+strconv.Itoa(limit+1), args...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var list []*tandem.User
+	for rows.Next() {
+		u := &tandem.User{}
+		if err := rows.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.OrganizationID, &u.Active, scanTime(&u.CreatedAt), scanTime(&u.UpdatedAt)); err != nil {
+			return nil, "", err
+		}
+		u.Party = tandem.PartyProvider
+		if u.OrganizationID != nil {
+			u.Party = tandem.PartyInternal
+		}
+		list = append(list, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	list, cursor := cutPage(list, limit, func(u *tandem.User) int64 { return u.ID })
+	for _, u := range list {
+		if u.Party != tandem.PartyProvider {
+			continue
+		}
+		if u.Organizations, err = assignedOrganizations(ctx, tx, u.ID); err != nil {
+			return nil, "", err
+		}
+	}
+	return list, cursor, nil
+}
+
+func assignedOrganizations(ctx context.Context, tx *Tx, userID int64) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT organization_id FROM user_organizations WHERE user_id = ? ORDER BY organization_id`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

@@ -1,0 +1,126 @@
+package tandem
+
+import (
+	"context"
+	"net/mail"
+	"strings"
+	"time"
+)
+
+// User is a person who logs in. A user belongs either to the provider
+// (OrganizationID zero) or to exactly one organisation's internal team.
+type User struct {
+	ID    int64     `json:"id"`
+	Email string    `json:"email"`
+	Name  string    `json:"name"`
+	Party PartyKind `json:"party"`
+	Role  Role      `json:"role"`
+	// OrganizationID is the organisation of an internal user; nil for provider users.
+	OrganizationID *int64 `json:"organization_id"`
+	// Organizations lists the organisations a provider technician or viewer is
+	// assigned to. Provider admins see every organisation; internal users their own.
+	Organizations []int64   `json:"assigned_organizations,omitempty"`
+	Active        bool      `json:"active"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+// UserFilter selects users; the actor's scope always applies.
+type UserFilter struct {
+	ID             *int64
+	OrganizationID *int64
+	Party          *PartyKind
+	Email          *string
+	Limit          int
+	Cursor         string
+}
+
+// UserUpdate holds the fields an update may change; nil leaves a field as it is.
+type UserUpdate struct {
+	Name          *string  `json:"name"`
+	Role          *Role    `json:"role"`
+	Active        *bool    `json:"active"`
+	Organizations *[]int64 `json:"assigned_organizations"`
+}
+
+// UserService manages users, their passwords and provider assignments.
+type UserService interface {
+	// FindUserByID returns ENOTFOUND when the user does not exist or lies
+	// outside the actor's scope.
+	FindUserByID(ctx context.Context, id int64) (*User, error)
+	// FindUserByEmail is FindUserByID by email address.
+	FindUserByEmail(ctx context.Context, email string) (*User, error)
+	// FindUsers returns one page of users in scope and the next cursor.
+	FindUsers(ctx context.Context, filter UserFilter) ([]*User, string, error)
+	// CreateUser stores a user with the given password. Provider admins may
+	// create anyone; an organisation's it-admin may create users of that
+	// organisation with a role no higher than their own (EFORBIDDEN otherwise).
+	// EINVALID for bad fields or a weak password, ECONFLICT for an email in use.
+	CreateUser(ctx context.Context, user *User, password string) error
+	// UpdateUser changes a user under the same rules as CreateUser.
+	UpdateUser(ctx context.Context, id int64, upd UserUpdate) (*User, error)
+	// Authenticate checks an email and password and returns the active user, or
+	// EUNAUTHORIZED with the same message whatever was wrong.
+	Authenticate(ctx context.Context, email, password string) (*User, error)
+}
+
+// NormalizeEmail trims and lower-cases an address so one person has one account.
+func NormalizeEmail(email string) string {
+	return strings.ToLower(strings.TrimSpace(email))
+}
+
+// Validate checks a user before it is stored and fills Party from OrganizationID.
+func (u *User) Validate() error {
+	u.Email = NormalizeEmail(u.Email)
+	u.Name = strings.TrimSpace(u.Name)
+	if u.Email == "" {
+		return Errorf(EINVALID, "Email is required.")
+	}
+	if addr, err := mail.ParseAddress(u.Email); err != nil || addr.Address != u.Email || len(u.Email) > 254 {
+		return Errorf(EINVALID, "Email %q is not a valid address; write it as name@example.com.", u.Email)
+	}
+	if len([]rune(u.Name)) > 200 {
+		return Errorf(EINVALID, "Name is longer than 200 characters; shorten it.")
+	}
+	u.Party = PartyProvider
+	if u.OrganizationID != nil {
+		u.Party = PartyInternal
+	}
+	if !ValidRole(u.Party, u.Role) {
+		return Errorf(EINVALID, "Role %q is not a %s role; use one of %s.", u.Role, u.Party, roleList(u.Party))
+	}
+	if u.Party == PartyInternal && len(u.Organizations) > 0 {
+		return Errorf(EINVALID, "Organisation assignments apply to provider users only.")
+	}
+	return nil
+}
+
+func roleList(party PartyKind) string {
+	list := InternalRoles
+	if party == PartyProvider {
+		list = ProviderRoles
+	}
+	names := make([]string, len(list))
+	for i, r := range list {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ", ")
+}
+
+// Password length bounds (OWASP ASVS 2.1.1 and 2.1.2).
+const (
+	MinPasswordLength = 8
+	MaxPasswordLength = 128
+)
+
+// ValidatePassword checks a new password's length. It never echoes the password.
+func ValidatePassword(password string) error {
+	n := len([]rune(password))
+	if n < MinPasswordLength {
+		return Errorf(EINVALID, "Password is too short: use at least %d characters.", MinPasswordLength)
+	}
+	if n > MaxPasswordLength {
+		return Errorf(EINVALID, "Password is too long: use at most %d characters.", MaxPasswordLength)
+	}
+	return nil
+}
