@@ -1,0 +1,88 @@
+// Package demo loads a demonstration dataset: a managed service provider, two
+// client organisations each with its own internal IT team, and users of every
+// role. Later capabilities extend it with their own records.
+package demo
+
+import (
+	"context"
+
+	"github.com/tandemhq/tandem"
+)
+
+// Password is the password of every demo user. Demo mode only: never a default
+// of a real installation.
+const Password = "tandem-demo-2026"
+
+// Services are what the loader needs.
+type Services struct {
+	Organizations tandem.OrganizationService
+	Users         tandem.UserService
+}
+
+// Login describes one demo user for the start-up banner.
+type Login struct {
+	Email       string
+	Description string
+}
+
+type demoUser struct {
+	email, name string
+	role        tandem.Role
+	org         string   // slug of an internal user's organisation
+	assigned    []string // slugs a provider user works on
+	what        string
+}
+
+// The two clients match the co-managed profile: 25–250 employees, 1–3 IT staff.
+var organizations = []tandem.Organization{
+	{Name: "Harbor Logistics", Slug: "harbor-logistics"},
+	{Name: "Maple Dental Group", Slug: "maple-dental"},
+}
+
+var users = []demoUser{
+	{email: "owner@northwind-msp.example", name: "Nadia Okafor", role: tandem.RoleAdmin, what: "provider admin (sees every organisation)"},
+	{email: "tech@northwind-msp.example", name: "Tom Becker", role: tandem.RoleTechnician, assigned: []string{"harbor-logistics", "maple-dental"}, what: "provider technician (both clients)"},
+	{email: "noc@northwind-msp.example", name: "Priya Raman", role: tandem.RoleTechnician, assigned: []string{"harbor-logistics"}, what: "provider technician (Harbor Logistics only)"},
+	{email: "vcio@northwind-msp.example", name: "Luis Ortega", role: tandem.RoleViewer, assigned: []string{"maple-dental"}, what: "provider viewer (Maple Dental only)"},
+	{email: "it.manager@harbor.example", name: "Grace Lin", role: tandem.RoleITAdmin, org: "harbor-logistics", what: "Harbor Logistics it-admin"},
+	{email: "it.tech@harbor.example", name: "Sam Patel", role: tandem.RoleITTechnician, org: "harbor-logistics", what: "Harbor Logistics it-technician"},
+	{email: "cfo@harbor.example", name: "Dana Whitfield", role: tandem.RoleViewer, org: "harbor-logistics", what: "Harbor Logistics viewer (executive)"},
+	{email: "warehouse@harbor.example", name: "Eli Moreno", role: tandem.RoleRequester, org: "harbor-logistics", what: "Harbor Logistics requester (employee)"},
+	{email: "it@mapledental.example", name: "Hannah Kim", role: tandem.RoleITAdmin, org: "maple-dental", what: "Maple Dental it-admin (the whole IT team)"},
+	{email: "frontdesk@mapledental.example", name: "Omar Haddad", role: tandem.RoleRequester, org: "maple-dental", what: "Maple Dental requester (employee)"},
+}
+
+// Load creates the demo dataset and returns the logins, or nil logins when the
+// dataset is already there. ctx must carry an actor allowed to create
+// organisations and users (tandem.SystemActor).
+func Load(ctx context.Context, s Services) ([]Login, error) {
+	if _, err := s.Organizations.FindOrganizationBySlug(ctx, organizations[0].Slug); err == nil {
+		return nil, nil
+	} else if tandem.ErrorCode(err) != tandem.ENOTFOUND {
+		return nil, err
+	}
+	ids := map[string]int64{}
+	for _, o := range organizations {
+		org := o
+		if err := s.Organizations.CreateOrganization(ctx, &org); err != nil {
+			return nil, err
+		}
+		ids[org.Slug] = org.ID
+	}
+	var logins []Login
+	for _, du := range users {
+		u := &tandem.User{Email: du.email, Name: du.name, Role: du.role}
+		if du.org != "" {
+			id := ids[du.org]
+			u.OrganizationID = &id
+		}
+		for _, slug := range du.assigned {
+			u.Organizations = append(u.Organizations, ids[slug])
+		}
+		if err := s.Users.CreateUser(ctx, u, Password); err != nil {
+			return nil, err
+		}
+		logins = append(logins, Login{Email: du.email, Description: du.what})
+	}
+	return logins, nil
+}

@@ -1,0 +1,165 @@
+package http
+
+import (
+	"encoding/json"
+	"errors"
+
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/tandemhq/tandem"
+)
+
+// MaxBodyBytes bounds every request body.
+const MaxBodyBytes = 1 << 20
+
+func (s *Server) registerAPIRoutes() {
+	s.handle("GET /api/v1/openapi.json", s.handleOpenAPI)
+	s.handle("GET /api/v1/me", s.api(s.handleMe))
+	s.registerOrganizationRoutes()
+	s.registerUserRoutes()
+	// Anything else under /api/ is a JSON 404, not the UI's HTML one.
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, tandem.Errorf(tandem.ENOTFOUND, "No API route %s %s; see /api/v1/openapi.json.", r.Method, r.URL.Path))
+	})
+}
+
+// api wraps an API handler: it requires a bearer token and puts its actor in
+// the request context.
+func (s *Server) api(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		token, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok || token == "" {
+			s.writeError(w, r, tandem.Errorf(tandem.EUNAUTHORIZED, "Send an API token as Authorization: Bearer <token>; create one with tandem token create."))
+			return
+		}
+		actor, err := s.TokenService.ActorForToken(r.Context(), strings.TrimSpace(token))
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		h(w, r.WithContext(tandem.NewContextWithActor(r.Context(), actor)))
+	}
+}
+
+// decodeJSON reads a JSON request body into v strictly: at most MaxBodyBytes,
+// no unknown fields, no trailing data. Its errors name what is wrong.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return tandem.Errorf(tandem.EBADREQUEST, "Content-Type %q is not supported; send application/json.", ct)
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return jsonError(err)
+		}
+		return tandem.Errorf(tandem.EBADREQUEST, "Request body holds more than one JSON value; send a single object.")
+	}
+	return nil
+}
+
+// jsonError turns a decoding error into a message naming the problem.
+func jsonError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return tandem.Errorf(tandem.ETOOLARGE, "Request body is larger than %d bytes.", MaxBodyBytes)
+	case errors.Is(err, io.EOF):
+		return tandem.Errorf(tandem.EBADREQUEST, "Request body is empty; send a JSON object.")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return tandem.Errorf(tandem.EBADREQUEST, "Request body is cut short: the JSON is incomplete.")
+	case errors.As(err, &syntax):
+		return tandem.Errorf(tandem.EBADREQUEST, "Request body is not valid JSON at byte %d: %s.", syntax.Offset, syntax.Error())
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			return tandem.Errorf(tandem.EBADREQUEST, "Request body must be a JSON object, not %s.", typ.Value)
+		}
+		return tandem.Errorf(tandem.EBADREQUEST, "Field %q must be %s, not %s.", field, jsonTypeName(typ.Type.String()), typ.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return tandem.Errorf(tandem.EBADREQUEST, "Unknown field %s; see /api/v1/openapi.json for the fields this route takes.", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	}
+	return tandem.Errorf(tandem.EBADREQUEST, "Request body cannot be read: %v.", err)
+}
+
+func jsonTypeName(goType string) string {
+	goType = strings.TrimLeft(goType, "*")
+	switch {
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"):
+		return "an integer"
+	case goType == "string", goType == "tandem.Role":
+		return "a string"
+	case goType == "bool":
+		return "true or false"
+	case strings.HasPrefix(goType, "[]"):
+		return "an array"
+	}
+	return "a " + goType
+}
+
+// pathID reads a numeric path parameter; anything else is not found.
+func pathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, tandem.Errorf(tandem.ENOTFOUND, "No %s with id %q.", name, r.PathValue(name))
+	}
+	return id, nil
+}
+
+// page reads the limit and cursor query parameters.
+func page(r *http.Request) (limit int, cursor string, err error) {
+	q := r.URL.Query()
+	if v := q.Get("limit"); v != "" {
+		limit, err = strconv.Atoi(v)
+		if err != nil || limit < 1 {
+			return 0, "", tandem.Errorf(tandem.EBADREQUEST, "limit %q is not a positive integer.", v)
+		}
+	}
+	return limit, q.Get("cursor"), nil
+}
+
+// queryID reads an optional numeric query parameter.
+func queryID(r *http.Request, name string) (*int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return nil, nil
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return nil, tandem.Errorf(tandem.EBADREQUEST, "%s %q is not an integer id.", name, v)
+	}
+	return &id, nil
+}
+
+// listBody is the JSON shape of every list answer.
+type listBody[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor"`
+}
+
+func writeList[T any](w http.ResponseWriter, items []T, next string) {
+	if items == nil {
+		items = []T{}
+	}
+	writeJSON(w, http.StatusOK, listBody[T]{Items: items, NextCursor: next})
+}
+
+// handleMe returns the caller's own user.
+func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
+	a := tandem.ActorFromContext(r.Context())
+	u, err := s.UserService.FindUserByID(r.Context(), a.UserID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}

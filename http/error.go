@@ -1,0 +1,69 @@
+package http
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/tandemhq/tandem"
+)
+
+// statusCodes maps each error code to its HTTP status, in one place.
+var statusCodes = map[string]int{
+	tandem.EBADREQUEST:   http.StatusBadRequest,
+	tandem.EUNAUTHORIZED: http.StatusUnauthorized,
+	tandem.EFORBIDDEN:    http.StatusForbidden,
+	tandem.ENOTFOUND:     http.StatusNotFound,
+	tandem.ECONFLICT:     http.StatusConflict,
+	tandem.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	tandem.EINVALID:      http.StatusUnprocessableEntity,
+	tandem.EINTERNAL:     http.StatusInternalServerError,
+	tandem.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	tandem.ECONFIG:       http.StatusInternalServerError,
+}
+
+// ErrorStatus returns the HTTP status for an error code.
+func ErrorStatus(code string) int {
+	if s, ok := statusCodes[code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// errorBody is the JSON shape of every API error.
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// writeError answers an API request with err as {"error":{"code","message"}}.
+// Internal errors are logged with their detail and shown without it.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code, msg := tandem.ErrorCode(err), tandem.ErrorMessage(err)
+	if code == tandem.EINTERNAL || code == tandem.ECONFIG {
+		s.Logger.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if code == tandem.EUNAUTHORIZED {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="tandem"`)
+	}
+	var body errorBody
+	body.Error.Code, body.Error.Message = code, msg
+	writeJSON(w, ErrorStatus(code), body)
+}
+
+// writeJSON writes v as JSON with the given status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,129 @@
+// Package http serves Tandem over HTTP: the JSON API under /api/v1, the
+// server-rendered web UI, and the operations endpoints (/healthz, /readyz,
+// /metrics). Handlers parse, call a service from the tandem package, and
+// render; access decisions live in the services.
+package http
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tandemhq/tandem"
+)
+
+// ShutdownTimeout bounds how long Close waits for in-flight requests.
+const ShutdownTimeout = 15 * time.Second
+
+// Server is Tandem's HTTP server. Set the services and options, then call Open.
+type Server struct {
+	ln     net.Listener
+	server *http.Server
+	mux    *http.ServeMux
+	routes []string
+
+	// Addr is the address to listen on, such as 127.0.0.1:8080 or :0.
+	Addr string
+	// Logger receives one line per request and every internal error.
+	Logger *slog.Logger
+	// Registry collects the Prometheus metrics served at /metrics.
+	Registry *prometheus.Registry
+	// Ready reports whether the server can serve (database reachable, schema current).
+	Ready func(ctx context.Context) error
+	// SecureCookies marks cookies Secure; set it when Tandem is reached over TLS.
+	SecureCookies bool
+
+	OrganizationService tandem.OrganizationService
+	UserService         tandem.UserService
+	TokenService        tandem.TokenService
+	SessionService      tandem.SessionService
+	SetupService        tandem.SetupService
+
+	metrics *httpMetrics
+	ui      *ui
+}
+
+// NewServer returns a server with its routes registered; the services must be
+// set before it serves a request.
+func NewServer() *Server {
+	s := &Server{
+		mux:      http.NewServeMux(),
+		Logger:   slog.Default(),
+		Registry: prometheus.NewRegistry(),
+		Ready:    func(context.Context) error { return nil },
+	}
+	s.metrics = newHTTPMetrics(s.Registry)
+	s.registerOperationRoutes()
+	s.registerAPIRoutes()
+	s.registerUIRoutes()
+	return s
+}
+
+// handle registers a handler for a Go 1.22 pattern ("GET /api/v1/orgs/{id}")
+// and remembers the pattern so tests can compare routes with the API document
+// and walk every route.
+func (s *Server) handle(pattern string, h http.HandlerFunc) {
+	s.routes = append(s.routes, pattern)
+	s.mux.HandleFunc(pattern, h)
+}
+
+// Routes returns every registered route pattern.
+func (s *Server) Routes() []string { return append([]string(nil), s.routes...) }
+
+// Handler returns the whole HTTP handler with middleware, for tests and for Open.
+func (s *Server) Handler() http.Handler {
+	csrf := http.NewCrossOriginProtection()
+	return s.observe(csrf.Handler(s.mux))
+}
+
+// Open starts listening and serving in the background.
+func (s *Server) Open() error {
+	ln, err := net.Listen("tcp", s.Addr)
+	if err != nil {
+		return tandem.Errorf(tandem.ECONFIG, "cannot listen on %s (%v): choose another address with --addr or TANDEM_ADDR", s.Addr, err)
+	}
+	s.ln = ln
+	s.server = &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := s.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.Logger.Error("http server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// URL returns the base URL the server listens on, with 127.0.0.1 for an
+// unspecified address.
+func (s *Server) URL() string {
+	if s.ln == nil {
+		return ""
+	}
+	addr := s.ln.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, itoa(addr.Port))
+}
+
+// Close stops accepting connections and waits for in-flight requests.
+func (s *Server) Close() error {
+	if s.server == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	return s.server.Shutdown(ctx)
+}

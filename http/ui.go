@@ -1,0 +1,188 @@
+package http
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/tandemhq/tandem"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed assets
+var assetFS embed.FS
+
+// SessionCookie names the browser session cookie.
+const SessionCookie = "tandem_session"
+
+// assets maps content-hashed URLs (/static/htmx-2.0.8.min.1a2b3c4d5e.js) to
+// embedded files, so browsers may cache them forever and a new binary changes
+// every URL whose file changed.
+type assets struct {
+	byURL  map[string][]byte
+	byName map[string]string // file name → hashed URL
+}
+
+func loadAssets() *assets {
+	a := &assets{byURL: map[string][]byte{}, byName: map[string]string{}}
+	entries, _ := fs.ReadDir(assetFS, "assets")
+	for _, e := range entries {
+		body, _ := fs.ReadFile(assetFS, "assets/"+e.Name())
+		sum := sha256.Sum256(body)
+		ext := path.Ext(e.Name())
+		url := "/static/" + strings.TrimSuffix(e.Name(), ext) + "." + hex.EncodeToString(sum[:5]) + ext
+		a.byURL[url] = body
+		a.byName[e.Name()] = url
+	}
+	return a
+}
+
+// ui holds the parsed templates and assets of the web interface.
+type ui struct {
+	pages  map[string]*template.Template
+	assets *assets
+}
+
+func newUI() *ui {
+	u := &ui{pages: map[string]*template.Template{}, assets: loadAssets()}
+	funcs := template.FuncMap{"asset": func(name string) string { return u.assets.byName[name] }}
+	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
+	pages, _ := fs.Glob(templateFS, "templates/*.html")
+	for _, p := range pages {
+		name := path.Base(p)
+		if name == "layout.html" {
+			continue
+		}
+		u.pages[strings.TrimSuffix(name, ".html")] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, p))
+	}
+	return u
+}
+
+// pageData is what every page template receives.
+type pageData struct {
+	Title         string
+	Actor         *tandem.Actor
+	User          *tandem.User
+	Organizations []*tandem.Organization
+	Current       *tandem.Organization
+	Error         string
+	Notice        string
+	Form          map[string]string
+	Data          any
+}
+
+func (s *Server) registerUIRoutes() {
+	s.ui = newUI()
+	s.handle("GET /static/{file}", s.handleAsset)
+	s.handle("GET /{$}", s.page(s.handleHome))
+	s.handle("GET /orgs/{slug}", s.page(s.handleOrganizationPage))
+	s.handle("GET /login", s.handleLoginForm)
+	s.handle("POST /login", s.handleLogin)
+	s.handle("POST /logout", s.handleLogout)
+	s.handle("GET /setup/{token}", s.handleSetupForm)
+	s.handle("POST /setup/{token}", s.handleSetup)
+}
+
+func (s *Server) handleAsset(w http.ResponseWriter, r *http.Request) {
+	body, ok := s.ui.assets.byURL[r.URL.Path]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	if strings.HasSuffix(r.URL.Path, ".js") {
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	} else if strings.HasSuffix(r.URL.Path, ".css") {
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	}
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	w.Write(body)
+}
+
+// render writes a page, or a plain 500 when the template fails, never half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data pageData) {
+	var buf bytes.Buffer
+	if err := s.ui.pages[name].ExecuteTemplate(&buf, "layout.html", data); err != nil {
+		s.Logger.Error("render page", "page", name, "err", err)
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	buf.WriteTo(w)
+}
+
+// renderError shows an error page with the status of err's code.
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error, data pageData) {
+	code := tandem.ErrorCode(err)
+	if code == tandem.EINTERNAL {
+		s.Logger.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	data.Title, data.Error = http.StatusText(ErrorStatus(code)), tandem.ErrorMessage(err)
+	s.render(w, r, ErrorStatus(code), "error", data)
+}
+
+// page wraps a UI handler: it requires a session (redirecting to the login
+// page otherwise) and puts the actor in the context.
+func (s *Server) page(h func(http.ResponseWriter, *http.Request, pageData)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(SessionCookie)
+		var actor *tandem.Actor
+		if err == nil {
+			actor, err = s.SessionService.ActorForSession(r.Context(), c.Value)
+		}
+		if err != nil {
+			if tandem.ErrorCode(err) == tandem.EINTERNAL {
+				s.renderError(w, r, err, pageData{})
+				return
+			}
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
+		ctx := tandem.NewContextWithActor(r.Context(), actor)
+		r = r.WithContext(ctx)
+		data := pageData{Actor: actor}
+		if data.User, err = s.UserService.FindUserByID(ctx, actor.UserID); err != nil {
+			s.renderError(w, r, err, data)
+			return
+		}
+		// The organisation switcher lists the first page of organisations in scope.
+		if data.Organizations, _, err = s.OrganizationService.FindOrganizations(ctx, tandem.OrganizationFilter{Limit: 200}); err != nil {
+			s.renderError(w, r, err, data)
+			return
+		}
+		h(w, r, data)
+	}
+}
+
+func (s *Server) handleHome(w http.ResponseWriter, r *http.Request, data pageData) {
+	if len(data.Organizations) == 1 && data.Actor.Party == tandem.PartyInternal {
+		http.Redirect(w, r, "/orgs/"+data.Organizations[0].Slug, http.StatusSeeOther)
+		return
+	}
+	data.Title = "Organisations"
+	s.render(w, r, http.StatusOK, "home", data)
+}
+
+func (s *Server) handleOrganizationPage(w http.ResponseWriter, r *http.Request, data pageData) {
+	org, err := s.OrganizationService.FindOrganizationBySlug(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		s.renderError(w, r, err, data)
+		return
+	}
+	users, _, err := s.UserService.FindUsers(r.Context(), tandem.UserFilter{OrganizationID: &org.ID, Limit: 200})
+	if err != nil {
+		s.renderError(w, r, err, data)
+		return
+	}
+	data.Title, data.Current, data.Data = org.Name, org, users
+	s.render(w, r, http.StatusOK, "organization", data)
+}
