@@ -8,12 +8,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/app"
 )
 
 // adminCommand builds a command that works on the database directly as the
 // system actor, like gitea admin: it takes --data and --database-url, opens
 // and migrates the database, and closes it afterwards.
-func adminCommand(cmd *cobra.Command, run func(ctx context.Context, cmd *cobra.Command, s *services, args []string) error) *cobra.Command {
+func adminCommand(cmd *cobra.Command, run func(ctx context.Context, cmd *cobra.Command, s *app.Services, args []string) error) *cobra.Command {
 	cfg := &dbConfig{}
 	cfg.addDBFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
@@ -23,7 +24,7 @@ func adminCommand(cmd *cobra.Command, run func(ctx context.Context, cmd *cobra.C
 		}
 		defer db.Close()
 		ctx := tandem.NewContextWithActor(cmd.Context(), tandem.SystemActor)
-		return run(ctx, cmd, newServices(db), args)
+		return run(ctx, cmd, app.NewServices(db), args)
 	}
 	return cmd
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tandemhq/tandem/app"
 	"github.com/tandemhq/tandem/sqlstore"
 )
 
@@ -32,40 +33,14 @@ func (c *dbConfig) addDBFlags(cmd *cobra.Command) {
 
 // openUnmigrated opens the configured database as it is.
 func (c *dbConfig) openUnmigrated(ctx context.Context) (*sqlstore.DB, error) {
-	return sqlstore.Open(ctx, sqlstore.Config{DataDir: c.DataDir, DatabaseURL: c.DatabaseURL})
+	return sqlstore.Open(ctx, c.sqlConfig())
 }
 
 // open opens and migrates the configured database.
 func (c *dbConfig) open(ctx context.Context) (*sqlstore.DB, error) {
-	db, err := c.openUnmigrated(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := db.Migrate(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return db, nil
+	return app.OpenDB(ctx, c.sqlConfig())
 }
 
-// services are the store's services on one database.
-type services struct {
-	DB            *sqlstore.DB
-	Organizations *sqlstore.OrganizationService
-	Users         *sqlstore.UserService
-	Tokens        *sqlstore.TokenService
-	Sessions      *sqlstore.SessionService
-	Setup         *sqlstore.SetupService
-}
-
-func newServices(db *sqlstore.DB) *services {
-	users := sqlstore.NewUserService(db)
-	return &services{
-		DB:            db,
-		Organizations: sqlstore.NewOrganizationService(db),
-		Users:         users,
-		Tokens:        sqlstore.NewTokenService(db),
-		Sessions:      sqlstore.NewSessionService(db),
-		Setup:         sqlstore.NewSetupService(db, users),
-	}
+func (c *dbConfig) sqlConfig() sqlstore.Config {
+	return sqlstore.Config{DataDir: c.DataDir, DatabaseURL: c.DatabaseURL}
 }

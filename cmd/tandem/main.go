@@ -16,9 +16,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/app"
 )
 
-// Version is set at build time with -ldflags "-X main.Version=…".
+// Version is set at build time with -ldflags "-X main.Version=…" and passed to app.Version.
 var Version = "0.1.0-dev"
 
 func main() {
@@ -32,6 +33,7 @@ func main() {
 // for a configuration or usage mistake, 1 for anything else. Errors are one
 // line on stderr; there are no stack traces for user mistakes.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	app.Version = Version
 	root := newRootCommand(stdin, stdout, stderr)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)

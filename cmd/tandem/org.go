@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/app"
 )
 
 func newOrgCommand() *cobra.Command {
@@ -17,7 +18,7 @@ func newOrgCommand() *cobra.Command {
 		Use:   "add NAME",
 		Short: "Add a client organisation with its internal and provider parties",
 		Args:  cobra.ExactArgs(1),
-	}, func(ctx context.Context, cmd *cobra.Command, s *services, args []string) error {
+	}, func(ctx context.Context, cmd *cobra.Command, s *app.Services, args []string) error {
 		org := &tandem.Organization{Name: args[0], Slug: slug}
 		if err := s.Organizations.CreateOrganization(ctx, org); err != nil {
 			return err
@@ -29,7 +30,7 @@ func newOrgCommand() *cobra.Command {
 
 	list := adminCommand(&cobra.Command{
 		Use: "list", Short: "List organisations", Args: cobra.NoArgs,
-	}, func(ctx context.Context, cmd *cobra.Command, s *services, args []string) error {
+	}, func(ctx context.Context, cmd *cobra.Command, s *app.Services, args []string) error {
 		w := table(cmd)
 		fmt.Fprintln(w, "ID\tSLUG\tNAME")
 		cursor := ""
@@ -51,7 +52,7 @@ func newOrgCommand() *cobra.Command {
 }
 
 // findOrganization finds an organisation by id or slug.
-func findOrganization(ctx context.Context, s *services, ref string) (*tandem.Organization, error) {
+func findOrganization(ctx context.Context, s *app.Services, ref string) (*tandem.Organization, error) {
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
 		return s.Organizations.FindOrganizationByID(ctx, id)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/app"
 )
 
 func newTokenCommand() *cobra.Command {
@@ -19,7 +20,7 @@ func newTokenCommand() *cobra.Command {
 		Use:   "create --user EMAIL [--expires 30d]",
 		Short: "Create an API token acting as a user; it is printed once and only its hash is stored",
 		Args:  cobra.NoArgs,
-	}, func(ctx context.Context, cmd *cobra.Command, s *services, args []string) error {
+	}, func(ctx context.Context, cmd *cobra.Command, s *app.Services, args []string) error {
 		ttl, err := parseExpiry(expires)
 		if err != nil {
 			return err

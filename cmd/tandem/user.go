@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/app"
 )
 
 func newUserCommand() *cobra.Command {
@@ -25,7 +26,7 @@ func newUserCommand() *cobra.Command {
 			"gives a technician or viewer an organisation to work on). With --org the user belongs to that organisation's\n" +
 			"internal team (roles it-admin, it-technician, viewer, requester).",
 		Args: cobra.NoArgs,
-	}, func(ctx context.Context, cmd *cobra.Command, s *services, args []string) error {
+	}, func(ctx context.Context, cmd *cobra.Command, s *app.Services, args []string) error {
 		u := &tandem.User{Email: email, Name: name, Role: tandem.Role(role)}
 		if org != "" {
 			o, err := findOrganization(ctx, s, org)
@@ -67,7 +68,7 @@ func newUserCommand() *cobra.Command {
 	var listOrg string
 	list := adminCommand(&cobra.Command{
 		Use: "list", Short: "List users", Args: cobra.NoArgs,
-	}, func(ctx context.Context, cmd *cobra.Command, s *services, args []string) error {
+	}, func(ctx context.Context, cmd *cobra.Command, s *app.Services, args []string) error {
 		filter := tandem.UserFilter{Limit: 500}
 		if listOrg != "" {
 			o, err := findOrganization(ctx, s, listOrg)

@@ -1,0 +1,204 @@
+// Package app wires Tandem together: it opens the database, builds the
+// services and the HTTP server, prepares a new installation and shuts all of it
+// down in order. cmd/tandem gives it flags; tests run it on :0 with a
+// temporary database.
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/demo"
+	tandemhttp "github.com/tandemhq/tandem/http"
+	"github.com/tandemhq/tandem/sqlstore"
+)
+
+// SetupLinkTTL is how long the printed setup link works.
+const SetupLinkTTL = time.Hour
+
+// Version is the version printed at start; cmd/tandem sets it.
+var Version = "0.1.0-dev"
+
+// Main is the running server: configuration, database and HTTP server. Tests
+// build one, call Run on :0 and Close it.
+type Main struct {
+	// DataDir holds the SQLite database when DatabaseURL is empty.
+	DataDir string
+	// DatabaseURL selects PostgreSQL (postgres://…).
+	DatabaseURL   string
+	Addr          string
+	PublicURL     string
+	LogFormat     string
+	LogLevel      string
+	ProviderName  string
+	Demo          bool
+	SecureCookies bool
+
+	Stdout io.Writer
+	Logger *slog.Logger
+
+	Services   *Services
+	HTTPServer *tandemhttp.Server
+}
+
+// validate checks settings that need no I/O.
+func (m *Main) validate() error {
+	if _, port, err := net.SplitHostPort(m.Addr); err != nil || port == "" {
+		return tandem.Errorf(tandem.ECONFIG, "--addr (TANDEM_ADDR) %q is not host:port: write it as 127.0.0.1:8080 or :8080", m.Addr)
+	}
+	if m.PublicURL != "" && !strings.HasPrefix(m.PublicURL, "http://") && !strings.HasPrefix(m.PublicURL, "https://") {
+		return tandem.Errorf(tandem.ECONFIG, "--public-url (TANDEM_PUBLIC_URL) %q must start with http:// or https://", m.PublicURL)
+	}
+	return nil
+}
+
+// Run opens the database, prepares the installation and starts serving. It
+// returns once the server listens.
+func (m *Main) Run(ctx context.Context) error {
+	if m.Logger == nil {
+		m.Logger = slog.New(slog.DiscardHandler)
+	}
+	if m.Stdout == nil {
+		m.Stdout = io.Discard
+	}
+	if err := m.validate(); err != nil {
+		return err
+	}
+	db, err := OpenDB(ctx, sqlstore.Config{DataDir: m.DataDir, DatabaseURL: m.DatabaseURL})
+	if err != nil {
+		return err
+	}
+	m.Services = NewServices(db)
+	if _, err := m.Services.Setup.EnsureProvider(ctx, m.ProviderName); err != nil {
+		return err
+	}
+	if m.Demo {
+		if err := m.loadDemo(ctx); err != nil {
+			return err
+		}
+	}
+
+	s := tandemhttp.NewServer()
+	s.Addr, s.Logger, s.SecureCookies = m.Addr, m.Logger, m.SecureCookies
+	s.Ready = db.Ready
+	s.OrganizationService = m.Services.Organizations
+	s.UserService = m.Services.Users
+	s.TokenService = m.Services.Tokens
+	s.SessionService = m.Services.Sessions
+	s.SetupService = m.Services.Setup
+	s.RegisterDBStats(db.Stats())
+	if err := s.Open(); err != nil {
+		return err
+	}
+	m.HTTPServer = s
+
+	where := "SQLite in " + db.Path
+	if db.Dialect() == sqlstore.Postgres {
+		where = "PostgreSQL"
+	}
+	fmt.Fprintf(m.Stdout, "Tandem %s is running at %s (%s)\n", Version, m.URL(), where)
+	m.Logger.Info("listening", "url", m.URL(), "dialect", db.Dialect())
+	return m.printSetupLink(ctx)
+}
+
+// URL returns the base URL printed links use.
+func (m *Main) URL() string {
+	if m.PublicURL != "" {
+		return strings.TrimSuffix(m.PublicURL, "/")
+	}
+	return m.HTTPServer.URL()
+}
+
+// printSetupLink prints a one-time link creating the first provider admin
+// while there is none, or says how to log in.
+func (m *Main) printSetupLink(ctx context.Context) error {
+	needs, err := m.Services.Setup.NeedsSetup(ctx)
+	if err != nil {
+		return err
+	}
+	if !needs {
+		fmt.Fprintf(m.Stdout, "Log in at %s/login\n", m.URL())
+		return nil
+	}
+	token, err := m.Services.Setup.CreateSetupToken(ctx, SetupLinkTTL)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "No admin yet. Open this link within 1 hour to create the first provider admin:\n\n    %s/setup/%s\n\n", m.URL(), token)
+	fmt.Fprintln(m.Stdout, "(Or create one with: tandem user add --email you@example.com --role admin)")
+	return nil
+}
+
+func (m *Main) loadDemo(ctx context.Context) error {
+	ctx = tandem.NewContextWithActor(ctx, tandem.SystemActor)
+	logins, err := demo.Load(ctx, demo.Services{Organizations: m.Services.Organizations, Users: m.Services.Users})
+	if err != nil {
+		return err
+	}
+	if logins == nil {
+		fmt.Fprintln(m.Stdout, "Demo data already present.")
+		return nil
+	}
+	fmt.Fprintf(m.Stdout, "Demo data loaded. Every demo user's password is %q:\n", demo.Password)
+	for _, l := range logins {
+		fmt.Fprintf(m.Stdout, "  %-34s %s\n", l.Email, l.Description)
+	}
+	return nil
+}
+
+// Close stops the HTTP server, letting requests in flight finish, then closes
+// the database.
+func (m *Main) Close() error {
+	var err error
+	if m.HTTPServer != nil {
+		err = m.HTTPServer.Close()
+	}
+	if m.Services != nil {
+		if cerr := m.Services.DB.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+// OpenDB opens and migrates the configured database.
+func OpenDB(ctx context.Context, cfg sqlstore.Config) (*sqlstore.DB, error) {
+	db, err := sqlstore.Open(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Services are the store's services on one database.
+type Services struct {
+	DB            *sqlstore.DB
+	Organizations *sqlstore.OrganizationService
+	Users         *sqlstore.UserService
+	Tokens        *sqlstore.TokenService
+	Sessions      *sqlstore.SessionService
+	Setup         *sqlstore.SetupService
+}
+
+// NewServices builds every service on db.
+func NewServices(db *sqlstore.DB) *Services {
+	users := sqlstore.NewUserService(db)
+	return &Services{
+		DB:            db,
+		Organizations: sqlstore.NewOrganizationService(db),
+		Users:         users,
+		Tokens:        sqlstore.NewTokenService(db),
+		Sessions:      sqlstore.NewSessionService(db),
+		Setup:         sqlstore.NewSetupService(db, users),
+	}
+}
