@@ -59,7 +59,7 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+	if err := db.createMigrationsTable(ctx); err != nil {
 		return 0, fmt.Errorf("create schema_migrations: %w", err)
 	}
 	applied := 0
@@ -75,16 +75,40 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 	return applied, nil
 }
 
+// lockMigrations serialises migrating replicas until tx ends. PostgreSQL
+// needs the advisory lock even for CREATE TABLE IF NOT EXISTS, which fails
+// when two sessions run it at once; SQLite's writer lock suffices.
+func (db *DB) lockMigrations(ctx context.Context, tx *Tx) error {
+	if db.dialect != Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7340812)`)
+	return err
+}
+
+func (db *DB) createMigrationsTable(ctx context.Context) error {
+	tx, err := db.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := db.lockMigrations(ctx, tx); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 func (db *DB) applyMigration(ctx context.Context, m migration) (bool, error) {
 	tx, err := db.beginWrite(ctx)
 	if err != nil {
 		return false, err
 	}
 	defer tx.Rollback()
-	if db.dialect == Postgres {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7340812)`); err != nil {
-			return false, err
-		}
+	if err := db.lockMigrations(ctx, tx); err != nil {
+		return false, err
 	}
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
@@ -108,6 +132,16 @@ func (db *DB) MigrationStatus(ctx context.Context) (applied, known int, err erro
 	list, err := db.migrations()
 	if err != nil {
 		return 0, 0, err
+	}
+	// A database never migrated has no schema_migrations table: version 0,
+	// not an error, so Ready can tell "not migrated" from "unreachable".
+	exists := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`
+	if db.dialect == Postgres {
+		exists = `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'`
+	}
+	var n int
+	if err := db.read.QueryRowContext(ctx, exists).Scan(&n); err != nil || n == 0 {
+		return 0, len(list), err
 	}
 	err = db.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&applied)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -95,9 +96,46 @@ func validSetupToken(ctx context.Context, tx *Tx, plain string) (int64, error) {
 	err := tx.QueryRowContext(ctx, `SELECT id, expires_at, used_at FROM setup_tokens WHERE secret_hash = ?`, secret.Hash(plain)).
 		Scan(&id, scanTime(&expires), scanTimePtr(&used))
 	if errors.Is(err, sql.ErrNoRows) || err == nil && (used != nil || !expires.After(tx.now)) {
-		return 0, tandem.Errorf(tandem.ENOTFOUND, "This setup link is invalid, used or expired. Restart tandem serve to print a new one, or create an admin with tandem user add.")
+		return 0, errSetupLink()
 	}
-	return id, err
+	if err != nil {
+		return 0, err
+	}
+	// A link only brings an installation to its first admin: once one is
+	// active, every outstanding link is spent.
+	var admins int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE organization_id IS NULL AND role = ? AND active = ?`, tandem.RoleAdmin, true).Scan(&admins); err != nil {
+		return 0, err
+	}
+	if admins > 0 {
+		return 0, errSetupLink()
+	}
+	return id, nil
+}
+
+func errSetupLink() error {
+	return tandem.Errorf(tandem.ENOTFOUND, "This setup link is invalid, used or expired. Restart tandem serve to print a new one, or create an admin with tandem user add.")
+}
+
+// spendSetupTokens marks every unused setup link used in one statement and
+// returns their ids. On PostgreSQL a concurrent completion waits for the rows
+// this one locks, then finds them spent and gets none back, so any number of
+// links racing yields one admin.
+func spendSetupTokens(ctx context.Context, tx *Tx) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, `UPDATE setup_tokens SET used_at = ? WHERE used_at IS NULL RETURNING id`, at(tx.now))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // CompleteSetup implements tandem.SetupService.
@@ -122,8 +160,12 @@ func (s *SetupService) CompleteSetup(ctx context.Context, plain string, u *tande
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE setup_tokens SET used_at = ? WHERE id = ?`, at(tx.now), id); err != nil {
+	spent, err := spendSetupTokens(ctx, tx)
+	if err != nil {
 		return err
+	}
+	if !slices.Contains(spent, id) {
+		return errSetupLink() // a concurrent completion spent it first
 	}
 	if err := createUser(ctx, tx, u, hash); err != nil {
 		return err

@@ -88,6 +88,18 @@ func (s *UserService) CreateUser(ctx context.Context, u *tandem.User, password s
 	if err := tandem.ValidatePassword(password); err != nil {
 		return err
 	}
+	// Scope before rights: an organisation outside the actor's scope is absent
+	// for them, as one that does not exist (EINVALID), never EFORBIDDEN. A read
+	// transaction, so the slow hash below does not hold the writer.
+	rtx, err := s.db.beginRead(ctx)
+	if err != nil {
+		return err
+	}
+	err = checkOrganizationsVisible(ctx, rtx, a, u)
+	rtx.Rollback()
+	if err != nil {
+		return err
+	}
 	if err := a.CanManageUser(u); err != nil {
 		return err
 	}
