@@ -194,10 +194,12 @@ func redactParseError(err error) string {
 	return msg
 }
 
+// pgErrorText keeps the last line of a connection error: pgx reports each
+// address it tried on its own line, usually with the same cause.
 func pgErrorText(err error) string {
-	msg := rootCause(err).Error()
-	if len(msg) > 200 {
-		msg = msg[:200]
+	msg := strings.TrimSpace(rootCause(err).Error())
+	if i := strings.LastIndex(msg, "\n"); i >= 0 {
+		msg = strings.TrimSpace(msg[i+1:])
 	}
 	return msg
 }

@@ -37,6 +37,9 @@ func (s *SessionService) CreateSession(ctx context.Context, userID int64) (strin
 	if err != nil {
 		return "", err
 	}
+	if !u.Active {
+		return "", tandem.Errorf(tandem.EUNAUTHORIZED, "This account is deactivated.")
+	}
 	plain := secret.New("")
 	if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (user_id, secret_hash, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
 		userID, secret.Hash(plain), at(tx.now), at(tx.now), at(tx.now.Add(s.AbsoluteTimeout))); err != nil {

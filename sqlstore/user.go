@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/secret"
@@ -15,16 +16,14 @@ type UserService struct {
 	db *DB
 	// PasswordParams are the argon2id costs for new hashes.
 	PasswordParams secret.Params
-	dummyHash      string
+
+	dummyOnce sync.Once
+	dummyHash string
 }
 
 // NewUserService returns the user service on db.
 func NewUserService(db *DB) *UserService {
-	s := &UserService{db: db, PasswordParams: secret.DefaultParams}
-	// Unknown emails are checked against this hash so they cost the same time
-	// as a wrong password and do not reveal which accounts exist.
-	s.dummyHash, _ = secret.HashPassword("tandem-dummy-password", s.PasswordParams)
-	return s
+	return &UserService{db: db, PasswordParams: secret.DefaultParams}
 }
 
 var _ tandem.UserService = (*UserService)(nil)
@@ -221,6 +220,10 @@ func (s *UserService) Authenticate(ctx context.Context, email, password string) 
 		if err := notFound(err, "User"); tandem.ErrorCode(err) != tandem.ENOTFOUND {
 			return nil, err
 		}
+		// Unknown emails are checked against a dummy hash so they cost the
+		// same time as a wrong password and do not reveal which accounts
+		// exist. It is made on first use to keep start-up fast.
+		s.dummyOnce.Do(func() { s.dummyHash, _ = secret.HashPassword("tandem-dummy-password", s.PasswordParams) })
 		secret.VerifyPassword(s.dummyHash, password)
 		return nil, fail
 	}

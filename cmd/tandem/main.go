@@ -24,6 +24,9 @@ var Version = "0.1.0-dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// After the first signal, a second one stops the process at once instead
+	// of waiting for shutdown.
+	context.AfterFunc(ctx, stop)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -54,13 +57,16 @@ type usageError struct{ err error }
 func (e *usageError) Error() string { return e.err.Error() }
 func (e *usageError) Unwrap() error { return e.err }
 
-// errorLine renders err as the one line a user sees.
+// errorLine renders err as the one line a user sees. Messages may quote
+// errors of drivers that span lines (pgx reports each connection attempt on
+// its own), so whitespace runs are folded into single spaces.
 func errorLine(err error) string {
+	msg := err.Error()
 	var e *tandem.Error
 	if errors.As(err, &e) {
-		return e.Message
+		msg = e.Message
 	}
-	return strings.ReplaceAll(err.Error(), "\n", " ")
+	return strings.Join(strings.Fields(msg), " ")
 }
 
 func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -89,25 +95,57 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 			Run: func(cmd *cobra.Command, args []string) { fmt.Fprintln(cmd.OutOrStdout(), "tandem "+Version) },
 		},
 	)
-	// Unknown commands and wrong argument counts are usage mistakes too.
-	for _, c := range append(root.Commands(), root) {
-		wrapArgs(c)
-	}
+	// Unknown commands, wrong argument counts and missing flags are usage mistakes too.
+	markUsageErrors(root)
 	return root
 }
 
-// wrapArgs marks argument-count errors of c and its children as usage errors.
-func wrapArgs(c *cobra.Command) {
-	if c.Args != nil {
+// markUsageErrors turns the command-line mistakes cobra reports as plain
+// errors, for c and its children, into usage errors that point to --help.
+func markUsageErrors(c *cobra.Command) {
+	usage := func(cmd *cobra.Command, err error) error {
+		return &usageError{fmt.Errorf("%v (see %s --help)", err, cmd.CommandPath())}
+	}
+	switch {
+	case c.HasSubCommands() && !c.Runnable():
+		// Left alone, cobra reports an unknown command as a plain error on
+		// the root, and prints help and succeeds on any other group
+		// (tandem org delete). Running the group itself prints its help.
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return nil
+			}
+			err := fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				err = fmt.Errorf("%v; did you mean %s?", err, strings.Join(s, " or "))
+			}
+			return usage(cmd, err)
+		}
+		c.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+	case c.Args != nil:
 		check := c.Args
 		c.Args = func(cmd *cobra.Command, args []string) error {
 			if err := check(cmd, args); err != nil {
-				return &usageError{fmt.Errorf("%v (see %s --help)", err, cmd.CommandPath())}
+				return usage(cmd, err)
+			}
+			return nil
+		}
+	}
+	if c.Runnable() {
+		// PreRunE runs just before cobra's own required-flag check, whose
+		// error would otherwise be a plain one.
+		pre := c.PreRunE
+		c.PreRunE = func(cmd *cobra.Command, args []string) error {
+			if err := cmd.ValidateRequiredFlags(); err != nil {
+				return usage(cmd, err)
+			}
+			if pre != nil {
+				return pre(cmd, args)
 			}
 			return nil
 		}
 	}
 	for _, sub := range c.Commands() {
-		wrapArgs(sub)
+		markUsageErrors(sub)
 	}
 }

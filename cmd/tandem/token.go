@@ -16,15 +16,18 @@ import (
 func newTokenCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "token", Short: "Manage API tokens"}
 	var email, name, expires string
+	var ttl time.Duration
 	create := adminCommand(&cobra.Command{
 		Use:   "create --user EMAIL [--expires 30d]",
 		Short: "Create an API token acting as a user; it is printed once and only its hash is stored",
 		Args:  cobra.NoArgs,
-	}, func(ctx context.Context, cmd *cobra.Command, s *app.Services, args []string) error {
-		ttl, err := parseExpiry(expires)
-		if err != nil {
+		// --expires is checked before the database is opened, so a typo
+		// neither creates a data directory nor migrates a database.
+		PreRunE: func(cmd *cobra.Command, args []string) (err error) {
+			ttl, err = parseExpiry(expires)
 			return err
-		}
+		},
+	}, func(ctx context.Context, cmd *cobra.Command, s *app.Services, args []string) error {
 		u, err := s.Users.FindUserByEmail(ctx, email)
 		if tandem.ErrorCode(err) == tandem.ENOTFOUND {
 			return tandem.Errorf(tandem.EINVALID, "No user %s; list them with tandem user list.", email)
