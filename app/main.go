@@ -31,11 +31,13 @@ type Main struct {
 	// DataDir holds the SQLite database when DatabaseURL is empty.
 	DataDir string
 	// DatabaseURL selects PostgreSQL (postgres://…).
-	DatabaseURL   string
-	Addr          string
-	PublicURL     string
-	LogFormat     string
-	LogLevel      string
+	DatabaseURL string
+	Addr        string
+	PublicURL   string
+	LogFormat   string
+	LogLevel    string
+	// ProviderName names the MSP when the database is created; default
+	// "Provider" (the demo's MSP with Demo).
 	ProviderName  string
 	Demo          bool
 	SecureCookies bool
@@ -75,7 +77,15 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.Services = NewServices(db)
-	if _, err := m.Services.Setup.EnsureProvider(ctx, m.ProviderName); err != nil {
+	provider := m.ProviderName
+	switch {
+	case provider != "":
+	case m.Demo:
+		provider = demo.ProviderName
+	default:
+		provider = "Provider"
+	}
+	if _, err := m.Services.Setup.EnsureProvider(ctx, provider); err != nil {
 		return err
 	}
 	if m.Demo {

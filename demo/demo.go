@@ -13,6 +13,9 @@ import (
 // of a real installation.
 const Password = "tandem-demo-2026"
 
+// ProviderName is the demo's managed service provider.
+const ProviderName = "Northwind MSP"
+
 // Services are what the loader needs.
 type Services struct {
 	Organizations tandem.OrganizationService

@@ -42,7 +42,7 @@ func newServeCommand() *cobra.Command {
 	f.StringVar(&m.PublicURL, "public-url", env("TANDEM_PUBLIC_URL", ""), "URL users reach Tandem at, for printed links; default the listening address (env TANDEM_PUBLIC_URL)")
 	f.StringVar(&m.LogFormat, "log-format", env("TANDEM_LOG_FORMAT", "text"), "log format: text or json (env TANDEM_LOG_FORMAT)")
 	f.StringVar(&m.LogLevel, "log-level", env("TANDEM_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env TANDEM_LOG_LEVEL)")
-	f.StringVar(&m.ProviderName, "provider-name", env("TANDEM_PROVIDER_NAME", "Provider"), "name of the managed service provider, used when the database is created (env TANDEM_PROVIDER_NAME)")
+	f.StringVar(&m.ProviderName, "provider-name", env("TANDEM_PROVIDER_NAME", ""), "name of the managed service provider, used when the database is created; default Provider (env TANDEM_PROVIDER_NAME)")
 	f.BoolVar(&m.Demo, "demo", false, "load the demo dataset into an empty database and print its logins")
 	f.BoolVar(&m.SecureCookies, "secure-cookies", env("TANDEM_SECURE_COOKIES", "") == "true", "mark cookies Secure; set when Tandem is served over HTTPS (env TANDEM_SECURE_COOKIES=true)")
 	return cmd
