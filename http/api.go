@@ -1,11 +1,13 @@
 package http
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
-
 	"io"
+	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -30,13 +32,14 @@ func (s *Server) registerAPIRoutes() {
 // the request context.
 func (s *Server) api(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		auth := r.Header.Get("Authorization")
-		token, ok := strings.CutPrefix(auth, "Bearer ")
-		if !ok || token == "" {
+		// The scheme is case-insensitive (RFC 9110, section 11.1).
+		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		token = strings.TrimSpace(token)
+		if !strings.EqualFold(scheme, "Bearer") || token == "" {
 			s.writeError(w, r, tandem.Errorf(tandem.EUNAUTHORIZED, "Send an API token as Authorization: Bearer <token>; create one with tandem token create."))
 			return
 		}
-		actor, err := s.TokenService.ActorForToken(r.Context(), strings.TrimSpace(token))
+		actor, err := s.TokenService.ActorForToken(r.Context(), token)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -48,10 +51,16 @@ func (s *Server) api(h http.HandlerFunc) http.HandlerFunc {
 // decodeJSON reads a JSON request body into v strictly: at most MaxBodyBytes,
 // no unknown fields, no trailing data. Its errors name what is wrong.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return tandem.Errorf(tandem.EBADREQUEST, "Content-Type %q is not supported; send application/json.", ct)
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		// Media types are case-insensitive and may carry parameters such as
+		// charset (RFC 9110, section 8.3.1); a prefix match would also let
+		// application/jsonp through.
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			return tandem.Errorf(tandem.EBADREQUEST, "Content-Type %q is not supported; send application/json.", ct)
+		}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	var body bytes.Buffer
+	dec := json.NewDecoder(io.TeeReader(http.MaxBytesReader(w, r.Body, MaxBodyBytes), &body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
@@ -61,6 +70,52 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 			return jsonError(err)
 		}
 		return tandem.Errorf(tandem.EBADREQUEST, "Request body holds more than one JSON value; send a single object.")
+	}
+	return exactKeys(body.Bytes(), v)
+}
+
+// exactKeys refuses what encoding/json lets through: a key that matches a
+// field only when case is ignored ({"ROLE": …} for "role") and a key given
+// twice, of which json keeps the last. Either would let a proxy checking
+// "role" and this server read different requests. v is a flat struct.
+func exactKeys(data []byte, v any) error {
+	t := reflect.TypeOf(v)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	known := map[string]bool{}
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name == "" {
+			name = t.Field(i).Name
+		}
+		known[name] = name != "-"
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil // not an object: Decode has judged it
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return jsonError(err)
+		}
+		key, _ := tok.(string)
+		if !known[key] {
+			return tandem.Errorf(tandem.EBADREQUEST, "Unknown field %q (field names are case-sensitive); see /api/v1/openapi.json for the fields this route takes.", key)
+		}
+		if seen[key] {
+			return tandem.Errorf(tandem.EBADREQUEST, "Field %q is given more than once; send it once.", key)
+		}
+		seen[key] = true
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return jsonError(err)
+		}
 	}
 	return nil
 }
