@@ -161,11 +161,11 @@ func jsonTypeName(goType string) string {
 	return "a " + goType
 }
 
-// pathID reads a numeric path parameter; anything else is not found.
-func pathID(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+// pathID reads the numeric {id} path parameter; anything else is a noun not found.
+func pathID(r *http.Request, noun string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, tandem.Errorf(tandem.ENOTFOUND, "No %s with id %q.", name, r.PathValue(name))
+		return 0, tandem.Errorf(tandem.ENOTFOUND, "No %s with id %q.", noun, r.PathValue("id"))
 	}
 	return id, nil
 }

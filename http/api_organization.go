@@ -32,7 +32,7 @@ func (s *Server) handleOrganizationList(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) handleOrganizationGet(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
+	id, err := pathID(r, "organisation")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -67,7 +67,7 @@ func (s *Server) handleOrganizationCreate(w http.ResponseWriter, r *http.Request
 }
 
 func (s *Server) handleOrganizationUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
+	id, err := pathID(r, "organisation")
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -44,7 +44,7 @@ func (s *Server) handleUserList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleUserGet(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
+	id, err := pathID(r, "user")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -84,7 +84,7 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleUserUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
+	id, err := pathID(r, "user")
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -268,3 +268,32 @@ func TestScope_ReadOnly(t *testing.T) {
 		})
 	})
 }
+
+// TestScope_Assignments proves an organisation's team sees which provider
+// staff work on it, but not which other clients those staff serve.
+func TestScope_Assignments(t *testing.T) {
+	testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		w := newWorld(t, db)
+		w.assign(t, w.Tech, w.OrgA.ID, w.OrgB.ID)
+		for _, tt := range []struct {
+			name string
+			as   *tandem.User
+			want []int64
+		}{
+			{"ProviderAdmin", w.Admin, []int64{w.OrgA.ID, w.OrgB.ID}},
+			{"Themselves", w.Tech, []int64{w.OrgA.ID, w.OrgB.ID}},
+			{"ITAdminOfA", w.AAdmin, []int64{w.OrgA.ID}},
+			{"ITAdminOfB", w.BAdmin, []int64{w.OrgB.ID}},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				u, err := w.Users.FindUserByID(as(t, tt.as), w.Tech.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(u.Organizations, tt.want) {
+					t.Fatalf("sees assignments %v, want %v", u.Organizations, tt.want)
+				}
+			})
+		}
+	})
+}

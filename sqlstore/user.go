@@ -351,15 +351,20 @@ func findUsers(ctx context.Context, tx *Tx, a *tandem.Actor, filter tandem.UserF
 		if u.Party != tandem.PartyProvider {
 			continue
 		}
-		if u.Organizations, err = assignedOrganizations(ctx, tx, u.ID); err != nil {
+		if u.Organizations, err = assignedOrganizations(ctx, tx, a, u.ID); err != nil {
 			return nil, "", err
 		}
 	}
 	return list, cursor, nil
 }
 
-func assignedOrganizations(ctx context.Context, tx *Tx, userID int64) ([]int64, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT organization_id FROM user_organizations WHERE user_id = ? ORDER BY organization_id`, userID)
+// assignedOrganizations lists a provider user's assignments among the
+// organisations the actor may see: an organisation's team learns which
+// provider staff work on it, not which other clients they serve.
+func assignedOrganizations(ctx context.Context, tx *Tx, a *tandem.Actor, userID int64) ([]int64, error) {
+	scope, args := orgScope(a, "organization_id")
+	rows, err := tx.QueryContext(ctx, `SELECT organization_id FROM user_organizations WHERE user_id = ? AND `+scope+` ORDER BY organization_id`,
+		append([]any{userID}, args...)...)
 	if err != nil {
 		return nil, err
 	}
