@@ -97,10 +97,13 @@ func (s *Server) handleAsset(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	if strings.HasSuffix(r.URL.Path, ".js") {
+	switch path.Ext(r.URL.Path) {
+	case ".js":
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-	} else if strings.HasSuffix(r.URL.Path, ".css") {
+	case ".css":
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	case ".svg":
+		w.Header().Set("Content-Type", "image/svg+xml")
 	}
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 	w.Write(body)
@@ -135,10 +138,11 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error, 
 func (s *Server) page(h func(http.ResponseWriter, *http.Request, pageData)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(SessionCookie)
-		var actor *tandem.Actor
-		if err == nil {
-			actor, err = s.SessionService.ActorForSession(r.Context(), c.Value)
+		if err != nil { // no cookie: a visitor who has not logged in
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
 		}
+		actor, err := s.SessionService.ActorForSession(r.Context(), c.Value)
 		if err != nil {
 			if tandem.ErrorCode(err) == tandem.EINTERNAL {
 				s.renderError(w, r, err, pageData{})
