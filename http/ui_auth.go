@@ -14,6 +14,18 @@ func (s *Server) setSessionCookie(w http.ResponseWriter, value string, maxAge in
 	})
 }
 
+// startSession logs the user in: a new server-side session, its cookie, and
+// a redirect home.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, userID int64, data pageData) {
+	session, err := s.SessionService.CreateSession(r.Context(), userID)
+	if err != nil {
+		s.renderError(w, r, err, data)
+		return
+	}
+	s.setSessionCookie(w, session, 0)
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
 func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "login", pageData{Title: "Log in", Form: map[string]string{}})
 }
@@ -32,13 +44,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnauthorized, "login", data)
 		return
 	}
-	session, err := s.SessionService.CreateSession(r.Context(), u.ID)
-	if err != nil {
-		s.renderError(w, r, err, data)
-		return
-	}
-	s.setSessionCookie(w, session, 0)
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	s.startSession(w, r, u.ID, data)
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
@@ -82,11 +88,5 @@ func (s *Server) handleSetup(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err, data)
 		return
 	}
-	session, err := s.SessionService.CreateSession(r.Context(), u.ID)
-	if err != nil {
-		s.renderError(w, r, err, data)
-		return
-	}
-	s.setSessionCookie(w, session, 0)
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	s.startSession(w, r, u.ID, data)
 }

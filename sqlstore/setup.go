@@ -122,20 +122,7 @@ func errSetupLink() error {
 // this one locks, then finds them spent and gets none back, so any number of
 // links racing yields one admin.
 func spendSetupTokens(ctx context.Context, tx *Tx) ([]int64, error) {
-	rows, err := tx.QueryContext(ctx, `UPDATE setup_tokens SET used_at = ? WHERE used_at IS NULL RETURNING id`, at(tx.now))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return tx.queryIDs(ctx, `UPDATE setup_tokens SET used_at = ? WHERE used_at IS NULL RETURNING id`, at(tx.now))
 }
 
 // CompleteSetup implements tandem.SetupService.

@@ -88,6 +88,24 @@ func (tx *Tx) insert(ctx context.Context, query string, args ...any) (int64, err
 	return id, err
 }
 
+// queryIDs runs a query returning one integer column and collects it.
+func (tx *Tx) queryIDs(ctx context.Context, query string, args ...any) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 // timeLayout is fixed-width so stored times sort as text on SQLite.
 const timeLayout = "2006-01-02T15:04:05.000000Z"
 

@@ -363,19 +363,6 @@ func findUsers(ctx context.Context, tx *Tx, a *tandem.Actor, filter tandem.UserF
 // provider staff work on it, not which other clients they serve.
 func assignedOrganizations(ctx context.Context, tx *Tx, a *tandem.Actor, userID int64) ([]int64, error) {
 	scope, args := orgScope(a, "organization_id")
-	rows, err := tx.QueryContext(ctx, `SELECT organization_id FROM user_organizations WHERE user_id = ? AND `+scope+` ORDER BY organization_id`,
+	return tx.queryIDs(ctx, `SELECT organization_id FROM user_organizations WHERE user_id = ? AND `+scope+` ORDER BY organization_id`,
 		append([]any{userID}, args...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }
