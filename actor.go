@@ -67,6 +67,11 @@ type Actor struct {
 	System bool
 	// ReadOnly marks an actor acting through a read-only credential.
 	ReadOnly bool
+	// OnlyOrganizationID, when not zero, narrows the actor's scope to one
+	// organisation: an API token restricted to it. It never widens the scope.
+	OnlyOrganizationID int64
+	// SourceAddr is the network address the request came from, for the audit trail.
+	SourceAddr string
 }
 
 // SystemActor is the actor of the admin command line and of start-up tasks.

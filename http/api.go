@@ -44,6 +44,7 @@ func (s *Server) api(h http.HandlerFunc) http.HandlerFunc {
 			s.writeError(w, r, err)
 			return
 		}
+		actor.SourceAddr = sourceAddr(r)
 		h(w, r.WithContext(tandem.NewContextWithActor(r.Context(), actor)))
 	}
 }

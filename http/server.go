@@ -127,3 +127,14 @@ func (s *Server) Close() error {
 	defer cancel()
 	return s.server.Shutdown(ctx)
 }
+
+// sourceAddr is the address a request came from, as the audit trail records
+// it: the peer's IP address. (Behind a reverse proxy this is the proxy; a
+// trusted-proxy setting will read X-Forwarded-For when one is configured.)
+func sourceAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -151,6 +151,7 @@ func (s *Server) page(h func(http.ResponseWriter, *http.Request, pageData)) http
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return
 		}
+		actor.SourceAddr = sourceAddr(r)
 		ctx := tandem.NewContextWithActor(r.Context(), actor)
 		r = r.WithContext(ctx)
 		data := pageData{Actor: actor}

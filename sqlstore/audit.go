@@ -8,51 +8,90 @@ import (
 )
 
 // audit records a state change in the same transaction as the change, so a
-// change is never stored without its trace. summary must not hold secrets.
+// change is never stored without its trace, and appends it to the hash chain
+// of its organisation (or the provider chain). summary must not hold secrets.
 func (tx *Tx) audit(ctx context.Context, a *tandem.Actor, orgID *int64, action, target string, summary map[string]any) error {
 	body, err := json.Marshal(summary)
 	if err != nil {
 		return err
 	}
-	var userID *int64
+	e := &tandem.AuditEntry{
+		Chain: tandem.AuditChain(orgID), At: tx.now, ActorEmail: a.Email, ActorParty: string(a.Party),
+		OrganizationID: orgID, Action: action, Target: target, Source: a.SourceAddr, Summary: body,
+	}
 	if a.UserID != 0 {
-		userID = &a.UserID
+		e.ActorUserID = &a.UserID
 	}
-	party := string(a.Party)
-	if a.System {
-		party = "system"
+	switch {
+	case a.System:
+		e.ActorParty = "system"
+	case a.UserID == 0:
+		e.ActorParty = "anonymous"
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor_user_id, actor_party, organization_id, action, target, summary) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		at(tx.now), userID, party, orgID, action, target, string(body))
+	return tx.appendAudit(ctx, e)
+}
+
+// appendAudit links e to its chain's head and stores it. The chain's row in
+// audit_chains is locked for the rest of the transaction (the single writer
+// on SQLite, FOR UPDATE on PostgreSQL), so appends to one chain serialise and
+// appends to different organisations do not wait for each other.
+func (tx *Tx) appendAudit(ctx context.Context, e *tandem.AuditEntry) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_chains (chain, seq, head_hash) VALUES (?, 0, '') ON CONFLICT (chain) DO NOTHING`, e.Chain); err != nil {
+		return err
+	}
+	lock := ""
+	if tx.db.dialect == Postgres {
+		lock = " FOR UPDATE"
+	}
+	var seq int64
+	if err := tx.QueryRowContext(ctx, `SELECT seq, head_hash FROM audit_chains WHERE chain = ?`+lock, e.Chain).Scan(&seq, &e.PrevHash); err != nil {
+		return err
+	}
+	e.Seq = seq + 1
+	e.At = e.At.UTC().Truncate(1000)
+	e.Hash = e.ComputeHash()
+	id, err := tx.insert(ctx, `INSERT INTO audit_log (chain, seq, at, actor_user_id, actor_email, actor_party, organization_id, action, target, source, summary, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.Chain, e.Seq, at(e.At), e.ActorUserID, e.ActorEmail, e.ActorParty, e.OrganizationID, e.Action, e.Target, e.Source, string(e.Summary), e.PrevHash, e.Hash)
+	if err != nil {
+		return err
+	}
+	e.ID = id
+	_, err = tx.ExecContext(ctx, `UPDATE audit_chains SET seq = ?, head_hash = ? WHERE chain = ?`, e.Seq, e.Hash, e.Chain)
 	return err
 }
 
-// AuditEntry is one stored audit record, for tests and the future audit browser.
-type AuditEntry struct {
-	ID             int64
-	ActorUserID    *int64
-	ActorParty     string
-	OrganizationID *int64
-	Action         string
-	Target         string
-	Summary        string
-}
-
-// AuditEntries returns every audit entry in order. It is unscoped and meant for
-// the system actor (command line and tests).
-func (db *DB) AuditEntries(ctx context.Context) ([]AuditEntry, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, actor_user_id, actor_party, organization_id, action, target, summary FROM audit_log ORDER BY id`)
+// AuditEntries returns every audit entry in id order. It is unscoped and meant
+// for the system actor (command line and tests).
+func (db *DB) AuditEntries(ctx context.Context) ([]tandem.AuditEntry, error) {
+	tx, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_log ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var list []AuditEntry
+	var list []tandem.AuditEntry
 	for rows.Next() {
-		var e AuditEntry
-		if err := rows.Scan(&e.ID, &e.ActorUserID, &e.ActorParty, &e.OrganizationID, &e.Action, &e.Target, &e.Summary); err != nil {
+		e, err := scanAuditEntry(rows)
+		if err != nil {
 			return nil, err
 		}
-		list = append(list, e)
+		list = append(list, *e)
 	}
 	return list, rows.Err()
+}
+
+const auditColumns = `id, chain, seq, at, actor_user_id, actor_email, actor_party, organization_id, action, target, source, summary, prev_hash, hash`
+
+func scanAuditEntry(rows interface{ Scan(...any) error }) (*tandem.AuditEntry, error) {
+	e := &tandem.AuditEntry{}
+	var summary string
+	err := rows.Scan(&e.ID, &e.Chain, &e.Seq, scanTime(&e.At), &e.ActorUserID, &e.ActorEmail, &e.ActorParty, &e.OrganizationID,
+		&e.Action, &e.Target, &e.Source, &summary, &e.PrevHash, &e.Hash)
+	e.Summary = json.RawMessage(summary)
+	return e, err
 }

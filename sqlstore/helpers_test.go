@@ -200,7 +200,7 @@ func wantCode(tb testing.TB, err error, code string) {
 }
 
 // auditLog returns every audit entry.
-func auditLog(tb testing.TB, db *sqlstore.DB) []sqlstore.AuditEntry {
+func auditLog(tb testing.TB, db *sqlstore.DB) []tandem.AuditEntry {
 	tb.Helper()
 	list, err := db.AuditEntries(tb.Context())
 	if err != nil {
@@ -216,14 +216,14 @@ func auditMark(tb testing.TB, db *sqlstore.DB) int {
 }
 
 // auditSince returns the audit entries written after mark.
-func auditSince(tb testing.TB, db *sqlstore.DB, mark int) []sqlstore.AuditEntry {
+func auditSince(tb testing.TB, db *sqlstore.DB, mark int) []tandem.AuditEntry {
 	tb.Helper()
 	return auditLog(tb, db)[mark:]
 }
 
 // wantAudit fails unless exactly the given actions were audited after mark,
 // in order, and returns those entries.
-func wantAudit(tb testing.TB, db *sqlstore.DB, mark int, actions ...string) []sqlstore.AuditEntry {
+func wantAudit(tb testing.TB, db *sqlstore.DB, mark int, actions ...string) []tandem.AuditEntry {
 	tb.Helper()
 	entries := auditSince(tb, db, mark)
 	got := make([]string, len(entries))

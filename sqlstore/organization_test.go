@@ -164,7 +164,7 @@ func TestOrganizationService_UpdateOrganization(t *testing.T) {
 				t.Fatalf("found %+v after update", got)
 			}
 			e := wantAudit(t, db, mark, "organization.update")[0]
-			if !strings.Contains(e.Summary, name) || !strings.Contains(e.Summary, slug) {
+			if !strings.Contains(string(e.Summary), name) || !strings.Contains(string(e.Summary), slug) {
 				t.Fatalf("audit summary %s does not record the changes", e.Summary)
 			}
 		})

@@ -6,6 +6,15 @@ import "github.com/tandemhq/tandem"
 // to the organisations the actor may see, and its arguments. Every query on
 // tenant data joins it in.
 func orgScope(a *tandem.Actor, column string) (string, []any) {
+	cond, args := roleOrgScope(a, column)
+	if a.OnlyOrganizationID != 0 {
+		return "(" + cond + " AND " + column + " = ?)", append(args, a.OnlyOrganizationID)
+	}
+	return cond, args
+}
+
+// roleOrgScope is orgScope before any token restriction.
+func roleOrgScope(a *tandem.Actor, column string) (string, []any) {
 	switch {
 	case a.SeesAllOrganizations():
 		return "1=1", nil
@@ -22,6 +31,18 @@ func orgScope(a *tandem.Actor, column string) (string, []any) {
 // organisation's IT staff its users and the provider staff assigned to it; a
 // requester only themselves.
 func userScope(a *tandem.Actor) (string, []any) {
+	cond, args := roleUserScope(a)
+	if a.OnlyOrganizationID != 0 {
+		// A token restricted to one organisation sees its users, the provider
+		// staff assigned to it, and its own user.
+		return "(" + cond + " AND (u.organization_id = ? OR u.id = ? OR u.id IN (SELECT user_id FROM user_organizations WHERE organization_id = ?)))",
+			append(args, a.OnlyOrganizationID, a.UserID, a.OnlyOrganizationID)
+	}
+	return cond, args
+}
+
+// roleUserScope is userScope before any token restriction.
+func roleUserScope(a *tandem.Actor) (string, []any) {
 	switch {
 	case a.SeesAllOrganizations():
 		return "1=1", nil

@@ -32,7 +32,7 @@ func TestSessionService(t *testing.T) {
 			if e.ActorUserID == nil || *e.ActorUserID != u.ID || e.OrganizationID == nil || *e.OrganizationID != org.ID {
 				t.Fatalf("audit entry %+v does not name the user and organisation", e)
 			}
-			if strings.Contains(e.Summary, plain) || strings.Contains(e.Summary, secret.Hash(plain)) {
+			if strings.Contains(string(e.Summary), plain) || strings.Contains(string(e.Summary), secret.Hash(plain)) {
 				t.Fatalf("audit summary holds the session secret: %s", e.Summary)
 			}
 		})

@@ -82,8 +82,8 @@ func TestSetupService_CompleteSetup(t *testing.T) {
 				t.Fatalf("setup created %+v, want an active provider admin", u)
 			}
 			e := wantAudit(t, db, mark, "setup.complete")[0]
-			if e.ActorUserID == nil || *e.ActorUserID != u.ID || strings.Contains(e.Summary, testPassword) ||
-				strings.Contains(e.Summary, plain) || strings.Contains(e.Summary, secret.Hash(plain)) {
+			if e.ActorUserID == nil || *e.ActorUserID != u.ID || strings.Contains(string(e.Summary), testPassword) ||
+				strings.Contains(string(e.Summary), plain) || strings.Contains(string(e.Summary), secret.Hash(plain)) {
 				t.Fatalf("audit entry %+v: want the new admin as actor and no secret", e)
 			}
 

@@ -34,7 +34,7 @@ func TestUserService_CreateUser(t *testing.T) {
 				t.Fatalf("found %+v, want %+v", got, u)
 			}
 			e := wantAudit(t, db, mark, "user.create")[0]
-			if e.OrganizationID == nil || *e.OrganizationID != w.OrgA.ID || !strings.Contains(e.Summary, u.Email) {
+			if e.OrganizationID == nil || *e.OrganizationID != w.OrgA.ID || !strings.Contains(string(e.Summary), u.Email) {
 				t.Fatalf("audit entry %+v does not name the organisation and the email", e)
 			}
 		})

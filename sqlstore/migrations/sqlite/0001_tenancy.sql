@@ -69,14 +69,32 @@ CREATE TABLE setup_tokens (
 	used_at     TEXT
 );
 
+-- The audit trail: one hash chain per organisation ("org:<id>") and one for
+-- the installation ("provider"). Each entry stores the SHA-256 of its
+-- canonical form, which includes the previous entry's hash; audit_chains holds
+-- each chain's head so appends serialise per chain.
 CREATE TABLE audit_log (
 	id              INTEGER PRIMARY KEY,
+	chain           TEXT NOT NULL,
+	seq             INTEGER NOT NULL,
 	at              TEXT NOT NULL,
 	actor_user_id   INTEGER,
+	actor_email     TEXT NOT NULL,
 	actor_party     TEXT NOT NULL,
 	organization_id INTEGER,
 	action          TEXT NOT NULL,
 	target          TEXT NOT NULL,
-	summary         TEXT NOT NULL
+	source          TEXT NOT NULL,
+	summary         TEXT NOT NULL,
+	prev_hash       TEXT NOT NULL,
+	hash            TEXT NOT NULL,
+	UNIQUE (chain, seq)
 );
 CREATE INDEX audit_log_organization ON audit_log (organization_id, id);
+CREATE INDEX audit_log_action ON audit_log (action, id);
+
+CREATE TABLE audit_chains (
+	chain     TEXT PRIMARY KEY,
+	seq       INTEGER NOT NULL,
+	head_hash TEXT NOT NULL
+);
