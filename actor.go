@@ -88,11 +88,6 @@ func (a *Actor) IsProviderAdmin() bool {
 	return a.SeesAllOrganizations()
 }
 
-// CanWrite reports whether the actor may change anything at all.
-func (a *Actor) CanWrite() bool {
-	return !a.ReadOnly && a.Role != RoleViewer
-}
-
 type actorKey struct{}
 
 // NewContextWithActor returns a copy of ctx carrying actor.

@@ -1,27 +1,82 @@
 package tandem
 
-// The access rules of the tenancy domain, in one place. Scope (which rows an
-// actor can see at all) is applied by storage in every query; these functions
-// decide what an actor may change among the rows it can see. Outside scope is
-// always ENOTFOUND, inside scope but not allowed is EFORBIDDEN.
+import (
+	"slices"
+)
 
-// CanCreateOrganization reports whether the actor may add client organisations.
-func (a *Actor) CanCreateOrganization() error {
-	if !a.IsProviderAdmin() || !a.CanWrite() {
-		return Errorf(EFORBIDDEN, "Only provider admins can create organisations.")
-	}
-	return nil
+// Access has two layers. Scope — which rows exist for an actor at all — is
+// applied by storage in every query (sqlstore/scope.go): provider admins see
+// every organisation, other provider staff the ones assigned to them, internal
+// users their own. Outside scope is always ENOTFOUND. Permission — what an
+// actor may do with what it can see — is this table: inside scope but not
+// allowed is EFORBIDDEN. docs/SECURITY.md prints the same table; a test keeps
+// the two equal.
+
+// Action names something an actor may be allowed to do.
+type Action string
+
+// The actions of the identity and tenancy domain.
+const (
+	ActionOrganizationCreate Action = "organization.create" // add a client organisation
+	ActionOrganizationUpdate Action = "organization.update" // rename it, change its settings (such as requiring MFA)
+	ActionUserManage         Action = "user.manage"         // create, invite, change role, deactivate, end sessions of users
+	ActionProviderManage     Action = "provider.manage"     // provider staff, their assignments, provider settings
+	ActionTokenCreateForUser Action = "token.create_for"    // issue an API token acting as another user
+	ActionAuditRead          Action = "audit.read"          // browse and export the audit trail
+	ActionRead               Action = "read"                // see what is in scope
+)
+
+// Permission grants an action to roles of one party. For internal roles the
+// grant covers only their own organisation.
+type Permission struct {
+	Action      Action
+	Party       PartyKind
+	Roles       []Role
+	Description string
 }
 
-// CanUpdateOrganization reports whether the actor may rename the organisation.
-func (a *Actor) CanUpdateOrganization(orgID int64) error {
-	if !a.CanWrite() {
-		return Errorf(EFORBIDDEN, "Your access is read-only.")
+// Permissions is the permission table: role × party × action.
+var Permissions = []Permission{
+	{ActionRead, PartyProvider, []Role{RoleAdmin, RoleTechnician, RoleViewer}, "see the organisations in scope"},
+	{ActionRead, PartyInternal, []Role{RoleITAdmin, RoleITTechnician, RoleViewer, RoleRequester}, "see their organisation (requesters: their own records)"},
+	{ActionOrganizationCreate, PartyProvider, []Role{RoleAdmin}, "add client organisations"},
+	{ActionOrganizationUpdate, PartyProvider, []Role{RoleAdmin}, "change any organisation"},
+	{ActionOrganizationUpdate, PartyInternal, []Role{RoleITAdmin}, "change their organisation, require MFA for it"},
+	{ActionUserManage, PartyProvider, []Role{RoleAdmin}, "manage every user"},
+	{ActionUserManage, PartyInternal, []Role{RoleITAdmin}, "manage their organisation's internal users"},
+	{ActionProviderManage, PartyProvider, []Role{RoleAdmin}, "manage provider staff, assignments and settings"},
+	{ActionTokenCreateForUser, PartyProvider, []Role{RoleAdmin}, "issue API tokens acting as other users"},
+	{ActionAuditRead, PartyProvider, []Role{RoleAdmin, RoleTechnician, RoleViewer}, "read the audit trail of organisations in scope (admins: also the provider's)"},
+	{ActionAuditRead, PartyInternal, []Role{RoleITAdmin, RoleITTechnician, RoleViewer}, "read their organisation's audit trail"},
+}
+
+// writes reports whether an action changes anything; read-only tokens and
+// viewers never get those.
+func (act Action) writes() bool {
+	return act != ActionRead && act != ActionAuditRead
+}
+
+// Can returns nil when the actor may perform action on the organisation orgID
+// (zero for installation-wide actions), and EFORBIDDEN otherwise. It does not
+// check scope: callers have already found the organisation through a scoped
+// query.
+func (a *Actor) Can(action Action, orgID int64) error {
+	if action.writes() && a.ReadOnly {
+		return Errorf(EFORBIDDEN, "This token is read-only; create a read-write token to make changes.")
 	}
-	if a.IsProviderAdmin() || (a.Party == PartyInternal && a.Role == RoleITAdmin && a.OrganizationID == orgID) {
+	if a.System {
 		return nil
 	}
-	return Errorf(EFORBIDDEN, "Only provider admins and the organisation's it-admins can change it.")
+	for _, p := range Permissions {
+		if p.Action != action || p.Party != a.Party || !slices.Contains(p.Roles, a.Role) {
+			continue
+		}
+		if p.Party == PartyInternal && (orgID == 0 || orgID != a.OrganizationID) {
+			continue
+		}
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "Your role (%s %s) does not allow %s.", a.Party, a.Role, action)
 }
 
 // CanManageUser reports whether the actor may create a user in the given
@@ -29,27 +84,20 @@ func (a *Actor) CanUpdateOrganization(orgID int64) error {
 // hold: it-admins manage their own organisation's internal users only, and
 // only provider admins manage provider users and their assignments.
 func (a *Actor) CanManageUser(u *User) error {
-	if !a.CanWrite() {
-		return Errorf(EFORBIDDEN, "Your access is read-only.")
+	if u.Party == PartyProvider || u.OrganizationID == nil {
+		return a.Can(ActionProviderManage, 0)
 	}
-	if a.IsProviderAdmin() {
-		return nil
-	}
-	if a.Party == PartyInternal && a.Role == RoleITAdmin && u.Party == PartyInternal &&
-		u.OrganizationID != nil && *u.OrganizationID == a.OrganizationID {
-		return nil
-	}
-	return Errorf(EFORBIDDEN, "You cannot manage this user: provider admins manage everyone, an organisation's it-admins manage its internal users.")
+	return a.Can(ActionUserManage, *u.OrganizationID)
 }
 
 // CanCreateTokenFor reports whether the actor may issue an API token acting as
 // the given user: their own, or anyone's for provider admins.
 func (a *Actor) CanCreateTokenFor(userID int64) error {
 	if a.ReadOnly {
-		return Errorf(EFORBIDDEN, "Your access is read-only.")
+		return Errorf(EFORBIDDEN, "This token is read-only; create a read-write token to make changes.")
 	}
-	if a.IsProviderAdmin() || a.UserID == userID {
+	if a.UserID == userID && !a.System {
 		return nil
 	}
-	return Errorf(EFORBIDDEN, "You can create API tokens for yourself only.")
+	return a.Can(ActionTokenCreateForUser, 0)
 }

@@ -67,7 +67,7 @@ func (s *OrganizationService) CreateOrganization(ctx context.Context, org *tande
 	if err != nil {
 		return err
 	}
-	if err := a.CanCreateOrganization(); err != nil {
+	if err := a.Can(tandem.ActionOrganizationCreate, 0); err != nil {
 		return err
 	}
 	if err := org.Validate(); err != nil {
@@ -106,7 +106,7 @@ func (s *OrganizationService) UpdateOrganization(ctx context.Context, id int64, 
 		return nil, tandem.Errorf(tandem.ENOTFOUND, "Organisation not found.")
 	}
 	org := list[0]
-	if err := a.CanUpdateOrganization(org.ID); err != nil {
+	if err := a.Can(tandem.ActionOrganizationUpdate, org.ID); err != nil {
 		return nil, err
 	}
 	changes := map[string]any{}
