@@ -41,6 +41,10 @@ func site(t *testing.T) *httptest.Server {
 	mux.Handle("GET /console.js", script(`console.error("boom", 42)`))
 	mux.Handle("GET /throw", page(`<script src="/throw.js"></script>`))
 	mux.Handle("GET /throw.js", script(`throw new Error("thrown on purpose")`))
+	// A page without an icon link (like /gone) makes Chromium ask for
+	// /favicon.ico in the background; answer it so that request never counts
+	// as a page error, whenever it lands.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	mux.HandleFunc("GET /gone", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:")
 		http.Error(w, "gone", http.StatusNotFound)
