@@ -72,6 +72,10 @@ type Actor struct {
 	OnlyOrganizationID int64
 	// SourceAddr is the network address the request came from, for the audit trail.
 	SourceAddr string
+	// SessionID is the browser session the actor acts through; zero for API
+	// tokens and the system. Changing one's own password or second factor
+	// needs a session.
+	SessionID int64
 }
 
 // SystemActor is the actor of the admin command line and of start-up tasks.

@@ -11,16 +11,17 @@ import (
 // Error codes. Each is mapped once to an HTTP status (http package) and a CLI
 // exit status (cmd/tandem); callers test for them with ErrorCode.
 const (
-	ECONFLICT     = "conflict"     // the change collides with existing data (409)
-	EINTERNAL     = "internal"     // a fault of ours; details are logged, never shown (500)
-	EINVALID      = "invalid"      // well-formed input that breaks a rule (422)
-	EBADREQUEST   = "bad_request"  // malformed input: bad JSON, wrong types, unknown fields (400)
-	ENOTFOUND     = "not_found"    // absent, or outside the actor's scope (404)
-	EUNAUTHORIZED = "unauthorized" // no valid credentials (401)
-	EFORBIDDEN    = "forbidden"    // valid credentials, insufficient rights (403)
-	ETOOLARGE     = "too_large"    // request body above the limit (413)
-	ECONFIG       = "config"       // a setting is wrong; the message names it (exit status 2)
-	EUNAVAILABLE  = "unavailable"  // a dependency such as the database is unreachable (503)
+	ECONFLICT     = "conflict"          // the change collides with existing data (409)
+	EINTERNAL     = "internal"          // a fault of ours; details are logged, never shown (500)
+	EINVALID      = "invalid"           // well-formed input that breaks a rule (422)
+	EBADREQUEST   = "bad_request"       // malformed input: bad JSON, wrong types, unknown fields (400)
+	ENOTFOUND     = "not_found"         // absent, or outside the actor's scope (404)
+	EUNAUTHORIZED = "unauthorized"      // no valid credentials (401)
+	EFORBIDDEN    = "forbidden"         // valid credentials, insufficient rights (403)
+	ETOOLARGE     = "too_large"         // request body above the limit (413)
+	ECONFIG       = "config"            // a setting is wrong; the message names it (exit status 2)
+	EUNAVAILABLE  = "unavailable"       // a dependency such as the database is unreachable (503)
+	ETOOMANY      = "too_many_requests" // too many failed attempts; wait and retry (429, with Retry-After)
 )
 
 // Error is an error a user may see: a code from the list above and a message

@@ -59,10 +59,15 @@ func (act Action) writes() bool {
 // Can returns nil when the actor may perform action on the organisation orgID
 // (zero for installation-wide actions), and EFORBIDDEN otherwise. It does not
 // check scope: callers have already found the organisation through a scoped
-// query.
+// query. A credential restricted to one organisation acts on that
+// organisation only: never on another, and never installation-wide (reading
+// stays allowed, narrowed by scope to that organisation).
 func (a *Actor) Can(action Action, orgID int64) error {
 	if action.writes() && a.ReadOnly {
 		return Errorf(EFORBIDDEN, "This token is read-only; create a read-write token to make changes.")
+	}
+	if a.OnlyOrganizationID != 0 && (orgID != 0 && orgID != a.OnlyOrganizationID || orgID == 0 && action.writes()) {
+		return Errorf(EFORBIDDEN, "This token is restricted to one organisation; use a token without that restriction for %s.", action)
 	}
 	if a.System {
 		return nil

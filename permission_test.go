@@ -60,4 +60,30 @@ func TestActorCan(t *testing.T) {
 			t.Errorf("read-only admin may not read: %v", err)
 		}
 	})
+	t.Run("RestrictedTokenStaysInItsOrganization", func(t *testing.T) {
+		a := actor(tandem.PartyProvider, tandem.RoleAdmin)
+		a.OnlyOrganizationID = own
+		for _, tt := range []struct {
+			action tandem.Action
+			org    int64
+			allow  bool
+		}{
+			{tandem.ActionOrganizationUpdate, own, true},
+			{tandem.ActionUserManage, own, true},
+			// Reading in general stays allowed: scope narrows it to own.
+			{tandem.ActionRead, 0, true},
+			{tandem.ActionAuditRead, 0, true},
+			{tandem.ActionOrganizationUpdate, other, false},
+			{tandem.ActionRead, other, false},
+			{tandem.ActionAuditRead, other, false},
+			{tandem.ActionOrganizationCreate, 0, false},
+			{tandem.ActionProviderManage, 0, false},
+			{tandem.ActionTokenCreateForUser, 0, false},
+		} {
+			err := a.Can(tt.action, tt.org)
+			if (err == nil) != tt.allow {
+				t.Errorf("restricted admin: Can(%s, %d) = %v, want allowed=%v", tt.action, tt.org, err, tt.allow)
+			}
+		}
+	})
 }

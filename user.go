@@ -5,6 +5,8 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+
+	"github.com/tandemhq/tandem/internal/commonpw"
 )
 
 // User is a person who logs in. A user belongs either to the provider
@@ -60,8 +62,15 @@ type UserService interface {
 	// UpdateUser changes a user under the same rules as CreateUser.
 	UpdateUser(ctx context.Context, id int64, upd UserUpdate) (*User, error)
 	// Authenticate checks an email and password and returns the active user, or
-	// EUNAUTHORIZED with the same message whatever was wrong.
+	// EUNAUTHORIZED with the same message, in similar time, whatever was wrong.
+	// Failures are throttled per account and per client address (the Client
+	// in ctx): ETOOMANY, carrying the time to wait, checks nothing.
 	Authenticate(ctx context.Context, email, password string) (*User, error)
+	// ChangePassword sets the actor's own password after checking the current
+	// one, and ends every other session of theirs. It needs a browser session
+	// (EFORBIDDEN through an API token); EINVALID for a wrong current password
+	// or a weak new one; wrong current passwords are throttled like logins.
+	ChangePassword(ctx context.Context, current, next string) error
 }
 
 // NormalizeEmail trims and lower-cases an address so one person has one account.
@@ -113,7 +122,9 @@ const (
 	MaxPasswordLength = 128
 )
 
-// ValidatePassword checks a new password's length. It never echoes the password.
+// ValidatePassword checks a new password: its length, and that it is not one
+// of the most common passwords (OWASP ASVS 2.1.7). There are no composition
+// rules and no forced rotation. It never echoes the password.
 func ValidatePassword(password string) error {
 	n := len([]rune(password))
 	if n < MinPasswordLength {
@@ -121,6 +132,9 @@ func ValidatePassword(password string) error {
 	}
 	if n > MaxPasswordLength {
 		return Errorf(EINVALID, "Password is too long: use at most %d characters.", MaxPasswordLength)
+	}
+	if commonpw.IsCommon(password) {
+		return Errorf(EINVALID, "This password is one of the most common passwords and would be guessed quickly; choose another (a few unrelated words make a strong one).")
 	}
 	return nil
 }

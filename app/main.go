@@ -41,6 +41,11 @@ type Main struct {
 	ProviderName  string
 	Demo          bool
 	SecureCookies bool
+	// SessionIdleTimeout ends a browser session unused this long, and
+	// SessionMaxAge any session this long after login; zero means the
+	// default (30 minutes, 12 hours).
+	SessionIdleTimeout time.Duration
+	SessionMaxAge      time.Duration
 
 	Stdout io.Writer
 	Logger *slog.Logger
@@ -56,6 +61,15 @@ func (m *Main) validate() error {
 	}
 	if m.PublicURL != "" && !strings.HasPrefix(m.PublicURL, "http://") && !strings.HasPrefix(m.PublicURL, "https://") {
 		return tandem.Errorf(tandem.ECONFIG, "--public-url (TANDEM_PUBLIC_URL) %q must start with http:// or https://", m.PublicURL)
+	}
+	if m.SessionIdleTimeout == 0 {
+		m.SessionIdleTimeout = tandem.DefaultSessionIdleTimeout
+	}
+	if m.SessionMaxAge == 0 {
+		m.SessionMaxAge = tandem.DefaultSessionMaxAge
+	}
+	if m.SessionIdleTimeout < time.Minute || m.SessionIdleTimeout > m.SessionMaxAge {
+		return tandem.Errorf(tandem.ECONFIG, "--session-idle-timeout (TANDEM_SESSION_IDLE_TIMEOUT) %v must be at least 1m and at most --session-max-age (TANDEM_SESSION_MAX_AGE, %v)", m.SessionIdleTimeout, m.SessionMaxAge)
 	}
 	return nil
 }
@@ -77,6 +91,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.Services = NewServices(db)
+	m.Services.Sessions.IdleTimeout, m.Services.Sessions.AbsoluteTimeout = m.SessionIdleTimeout, m.SessionMaxAge
 	provider := m.ProviderName
 	switch {
 	case provider != "":
@@ -102,6 +117,9 @@ func (m *Main) Run(ctx context.Context) error {
 	s.TokenService = m.Services.Tokens
 	s.SessionService = m.Services.Sessions
 	s.SetupService = m.Services.Setup
+	s.AuditService = m.Services.Audit
+	s.MFAService = m.Services.MFA
+	s.InvitationService = m.Services.Invitations
 	s.RegisterDBStats(db.Stats())
 	if err := s.Open(); err != nil {
 		return err
@@ -155,10 +173,15 @@ func (m *Main) loadDemo(ctx context.Context) error {
 		fmt.Fprintln(m.Stdout, "Demo data already present.")
 		return nil
 	}
+	// The demo is for exploring: provider staff need not set up MFA first.
+	if err := m.Services.MFA.SetProviderRequiresMFA(ctx, false); err != nil {
+		return err
+	}
 	fmt.Fprintf(m.Stdout, "Demo data loaded. Every demo user's password is %q:\n", demo.Password)
 	for _, l := range logins {
 		fmt.Fprintf(m.Stdout, "  %-34s %s\n", l.Email, l.Description)
 	}
+	fmt.Fprintln(m.Stdout, "Two-factor authentication is optional for provider staff in the demo (a real installation requires it; turn it on under Account → Provider settings).")
 	return nil
 }
 
@@ -198,6 +221,9 @@ type Services struct {
 	Tokens        *sqlstore.TokenService
 	Sessions      *sqlstore.SessionService
 	Setup         *sqlstore.SetupService
+	Audit         *sqlstore.AuditService
+	MFA           *sqlstore.MFAService
+	Invitations   *sqlstore.InvitationService
 }
 
 // NewServices builds every service on db.
@@ -210,5 +236,8 @@ func NewServices(db *sqlstore.DB) *Services {
 		Tokens:        sqlstore.NewTokenService(db),
 		Sessions:      sqlstore.NewSessionService(db),
 		Setup:         sqlstore.NewSetupService(db, users),
+		Audit:         sqlstore.NewAuditService(db),
+		MFA:           sqlstore.NewMFAService(db),
+		Invitations:   sqlstore.NewInvitationService(db, users),
 	}
 }

@@ -191,7 +191,7 @@ func TestAPI_Authentication(t *testing.T) {
 		t.Run("ExpiredToken", func(t *testing.T) {
 			now := time.Now()
 			expires := now.Add(time.Hour)
-			_, secret, err := s.Services.Tokens.CreateToken(testserver.SystemContext(), w.admin.ID, "short-lived", &expires)
+			_, secret, err := s.Services.Tokens.CreateToken(testserver.SystemContext(), w.admin.ID, tandem.TokenOptions{Name: "short-lived", ExpiresAt: &expires})
 			if err != nil {
 				t.Fatal(err)
 			}

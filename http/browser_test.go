@@ -27,13 +27,23 @@ func TestBrowserSetup(t *testing.T) {
 	link := printedSetupLink(t, s)
 
 	// The printed link opens the setup form; completing it logs the new
-	// provider admin in.
+	// provider admin in, straight to setting up two-factor authentication,
+	// which the provider requires of its staff by default.
 	browsertest.Do(t, ctx, chromedp.Navigate(link))
 	if got := browsertest.Text(t, ctx, "h1"); got != "Set up Tandem" {
 		t.Fatalf("setup page heading = %q", got)
 	}
 	browsertest.Fill(t, ctx, "#setup-form", "name", "Ada Admin", "email", "Ada@Example.com ", "password", uiPassword, "confirm", uiPassword)
 	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS("#setup-form button[type=submit]")))
+	browsertest.WaitPath(t, ctx, "/account/mfa")
+	if got := browsertest.Text(t, ctx, "#mfa-required"); !strings.Contains(got, "Northwind MSP requires two-factor authentication") {
+		t.Errorf("MFA page says %q", got)
+	}
+	// Nothing else is reachable before MFA is set up.
+	browsertest.Do(t, ctx, chromedp.Navigate(s.URL()+"/"))
+	browsertest.WaitPath(t, ctx, "/account/mfa")
+	recovery := browserEnrolMFA(t, ctx)
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS("#mfa-continue")))
 	browsertest.WaitPath(t, ctx, "/")
 	if got := browsertest.Text(t, ctx, "header .who"); !strings.Contains(got, "ada@example.com") {
 		t.Errorf("header shows %q, want the admin's email", got)
@@ -80,9 +90,13 @@ func TestBrowserSetup(t *testing.T) {
 		t.Errorf("email field after a failed login = %q", got)
 	}
 
-	// The right password logs in again.
+	// The right password logs in again, with a recovery code as the second
+	// factor.
 	browsertest.Fill(t, ctx, "form[action='/login']", "email", "ada@example.com", "password", uiPassword)
 	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS("form[action='/login'] button[type=submit]")))
+	browsertest.WaitPath(t, ctx, "/login/mfa")
+	browsertest.Fill(t, ctx, "#mfa-login-form", "code", recovery[0])
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS("#mfa-login-form button[type=submit]")))
 	browsertest.WaitPath(t, ctx, "/")
 	if got := browsertest.Text(t, ctx, "header .who"); !strings.Contains(got, "ada@example.com") {
 		t.Errorf("header shows %q after logging in again", got)

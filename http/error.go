@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/tandemhq/tandem"
 )
@@ -20,6 +21,7 @@ var statusCodes = map[string]int{
 	tandem.EINTERNAL:     http.StatusInternalServerError,
 	tandem.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	tandem.ECONFIG:       http.StatusInternalServerError,
+	tandem.ETOOMANY:      http.StatusTooManyRequests,
 }
 
 // ErrorStatus returns the HTTP status for an error code.
@@ -28,6 +30,14 @@ func ErrorStatus(code string) int {
 		return s
 	}
 	return http.StatusInternalServerError
+}
+
+// setRetryAfter tells the client of a throttled attempt, in whole seconds,
+// when to try again (RFC 9110, section 10.2.3).
+func setRetryAfter(w http.ResponseWriter, err error) {
+	if d := tandem.RetryAfter(err); d > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((d+time.Second-1)/time.Second)))
+	}
 }
 
 // errorBody is the JSON shape of every API error.
@@ -48,6 +58,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if code == tandem.EUNAUTHORIZED {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="tandem"`)
 	}
+	setRetryAfter(w, err)
 	var body errorBody
 	body.Error.Code, body.Error.Message = code, msg
 	writeJSON(w, ErrorStatus(code), body)

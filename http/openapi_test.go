@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -110,6 +111,8 @@ func TestOpenAPI_ResponsesMatchDocument(t *testing.T) {
 		w := newWorld(t, s)
 		orgA := fmt.Sprintf("/orgs/%d", w.orgA.ID)
 		orgB := fmt.Sprintf("/orgs/%d", w.orgB.ID)
+		people := newPeopleFixture(t, s, w)
+		future := time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)
 
 		tests := []struct {
 			name   string
@@ -155,6 +158,32 @@ func TestOpenAPI_ResponsesMatchDocument(t *testing.T) {
 			{"UpdateUserForbidden", w.itAdminB, "PATCH", fmt.Sprintf("/users/%d", w.itAdminB.ID), `{"role": "viewer"}`, 403},
 			{"UpdateUserUnknownField", w.admin, "PATCH", fmt.Sprintf("/users/%d", w.watcher.ID), `{"email": "x@msp.test"}`, 400},
 			{"UpdateUserOutsideScope", w.tech, "PATCH", fmt.Sprintf("/users/%d", w.itAdminB.ID), `{"name": "x"}`, 404},
+			{"ListInvitations", w.admin, "GET", "/invitations", "", 200},
+			{"ListInvitationsFiltered", w.itAdminB, "GET", fmt.Sprintf("/invitations?pending=true&party=internal&organization_id=%d&limit=5", w.orgB.ID), "", 200},
+			{"ListInvitationsBadFilter", w.admin, "GET", "/invitations?pending=maybe", "", 400},
+			{"CreateInvitation", w.itAdminB, "POST", "/invitations", fmt.Sprintf(`{"email": "invitee@beta.test", "name": "In Vitee", "role": "viewer", "organization_id": %d}`, w.orgB.ID), 201},
+			{"CreateProviderInvitation", w.admin, "POST", "/invitations", `{"email": "staff@msp.test", "role": "technician", "organization_id": null, "expires_at": "` + future + `"}`, 201},
+			{"CreateInvitationForbidden", w.itAdminB, "POST", "/invitations", `{"email": "mole@msp.test", "role": "technician"}`, 403},
+			{"CreateInvitationConflict", w.admin, "POST", "/invitations", `{"email": "tech@msp.test", "role": "viewer"}`, 409},
+			{"CreateInvitationInvalid", w.admin, "POST", "/invitations", `{"email": "nobody", "role": "viewer"}`, 422},
+			{"RevokeInvitationReadOnly", people.readOnly, "DELETE", fmt.Sprintf("/invitations/%d", people.invitation), "", 403},
+			{"RevokeInvitationOutsideScope", w.itTechA, "DELETE", fmt.Sprintf("/invitations/%d", people.invitation), "", 404},
+			{"RevokeInvitation", w.itAdminB, "DELETE", fmt.Sprintf("/invitations/%d", people.invitation), "", 204},
+			{"RevokeAcceptedInvitation", w.itAdminB, "DELETE", fmt.Sprintf("/invitations/%d", people.accepted), "", 422},
+			{"ListTokens", w.tech, "GET", "/tokens", "", 200},
+			{"ListTokensOfUser", w.admin, "GET", fmt.Sprintf("/tokens?user_id=%d", w.watcher.ID), "", 200},
+			{"ListTokensBadUser", w.admin, "GET", "/tokens?user_id=x", "", 400},
+			{"ListTokensForbidden", w.itAdminB, "GET", fmt.Sprintf("/tokens?user_id=%d", w.requesterB.ID), "", 403},
+			{"ListTokensOutsideScope", w.itAdminB, "GET", fmt.Sprintf("/tokens?user_id=%d", w.itTechA.ID), "", 404},
+			{"CreateToken", w.itTechA, "POST", "/tokens", fmt.Sprintf(`{"name": "ci", "read_only": true, "organization_id": %d, "expires_at": "%s"}`, w.orgA.ID, future), 201},
+			{"CreateTokenForUser", w.admin, "POST", "/tokens", fmt.Sprintf(`{"user_id": %d, "name": "on behalf", "expires_at": null}`, w.tech.ID), 201},
+			{"CreateTokenUnknownField", w.admin, "POST", "/tokens", `{"scope": "all"}`, 400},
+			{"CreateTokenForbidden", w.itAdminB, "POST", "/tokens", fmt.Sprintf(`{"user_id": %d}`, w.requesterB.ID), 403},
+			{"CreateTokenOutsideScope", w.itAdminB, "POST", "/tokens", fmt.Sprintf(`{"user_id": %d}`, w.itTechA.ID), 404},
+			{"CreateTokenInvalid", w.itAdminB, "POST", "/tokens", fmt.Sprintf(`{"organization_id": %d}`, w.orgA.ID), 422},
+			{"RevokeTokenReadOnly", people.readOnly, "DELETE", fmt.Sprintf("/tokens/%d", people.token), "", 403},
+			{"RevokeTokenNotFound", w.itAdminB, "DELETE", fmt.Sprintf("/tokens/%d", people.token), "", 404},
+			{"RevokeToken", w.admin, "DELETE", fmt.Sprintf("/tokens/%d", people.token), "", 204},
 			{"Document", member{}, "GET", "/openapi.json", "", 200},
 		}
 		for _, tt := range tests {

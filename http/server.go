@@ -43,6 +43,9 @@ type Server struct {
 	TokenService        tandem.TokenService
 	SessionService      tandem.SessionService
 	SetupService        tandem.SetupService
+	AuditService        tandem.AuditService
+	MFAService          tandem.MFAService
+	InvitationService   tandem.InvitationService
 
 	metrics *httpMetrics
 	ui      *ui
@@ -61,9 +64,9 @@ func NewServer() *Server {
 	s.registerOperationRoutes()
 	s.registerAPIRoutes()
 	s.registerUIRoutes()
-	s.registerAuditRoutes()      // api_audit.go, ui_audit.go
-	s.registerAccountRoutes()    // ui_account.go: password, sessions, MFA
-	s.registerPeopleRoutes()     // ui_people.go, api_invitation.go, api_token.go: invitations, team management, tokens
+	s.registerAuditRoutes()   // api_audit.go, ui_audit.go
+	s.registerAccountRoutes() // ui_account.go: password, sessions, MFA
+	s.registerPeopleRoutes()  // ui_people.go, api_invitation.go, api_token.go: invitations, team management, tokens
 	return s
 }
 

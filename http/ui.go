@@ -86,6 +86,8 @@ func (s *Server) registerUIRoutes() {
 	s.handle("GET /orgs/{slug}", s.page(s.handleOrganizationPage))
 	s.handle("GET /login", s.handleLoginForm)
 	s.handle("POST /login", s.handleLogin)
+	s.handle("GET /login/mfa", s.handleLoginMFAForm)
+	s.handle("POST /login/mfa", s.handleLoginMFA)
 	s.handle("POST /logout", s.handleLogout)
 	s.handle("GET /setup/{token}", s.handleSetupForm)
 	s.handle("POST /setup/{token}", s.handleSetup)
@@ -129,12 +131,16 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error, 
 	if code == tandem.EINTERNAL {
 		s.Logger.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
+	setRetryAfter(w, err)
 	data.Title, data.Error = http.StatusText(ErrorStatus(code)), tandem.ErrorMessage(err)
 	s.render(w, r, ErrorStatus(code), "error", data)
 }
 
-// page wraps a UI handler: it requires a session (redirecting to the login
-// page otherwise) and puts the actor in the context.
+// page wraps a UI handler: it requires a signed-in session (redirecting to
+// the login page otherwise) and puts the actor in the context. A session
+// still awaiting its second factor counts as not signed in: it is sent to
+// /login/mfa, which is no page() route. A user who must use MFA but has not
+// set it up reaches only the set-up pages under /account/mfa.
 func (s *Server) page(h func(http.ResponseWriter, *http.Request, pageData)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(SessionCookie)
@@ -142,7 +148,7 @@ func (s *Server) page(h func(http.ResponseWriter, *http.Request, pageData)) http
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return
 		}
-		actor, err := s.SessionService.ActorForSession(r.Context(), c.Value)
+		state, err := s.SessionService.ResolveSession(r.Context(), c.Value)
 		if err != nil {
 			if tandem.ErrorCode(err) == tandem.EINTERNAL {
 				s.renderError(w, r, err, pageData{})
@@ -151,8 +157,17 @@ func (s *Server) page(h func(http.ResponseWriter, *http.Request, pageData)) http
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return
 		}
+		if state.AwaitingMFA {
+			http.Redirect(w, r, "/login/mfa", http.StatusSeeOther)
+			return
+		}
+		if state.MustEnrollMFA && r.URL.Path != "/account/mfa" && !strings.HasPrefix(r.URL.Path, "/account/mfa/") {
+			http.Redirect(w, r, "/account/mfa", http.StatusSeeOther)
+			return
+		}
+		actor := state.Actor
 		actor.SourceAddr = sourceAddr(r)
-		ctx := tandem.NewContextWithActor(r.Context(), actor)
+		ctx := tandem.NewContextWithClient(tandem.NewContextWithActor(r.Context(), actor), clientOf(r))
 		r = r.WithContext(ctx)
 		data := pageData{Actor: actor}
 		if data.User, err = s.UserService.FindUserByID(ctx, actor.UserID); err != nil {

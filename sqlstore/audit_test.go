@@ -52,7 +52,7 @@ func TestAudit(t *testing.T) {
 		_, err = w.Users.UpdateUser(ctx, u.ID, tandem.UserUpdate{Role: &viewer})
 		mustDo(t, err)
 
-		_, token, err := w.Tokens.CreateToken(ctx, u.ID, "ci", nil)
+		_, token, err := w.Tokens.CreateToken(ctx, u.ID, tandem.TokenOptions{Name: "ci"})
 		mustDo(t, err)
 		secrets = append(secrets, token)
 		loggedIn, err := w.Users.Authenticate(t.Context(), u.Email, userPassword)

@@ -51,6 +51,7 @@ type services struct {
 	Tokens   *sqlstore.TokenService
 	Sessions *sqlstore.SessionService
 	Setup    *sqlstore.SetupService
+	Invites  *sqlstore.InvitationService
 }
 
 // newServices wires the services on db and replaces its clock with a fake one
@@ -69,6 +70,7 @@ func newServices(tb testing.TB, db *sqlstore.DB) *services {
 		Tokens:   sqlstore.NewTokenService(db),
 		Sessions: sqlstore.NewSessionService(db),
 		Setup:    sqlstore.NewSetupService(db, users),
+		Invites:  sqlstore.NewInvitationService(db, users),
 	}
 }
 
@@ -150,7 +152,7 @@ func (s *services) mustCreateUser(tb testing.TB, email string, orgID *int64, rol
 // mustToken issues an API token for u, acting as u.
 func (s *services) mustToken(tb testing.TB, u *tandem.User) string {
 	tb.Helper()
-	_, plain, err := s.Tokens.CreateToken(as(tb, u), u.ID, "test", nil)
+	_, plain, err := s.Tokens.CreateToken(as(tb, u), u.ID, tandem.TokenOptions{Name: "test"})
 	if err != nil {
 		tb.Fatalf("create token for %s: %v", u.Email, err)
 	}

@@ -261,7 +261,7 @@ func TestScope_ReadOnly(t *testing.T) {
 			name := "Renamed"
 			_, err := w.Users.UpdateUser(ctx, w.Admin.ID, tandem.UserUpdate{Name: &name})
 			wantCode(t, err, tandem.EFORBIDDEN)
-			_, _, err = w.Tokens.CreateToken(ctx, w.Admin.ID, "ro", nil)
+			_, _, err = w.Tokens.CreateToken(ctx, w.Admin.ID, tandem.TokenOptions{Name: "ro"})
 			wantCode(t, err, tandem.EFORBIDDEN)
 			err = w.Orgs.CreateOrganization(ctx, &tandem.Organization{Name: "Read Only Inc"})
 			wantCode(t, err, tandem.EFORBIDDEN)

@@ -1,6 +1,8 @@
 package sqlstore_test
 
 import (
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +20,7 @@ func TestTokenService(t *testing.T) {
 
 		t.Run("OK", func(t *testing.T) {
 			mark := auditMark(t, db)
-			tok, plain, err := w.Tokens.CreateToken(as(t, w.ATech), w.ATech.ID, "  ci  ", nil)
+			tok, plain, err := w.Tokens.CreateToken(as(t, w.ATech), w.ATech.ID, tandem.TokenOptions{Name: "  ci  "})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -50,7 +52,7 @@ func TestTokenService(t *testing.T) {
 		})
 
 		t.Run("AdminForOther", func(t *testing.T) {
-			_, plain, err := w.Tokens.CreateToken(as(t, w.Admin), w.AViewer.ID, "", nil)
+			_, plain, err := w.Tokens.CreateToken(as(t, w.Admin), w.AViewer.ID, tandem.TokenOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -77,7 +79,7 @@ func TestTokenService(t *testing.T) {
 
 		t.Run("Expiry", func(t *testing.T) {
 			expires := w.Clock.Now().Add(time.Hour)
-			tok, plain, err := w.Tokens.CreateToken(as(t, w.AAdmin), w.AAdmin.ID, "short-lived", &expires)
+			tok, plain, err := w.Tokens.CreateToken(as(t, w.AAdmin), w.AAdmin.ID, tandem.TokenOptions{Name: "short-lived", ExpiresAt: &expires})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -96,7 +98,7 @@ func TestTokenService(t *testing.T) {
 		t.Run("ErrExpiryInPast", func(t *testing.T) {
 			mark := auditMark(t, db)
 			for _, expires := range []time.Time{w.Clock.Now(), w.Clock.Now().Add(-time.Second)} {
-				_, _, err := w.Tokens.CreateToken(as(t, w.AAdmin), w.AAdmin.ID, "stale", &expires)
+				_, _, err := w.Tokens.CreateToken(as(t, w.AAdmin), w.AAdmin.ID, tandem.TokenOptions{Name: "stale", ExpiresAt: &expires})
 				wantCode(t, err, tandem.EINVALID)
 			}
 			wantAudit(t, db, mark)
@@ -125,7 +127,7 @@ func TestTokenService(t *testing.T) {
 			mark := auditMark(t, db)
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
-					_, _, err := w.Tokens.CreateToken(as(t, tt.as), tt.owner.ID, "", nil)
+					_, _, err := w.Tokens.CreateToken(as(t, tt.as), tt.owner.ID, tandem.TokenOptions{})
 					wantCode(t, err, tandem.EFORBIDDEN)
 				})
 			}
@@ -133,12 +135,12 @@ func TestTokenService(t *testing.T) {
 		})
 
 		t.Run("ErrOutsideScope", func(t *testing.T) {
-			_, _, err := w.Tokens.CreateToken(as(t, w.AAdmin), w.BAdmin.ID, "", nil)
+			_, _, err := w.Tokens.CreateToken(as(t, w.AAdmin), w.BAdmin.ID, tandem.TokenOptions{})
 			wantCode(t, err, tandem.ENOTFOUND)
 		})
 
 		t.Run("ErrInvalidName", func(t *testing.T) {
-			_, _, err := w.Tokens.CreateToken(as(t, w.AAdmin), w.AAdmin.ID, strings.Repeat("n", 101), nil)
+			_, _, err := w.Tokens.CreateToken(as(t, w.AAdmin), w.AAdmin.ID, tandem.TokenOptions{Name: strings.Repeat("n", 101)})
 			wantCode(t, err, tandem.EINVALID)
 		})
 
@@ -147,8 +149,252 @@ func TestTokenService(t *testing.T) {
 			if _, err := w.Users.UpdateUser(as(t, w.Admin), w.ARequester.ID, tandem.UserUpdate{Active: &off}); err != nil {
 				t.Fatal(err)
 			}
-			_, _, err := w.Tokens.CreateToken(as(t, w.Admin), w.ARequester.ID, "", nil)
+			_, _, err := w.Tokens.CreateToken(as(t, w.Admin), w.ARequester.ID, tandem.TokenOptions{})
 			wantCode(t, err, tandem.EINVALID)
+		})
+	})
+}
+
+// TestTokenService_Scope checks what a token carries besides its user: a
+// read-only flag and an organisation restriction, neither of which can reach
+// further than the user or the credential that issued the token.
+func TestTokenService_Scope(t *testing.T) {
+	t.Parallel()
+	testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		w := newWorld(t, db)
+		resolve := func(t *testing.T, plain string) *tandem.Actor {
+			t.Helper()
+			a, err := w.Tokens.ActorForToken(t.Context(), plain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a
+		}
+
+		t.Run("ReadOnly", func(t *testing.T) {
+			tok, plain, err := w.Tokens.CreateToken(as(t, w.AAdmin), w.AAdmin.ID, tandem.TokenOptions{Name: "reader", ReadOnly: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tok.ReadOnly {
+				t.Fatalf("token = %+v, want read-only", tok)
+			}
+			a := resolve(t, plain)
+			want := actorOf(w.AAdmin)
+			want.ReadOnly = true
+			if *a != *want {
+				t.Fatalf("token resolves to %+v, want %+v", a, want)
+			}
+			ctx := asActor(t, a)
+			mark := auditMark(t, db)
+			name, viewer := "Renamed", tandem.RoleViewer
+			_, err = w.Users.UpdateUser(ctx, w.AAdmin.ID, tandem.UserUpdate{Name: &name})
+			wantCode(t, err, tandem.EFORBIDDEN)
+			_, err = w.Users.UpdateUser(ctx, w.ATech.ID, tandem.UserUpdate{Role: &viewer})
+			wantCode(t, err, tandem.EFORBIDDEN)
+			wantCode(t, w.Users.CreateUser(ctx, &tandem.User{Email: "ro@acme.test", OrganizationID: &w.OrgA.ID, Role: tandem.RoleRequester}, testPassword), tandem.EFORBIDDEN)
+			_, err = w.Orgs.UpdateOrganization(ctx, w.OrgA.ID, tandem.OrganizationUpdate{Name: &name})
+			wantCode(t, err, tandem.EFORBIDDEN)
+			_, _, err = w.Tokens.CreateToken(ctx, w.AAdmin.ID, tandem.TokenOptions{})
+			wantCode(t, err, tandem.EFORBIDDEN)
+			wantCode(t, w.Tokens.RevokeToken(ctx, tok.ID), tandem.EFORBIDDEN)
+			_, err = w.Invites.CreateInvitation(ctx, &tandem.Invitation{Email: "ro@acme.test", OrganizationID: &w.OrgA.ID, Role: tandem.RoleViewer})
+			wantCode(t, err, tandem.EFORBIDDEN)
+			wantAudit(t, db, mark)
+
+			// Reading still works.
+			if _, err := w.Orgs.FindOrganizationByID(ctx, w.OrgA.ID); err != nil {
+				t.Errorf("read-only token cannot read its organisation: %v", err)
+			}
+			if _, err := w.Tokens.ListTokens(ctx, w.AAdmin.ID); err != nil {
+				t.Errorf("read-only token cannot list its user's tokens: %v", err)
+			}
+		})
+
+		t.Run("OrganizationRestriction", func(t *testing.T) {
+			w.assign(t, w.Tech, w.OrgA.ID, w.OrgB.ID)
+			defer w.assign(t, w.Tech, w.OrgA.ID)
+			tok, plain, err := w.Tokens.CreateToken(as(t, w.Tech), w.Tech.ID, tandem.TokenOptions{Name: "acme-only", OrganizationID: &w.OrgA.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tok.OrganizationID == nil || *tok.OrganizationID != w.OrgA.ID {
+				t.Fatalf("token = %+v, want restricted to A", tok)
+			}
+			a := resolve(t, plain)
+			if a.OnlyOrganizationID != w.OrgA.ID || a.ReadOnly {
+				t.Fatalf("token resolves to %+v, want restricted to A and read-write", a)
+			}
+			ctx := asActor(t, a)
+			orgs, _, err := w.Orgs.FindOrganizations(ctx, tandem.OrganizationFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := orgIDs(orgs); !slices.Equal(got, []int64{w.OrgA.ID}) {
+				t.Errorf("restricted token lists organisations %v, want only A", got)
+			}
+			_, err = w.Orgs.FindOrganizationByID(ctx, w.OrgB.ID)
+			wantCode(t, err, tandem.ENOTFOUND)
+			_, err = w.Users.FindUserByID(ctx, w.BAdmin.ID)
+			wantCode(t, err, tandem.ENOTFOUND)
+		})
+
+		t.Run("RestrictedProviderAdmin", func(t *testing.T) {
+			_, plain, err := w.Tokens.CreateToken(as(t, w.Admin), w.Admin.ID, tandem.TokenOptions{OrganizationID: &w.OrgA.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := asActor(t, resolve(t, plain))
+			mark := auditMark(t, db)
+			wantCode(t, w.Orgs.CreateOrganization(ctx, &tandem.Organization{Name: "Sneaky"}), tandem.EFORBIDDEN)
+			wantCode(t, w.Users.CreateUser(ctx, &tandem.User{Email: "staff@msp.test", Role: tandem.RoleTechnician}, testPassword), tandem.EFORBIDDEN)
+			_, _, err = w.Tokens.CreateToken(ctx, w.ATech.ID, tandem.TokenOptions{})
+			wantCode(t, err, tandem.EFORBIDDEN)
+			wantAudit(t, db, mark)
+			// Within its organisation it acts with its user's rights.
+			name := "Acme Corporation"
+			if _, err := w.Orgs.UpdateOrganization(ctx, w.OrgA.ID, tandem.OrganizationUpdate{Name: &name}); err != nil {
+				t.Errorf("restricted admin token cannot change its organisation: %v", err)
+			}
+		})
+
+		t.Run("RestrictionOnlyNarrows", func(t *testing.T) {
+			restricted := actorOf(w.Admin)
+			restricted.OnlyOrganizationID = w.OrgA.ID
+			ctx := asActor(t, restricted)
+			tok, _, err := w.Tokens.CreateToken(ctx, w.Admin.ID, tandem.TokenOptions{Name: "child"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tok.OrganizationID == nil || *tok.OrganizationID != w.OrgA.ID {
+				t.Errorf("token issued through a restricted credential = %+v, want restricted to A as well", tok)
+			}
+			_, _, err = w.Tokens.CreateToken(ctx, w.Admin.ID, tandem.TokenOptions{OrganizationID: &w.OrgB.ID})
+			wantCode(t, err, tandem.EINVALID)
+		})
+
+		t.Run("ErrOrganizationOutsideUserScope", func(t *testing.T) {
+			mark := auditMark(t, db)
+			tests := []struct {
+				name  string
+				as    *tandem.User
+				owner *tandem.User
+				org   int64
+			}{
+				// The admin sees B, but the technician works on A only.
+				{"AdminForTechnicianOnOtherOrg", w.Admin, w.Tech, w.OrgB.ID},
+				{"ITAdminOnOtherOrg", w.AAdmin, w.AAdmin, w.OrgB.ID},
+				{"TechnicianOnUnassignedOrg", w.Tech, w.Tech, w.OrgB.ID},
+				{"UnknownOrganization", w.Admin, w.Admin, 999999},
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					_, _, err := w.Tokens.CreateToken(as(t, tt.as), tt.owner.ID, tandem.TokenOptions{OrganizationID: &tt.org})
+					wantCode(t, err, tandem.EINVALID)
+				})
+			}
+			wantAudit(t, db, mark)
+		})
+
+		t.Run("RestrictionLaterOutOfScope", func(t *testing.T) {
+			// Unassigning the technician leaves their A-only token nothing.
+			_, plain, err := w.Tokens.CreateToken(as(t, w.Tech), w.Tech.ID, tandem.TokenOptions{OrganizationID: &w.OrgA.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.assign(t, w.Tech)
+			defer w.assign(t, w.Tech, w.OrgA.ID)
+			orgs, _, err := w.Orgs.FindOrganizations(asActor(t, resolve(t, plain)), tandem.OrganizationFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(orgs) != 0 {
+				t.Errorf("token of an unassigned technician lists %v", orgIDs(orgs))
+			}
+		})
+
+		t.Run("ListTokens", func(t *testing.T) {
+			u := w.mustCreateUser(t, "lister@acme.test", &w.OrgA.ID, tandem.RoleITTechnician)
+			first, _, err := w.Tokens.CreateToken(as(t, u), u.ID, tandem.TokenOptions{Name: "first"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			second, plain, err := w.Tokens.CreateToken(as(t, u), u.ID, tandem.TokenOptions{Name: "second", ReadOnly: true, OrganizationID: &w.OrgA.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resolve(t, plain)
+			for _, viewer := range []*tandem.User{u, w.Admin} {
+				list, err := w.Tokens.ListTokens(as(t, viewer), u.ID)
+				if err != nil {
+					t.Fatalf("as %s: %v", viewer.Email, err)
+				}
+				if len(list) != 2 || list[0].ID != second.ID || list[1].ID != first.ID {
+					t.Fatalf("as %s: tokens %+v, want second then first", viewer.Email, list)
+				}
+				if got := list[0]; !got.ReadOnly || got.OrganizationID == nil || *got.OrganizationID != w.OrgA.ID || got.LastUsedAt == nil || !got.LastUsedAt.Equal(w.Clock.Now()) {
+					t.Errorf("listed %+v, want read-only, restricted to A, last used now", got)
+				}
+				if list[1].LastUsedAt != nil {
+					t.Errorf("unused token has last use %v", list[1].LastUsedAt)
+				}
+			}
+			_, err = w.Tokens.ListTokens(as(t, w.AAdmin), u.ID)
+			wantCode(t, err, tandem.EFORBIDDEN)
+			_, err = w.Tokens.ListTokens(as(t, w.BAdmin), u.ID)
+			wantCode(t, err, tandem.ENOTFOUND)
+		})
+
+		t.Run("RevokeToken", func(t *testing.T) {
+			own, ownPlain, err := w.Tokens.CreateToken(as(t, w.ATech), w.ATech.ID, tandem.TokenOptions{Name: "own"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			other, otherPlain, err := w.Tokens.CreateToken(as(t, w.AViewer), w.AViewer.ID, tandem.TokenOptions{Name: "other"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Another user's token is not there for colleagues, even their it-admin.
+			mark := auditMark(t, db)
+			for _, u := range []*tandem.User{w.ATech, w.AAdmin, w.BAdmin} {
+				wantCode(t, w.Tokens.RevokeToken(as(t, u), other.ID), tandem.ENOTFOUND)
+			}
+			wantCode(t, w.Tokens.RevokeToken(as(t, w.ATech), 999999), tandem.ENOTFOUND)
+			wantAudit(t, db, mark)
+
+			if err := w.Tokens.RevokeToken(as(t, w.ATech), own.ID); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Tokens.RevokeToken(as(t, w.Admin), other.ID); err != nil {
+				t.Fatal(err)
+			}
+			entries := wantAudit(t, db, mark, "token.revoke", "token.revoke")
+			if entries[0].Target != "token:"+strconv.FormatInt(own.ID, 10) || entries[1].ActorUserID == nil || *entries[1].ActorUserID != w.Admin.ID {
+				t.Errorf("audit entries %+v", entries)
+			}
+			for _, plain := range []string{ownPlain, otherPlain} {
+				_, err := w.Tokens.ActorForToken(t.Context(), plain)
+				wantCode(t, err, tandem.EUNAUTHORIZED)
+			}
+			wantCode(t, w.Tokens.RevokeToken(as(t, w.ATech), own.ID), tandem.ENOTFOUND)
+		})
+
+		t.Run("DeactivationEndsTokens", func(t *testing.T) {
+			u := w.mustCreateUser(t, "leaving@acme.test", &w.OrgA.ID, tandem.RoleITTechnician)
+			plain := w.mustToken(t, u)
+			off := false
+			if _, err := w.Users.UpdateUser(as(t, w.AAdmin), u.ID, tandem.UserUpdate{Active: &off}); err != nil {
+				t.Fatal(err)
+			}
+			_, err := w.Tokens.ActorForToken(t.Context(), plain)
+			wantCode(t, err, tandem.EUNAUTHORIZED)
+			// Reactivating does not bring the token back.
+			on := true
+			if _, err := w.Users.UpdateUser(as(t, w.AAdmin), u.ID, tandem.UserUpdate{Active: &on}); err != nil {
+				t.Fatal(err)
+			}
+			_, err = w.Tokens.ActorForToken(t.Context(), plain)
+			wantCode(t, err, tandem.EUNAUTHORIZED)
 		})
 	})
 }

@@ -16,6 +16,8 @@ type UserService struct {
 	db *DB
 	// PasswordParams are the argon2id costs for new hashes.
 	PasswordParams secret.Params
+	// Throttle limits failed logins (login.go).
+	Throttle LoginThrottle
 
 	dummyOnce sync.Once
 	dummyHash string
@@ -23,7 +25,7 @@ type UserService struct {
 
 // NewUserService returns the user service on db.
 func NewUserService(db *DB) *UserService {
-	return &UserService{db: db, PasswordParams: secret.DefaultParams}
+	return &UserService{db: db, PasswordParams: secret.DefaultParams, Throttle: DefaultLoginThrottle}
 }
 
 var _ tandem.UserService = (*UserService)(nil)
@@ -202,39 +204,6 @@ func (s *UserService) UpdateUser(ctx context.Context, id int64, upd tandem.UserU
 		return nil, err
 	}
 	return u, tx.Commit()
-}
-
-// Authenticate implements tandem.UserService. It needs no actor.
-func (s *UserService) Authenticate(ctx context.Context, email, password string) (*tandem.User, error) {
-	fail := tandem.Errorf(tandem.EUNAUTHORIZED, "Email or password is wrong.")
-	tx, err := s.db.beginRead(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	var id int64
-	var hash string
-	var active bool
-	err = tx.QueryRowContext(ctx, `SELECT id, password_hash, active FROM users WHERE email = ?`, tandem.NormalizeEmail(email)).Scan(&id, &hash, &active)
-	if err != nil {
-		if err := notFound(err, "User"); tandem.ErrorCode(err) != tandem.ENOTFOUND {
-			return nil, err
-		}
-		// Unknown emails are checked against a dummy hash so they cost the
-		// same time as a wrong password and do not reveal which accounts
-		// exist. It is made on first use to keep start-up fast.
-		s.dummyOnce.Do(func() { s.dummyHash, _ = secret.HashPassword("tandem-dummy-password", s.PasswordParams) })
-		secret.VerifyPassword(s.dummyHash, password)
-		return nil, fail
-	}
-	ok, err := secret.VerifyPassword(hash, password)
-	if err != nil {
-		return nil, err
-	}
-	if !ok || !active {
-		return nil, fail
-	}
-	return findUserByID(ctx, tx, tandem.SystemActor, id)
 }
 
 func userTarget(id int64) string { return "user:" + strconv.FormatInt(id, 10) }

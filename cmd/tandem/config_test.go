@@ -64,6 +64,22 @@ func TestConfigErrors(t *testing.T) {
 			want: []string{`required flag(s) "user" not set`, "see tandem token create --help"},
 		},
 		{
+			name: "SessionIdleTimeoutMalformed",
+			args: []string{"serve", "--session-idle-timeout", "thirty"},
+			want: []string{`--session-idle-timeout (TANDEM_SESSION_IDLE_TIMEOUT) "thirty"`, "30m"},
+		},
+		{
+			name: "SessionMaxAgeFromEnv",
+			env:  map[string]string{"TANDEM_SESSION_MAX_AGE": "-1h"},
+			args: []string{"serve"},
+			want: []string{`--session-max-age (TANDEM_SESSION_MAX_AGE) "-1h"`},
+		},
+		{
+			name: "SessionIdleLongerThanMaxAge",
+			args: []string{"serve", "--session-idle-timeout", "2h", "--session-max-age", "1h"},
+			want: []string{"--session-idle-timeout", "at most --session-max-age"},
+		},
+		{
 			name: "DatabaseURLMalformed",
 			env:  map[string]string{"TANDEM_DATABASE_URL": "postgres://tandem:s3cret@[::1"},
 			args: []string{"migrate"},

@@ -1,6 +1,6 @@
 // Command tandem runs the Tandem server (tandem serve) and administers an
 // installation directly on its data directory or database (tandem org, user,
-// token, migrate, backup, restore).
+// token, migrate, backup, restore, audit).
 package main
 
 import (
@@ -90,6 +90,7 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newTokenCommand(),
 		newBackupCommand(),
 		newRestoreCommand(),
+		newAuditCommand(),
 		&cobra.Command{
 			Use: "version", Short: "Print the version", Args: cobra.NoArgs,
 			Run: func(cmd *cobra.Command, args []string) { fmt.Fprintln(cmd.OutOrStdout(), "tandem "+Version) },

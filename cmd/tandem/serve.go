@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,6 +15,7 @@ import (
 func newServeCommand() *cobra.Command {
 	m := &app.Main{}
 	var db dbConfig
+	var idle, maxAge string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the Tandem server",
@@ -27,6 +29,12 @@ func newServeCommand() *cobra.Command {
 				return err
 			}
 			m.Logger, m.DataDir, m.DatabaseURL = logger, db.DataDir, db.DatabaseURL
+			if m.SessionIdleTimeout, err = parseDuration("--session-idle-timeout", "TANDEM_SESSION_IDLE_TIMEOUT", idle); err != nil {
+				return err
+			}
+			if m.SessionMaxAge, err = parseDuration("--session-max-age", "TANDEM_SESSION_MAX_AGE", maxAge); err != nil {
+				return err
+			}
 			if err := m.Run(cmd.Context()); err != nil {
 				m.Close()
 				return err
@@ -44,8 +52,20 @@ func newServeCommand() *cobra.Command {
 	f.StringVar(&m.LogLevel, "log-level", env("TANDEM_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env TANDEM_LOG_LEVEL)")
 	f.StringVar(&m.ProviderName, "provider-name", env("TANDEM_PROVIDER_NAME", ""), "name of the managed service provider, used when the database is created; default Provider (env TANDEM_PROVIDER_NAME)")
 	f.BoolVar(&m.Demo, "demo", false, "load the demo dataset into an empty database and print its logins")
+	f.StringVar(&idle, "session-idle-timeout", env("TANDEM_SESSION_IDLE_TIMEOUT", "30m"), "end a browser session unused this long (env TANDEM_SESSION_IDLE_TIMEOUT)")
+	f.StringVar(&maxAge, "session-max-age", env("TANDEM_SESSION_MAX_AGE", "12h"), "end any browser session this long after login (env TANDEM_SESSION_MAX_AGE)")
 	f.BoolVar(&m.SecureCookies, "secure-cookies", env("TANDEM_SECURE_COOKIES", "") == "true", "mark cookies Secure; set when Tandem is served over HTTPS (env TANDEM_SECURE_COOKIES=true)")
 	return cmd
+}
+
+// parseDuration reads a duration setting such as 30m or 12h, naming the flag
+// and variable to fix when it is not one.
+func parseDuration(flag, envName, v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, tandem.Errorf(tandem.ECONFIG, "%s (%s) %q is not a positive duration: write it as 30m, 2h or 1h30m", flag, envName, v)
+	}
+	return d, nil
 }
 
 // newLogger builds the slog logger the flags ask for.

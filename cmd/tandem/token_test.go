@@ -1,11 +1,18 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/app"
+	"github.com/tandemhq/tandem/internal/testserver"
 )
 
 func TestParseExpiry(t *testing.T) {
@@ -81,4 +88,84 @@ func FuzzParseExpiry(f *testing.F) {
 			t.Fatalf("parseExpiry(%q) = %v, want between 1m and 3650 days", s, d)
 		}
 	})
+}
+
+// TestTokenCommands walks a token's life through the command line: created
+// read-only and restricted to one organisation, listed, used through the API
+// of the real server, and revoked.
+func TestTokenCommands(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, db []string, m *app.Main) {
+		cli := func(stdin string, args ...string) string {
+			t.Helper()
+			return mustRunCLI(t, stdin, append(args, db...)...)
+		}
+		cli("", "org", "add", "Acme")
+		cli("", "org", "add", "Globex")
+		cli("tech-password-1\n", "user", "add", "--email", "tech@msp.example", "--role", "technician", "--assign", "acme")
+
+		r := runCLI(t, "", append([]string{"token", "create", "--user", "tech@msp.example", "--name", "report", "--read-only", "--org", "acme", "--expires", "7d"}, db...)...)
+		token := strings.TrimSpace(r.Stdout)
+		if r.Code != 0 || !strings.HasPrefix(token, "tdm_") {
+			t.Fatalf("token create: exit status %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
+		}
+		created := regexp.MustCompile(`^Token (\d+) for tech@msp\.example \(expires \S+, read-only, organisation (\d+) only\)`).FindStringSubmatch(r.Stderr)
+		if created == nil || strings.Contains(r.Stderr, token) {
+			t.Fatalf("token create stderr %q, want the token's id and reach without its secret", r.Stderr)
+		}
+		id, acmeID := created[1], created[2]
+
+		list := cli("", "token", "list", "--user", "tech@msp.example")
+		if strings.Contains(list, token) {
+			t.Errorf("token list prints the secret:\n%s", list)
+		}
+		for _, re := range []string{`(?m)^ID\s+NAME\s+ACCESS\s+ORGANISATION\s+EXPIRES\s+LAST USED$`, `(?m)^` + id + `\s+report\s+read-only\s+` + acmeID + `\s+\S+\s+never$`} {
+			if !regexp.MustCompile(re).MatchString(list) {
+				t.Errorf("token list printed\n%s\nwant a line matching %s", list, re)
+			}
+		}
+
+		// A token cannot reach an organisation its user does not see.
+		r = runCLI(t, "", append([]string{"token", "create", "--user", "tech@msp.example", "--org", "globex"}, db...)...)
+		if r.Code != 1 || !strings.Contains(r.Stderr, "cannot see organisation") || r.Stdout != "" {
+			t.Errorf("token create --org globex: exit status %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
+		}
+
+		s := testserver.StartWith(t, m)
+		api := newAPIClient(s.HTTPServer.URL(), token)
+		var orgs orgList
+		if err := json.Unmarshal(api.mustGet(t, "/api/v1/orgs", 200), &orgs); err != nil {
+			t.Fatal(err)
+		}
+		if len(orgs.Items) != 1 || fmt.Sprint(orgs.Items[0].ID) != acmeID {
+			t.Errorf("the read-only Acme token lists %+v", orgs.Items)
+		}
+		if status, body, err := api.do("POST", "/api/v1/orgs", map[string]string{"name": "Read Only Inc"}); err != nil || status != 403 {
+			t.Errorf("POST /api/v1/orgs with a read-only token: %d %s %v, want 403", status, body, err)
+		}
+
+		if out := cli("", "token", "revoke", id); out != "Revoked token "+id+".\n" {
+			t.Errorf("token revoke printed %q", out)
+		}
+		api.mustGet(t, "/api/v1/orgs", 401)
+		if list := cli("", "token", "list", "--user", "tech@msp.example"); strings.Count(list, "\n") != 1 {
+			t.Errorf("token list after revoking printed\n%s\nwant the header only", list)
+		}
+		if r := runCLI(t, "", append([]string{"token", "revoke", id}, db...)...); r.Code != 1 || !strings.Contains(r.Stderr, "Token not found") {
+			t.Errorf("revoking twice: exit status %d, stderr %q", r.Code, r.Stderr)
+		}
+	})
+}
+
+func TestTokenRevokeUsage(t *testing.T) {
+	clearEnv(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	for _, args := range [][]string{{"token", "revoke", "abc", "--data", dir}, {"token", "revoke", "--data", dir}, {"token", "list", "--data", dir}} {
+		r := runCLI(t, "", args...)
+		if r.Code != 2 || strings.Count(r.Stderr, "\n") != 1 || !strings.Contains(r.Stderr, "see tandem token") {
+			t.Errorf("tandem %s: exit status %d, stderr %q; want 2 and one line pointing to --help", strings.Join(args, " "), r.Code, r.Stderr)
+		}
+		if _, err := os.Stat(dir); err == nil {
+			t.Fatalf("tandem %s created the data directory", strings.Join(args, " "))
+		}
+	}
 }

@@ -82,7 +82,14 @@ func (s *Server) MustCreateUser(tb testing.TB, u *tandem.User, password string) 
 // MustCreateToken issues an API token acting as the user and returns its secret.
 func (s *Server) MustCreateToken(tb testing.TB, userID int64) string {
 	tb.Helper()
-	_, secret, err := s.Services.Tokens.CreateToken(SystemContext(), userID, "test", nil)
+	return s.MustCreateTokenWith(tb, userID, tandem.TokenOptions{Name: "test"})
+}
+
+// MustCreateTokenWith issues an API token with the given options (read-only,
+// organisation restriction, expiry) as the system and returns its secret.
+func (s *Server) MustCreateTokenWith(tb testing.TB, userID int64, opts tandem.TokenOptions) string {
+	tb.Helper()
+	_, secret, err := s.Services.Tokens.CreateToken(SystemContext(), userID, opts)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -1,3 +1,0 @@
-package http
-
-func (s *Server) registerAccountRoutes() {}

@@ -1,0 +1,503 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/base32"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/hotp"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/secret"
+)
+
+// MFAService implements tandem.MFAService.
+//
+// The TOTP secret is stored as it is in users.mfa_secret: the server must
+// read it to check codes, so hashing is no option. Encryption at rest arrives
+// with the documentation vault's envelope encryption (a later issue), which
+// will cover these secrets too; until then they are as safe as the database.
+type MFAService struct {
+	db *DB
+	// Throttle limits wrong codes and passwords given to change MFA; failures
+	// count together with failed logins (login.go).
+	Throttle LoginThrottle
+}
+
+// NewMFAService returns the MFA service on db.
+func NewMFAService(db *DB) *MFAService {
+	return &MFAService{db: db, Throttle: DefaultLoginThrottle}
+}
+
+var _ tandem.MFAService = (*MFAService)(nil)
+
+// TOTP secrets are 160 bits (RFC 4226's recommended length), written in
+// unpadded base32 as authenticator apps expect.
+const totpSecretBytes = 20
+
+var base32NoPad = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+var totpOpts = hotp.ValidateOpts{Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
+
+// totpStep is the RFC 6238 time step t falls in.
+func totpStep(t time.Time) int64 { return t.Unix() / int64(tandem.TOTPPeriod/time.Second) }
+
+// matchTOTP returns the time step whose code is code, among the steps within
+// tandem.TOTPSkew of now's and later than last, the step last accepted: a
+// code, once accepted, never works again, nor do codes older than it.
+func matchTOTP(secretB32, code string, now time.Time, last int64) (int64, bool) {
+	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
+	if len(code) != tandem.TOTPDigits || strings.Trim(code, "0123456789") != "" {
+		return 0, false
+	}
+	cur := totpStep(now)
+	var found int64
+	for step := cur - tandem.TOTPSkew; step <= cur+tandem.TOTPSkew; step++ {
+		want, err := hotp.GenerateCodeCustom(secretB32, uint64(step), totpOpts)
+		if err != nil {
+			return 0, false
+		}
+		if subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 && step > last && found == 0 {
+			found = step
+		}
+	}
+	return found, found != 0
+}
+
+// acceptTOTP checks a code against the user's stored secret and, when it
+// matches, records its step so it cannot be used again. The conditional
+// update makes a code single-use even when two requests race with it.
+func acceptTOTP(ctx context.Context, tx *Tx, userID int64, code string) (bool, error) {
+	var secretB32 sql.NullString
+	var last int64
+	if err := tx.QueryRowContext(ctx, `SELECT mfa_secret, mfa_last_step FROM users WHERE id = ?`, userID).Scan(&secretB32, &last); err != nil {
+		return false, err
+	}
+	step, ok := matchTOTP(secretB32.String, code, tx.now, last)
+	if !secretB32.Valid || !ok {
+		return false, nil
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE users SET mfa_last_step = ? WHERE id = ? AND mfa_last_step < ?`, step, userID, step)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// checkSecondFactor accepts a TOTP code or an unused recovery code and says
+// which it was.
+func checkSecondFactor(ctx context.Context, tx *Tx, userID int64, code string) (string, bool, error) {
+	if c := strings.ReplaceAll(strings.TrimSpace(code), " ", ""); len(c) == tandem.TOTPDigits {
+		ok, err := acceptTOTP(ctx, tx, userID, c)
+		return "totp", ok, err
+	}
+	ok, err := useRecoveryCode(ctx, tx, userID, code)
+	return "recovery code", ok, err
+}
+
+// Recovery codes are 80 random bits, shown as 16 base32 characters in groups
+// of four. They are stored as plain SHA-256 hashes rather than with argon2id:
+// a slow hash protects secrets people choose, which are guessable, while an
+// offline search of 2^80 possibilities is out of reach however fast the hash.
+const recoveryCodeBytes = 10
+
+func newRecoveryCode() string {
+	b := make([]byte, recoveryCodeBytes)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error()) // cannot happen on supported platforms
+	}
+	s := base32NoPad.EncodeToString(b)
+	return s[0:4] + "-" + s[4:8] + "-" + s[8:12] + "-" + s[12:16]
+}
+
+// recoveryCodeHash hashes a recovery code as typed: case, spaces and hyphens
+// do not matter.
+func recoveryCodeHash(code string) string {
+	code = strings.ToUpper(code)
+	code = strings.Map(func(r rune) rune {
+		if r == '-' || r == ' ' || r == '\t' {
+			return -1
+		}
+		return r
+	}, code)
+	return secret.Hash(code)
+}
+
+// replaceRecoveryCodes deletes a user's recovery codes and issues new ones.
+func replaceRecoveryCodes(ctx context.Context, tx *Tx, userID int64) ([]string, error) {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE user_id = ?`, userID); err != nil {
+		return nil, err
+	}
+	codes := make([]string, tandem.RecoveryCodeCount)
+	for i := range codes {
+		codes[i] = newRecoveryCode()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)`, userID, recoveryCodeHash(codes[i])); err != nil {
+			return nil, err
+		}
+	}
+	return codes, nil
+}
+
+// useRecoveryCode spends an unused recovery code of the user, if code is one.
+func useRecoveryCode(ctx context.Context, tx *Tx, userID int64, code string) (bool, error) {
+	if len(code) > 64 {
+		return false, nil
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL`,
+		at(tx.now), userID, recoveryCodeHash(code))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// mfaState is what the MFA methods read of the actor's account.
+type mfaState struct {
+	enabled, required bool
+	requiredBy        string
+	codesLeft         int
+}
+
+func readMFAState(ctx context.Context, tx *Tx, userID int64) (*mfaState, error) {
+	st := &mfaState{}
+	err := tx.QueryRowContext(ctx, `SELECT u.mfa_enabled, `+mfaRequiredSQL+`, COALESCE(o.name, (SELECT p.name FROM provider p ORDER BY p.id LIMIT 1), ''),
+			(SELECT COUNT(*) FROM recovery_codes r WHERE r.user_id = u.id AND r.used_at IS NULL)
+		FROM users u LEFT JOIN organizations o ON o.id = u.organization_id WHERE u.id = ?`, userID).
+		Scan(&st.enabled, &st.required, &st.requiredBy, &st.codesLeft)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, tandem.Errorf(tandem.ENOTFOUND, "User not found.")
+	}
+	return st, err
+}
+
+// MFAStatus implements tandem.MFAService.
+func (s *MFAService) MFAStatus(ctx context.Context) (*tandem.MFAStatus, error) {
+	a, err := tandem.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := s.db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	st, err := readMFAState(ctx, tx, a.UserID)
+	if err != nil {
+		return nil, err
+	}
+	out := &tandem.MFAStatus{Enabled: st.enabled, Required: st.required, RecoveryCodesLeft: st.codesLeft}
+	if st.required {
+		out.RequiredBy = st.requiredBy
+	}
+	return out, nil
+}
+
+// MFAKey implements tandem.MFAService.
+func (s *MFAService) MFAKey(ctx context.Context, secretB32 string) (*tandem.MFAKey, error) {
+	a, err := sessionActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var raw []byte
+	if secretB32 == "" {
+		raw = make([]byte, totpSecretBytes)
+		if _, err := rand.Read(raw); err != nil {
+			return nil, err
+		}
+	} else if raw, err = decodeTOTPSecret(secretB32); err != nil {
+		return nil, err
+	}
+	issuer := "Tandem"
+	var provider string
+	if err := s.db.read.QueryRowContext(ctx, `SELECT name FROM provider ORDER BY id LIMIT 1`).Scan(&provider); err == nil && provider != "" {
+		issuer = provider
+	}
+	key, err := totp.Generate(totp.GenerateOpts{
+		Issuer: issuer, AccountName: a.Email, Period: uint(tandem.TOTPPeriod / time.Second),
+		Secret: raw, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &tandem.MFAKey{Secret: key.Secret(), URL: key.URL()}, nil
+}
+
+func decodeTOTPSecret(s string) ([]byte, error) {
+	raw, err := base32NoPad.DecodeString(strings.ToUpper(strings.TrimSpace(s)))
+	if err != nil || len(raw) != totpSecretBytes {
+		return nil, tandem.Errorf(tandem.EINVALID, "The MFA key is malformed; reload the page to get a new one.")
+	}
+	return raw, nil
+}
+
+// EnableMFA implements tandem.MFAService. Codes are not throttled here: they
+// prove the authenticator holds a secret the caller was just shown.
+func (s *MFAService) EnableMFA(ctx context.Context, secretB32, code string) ([]string, error) {
+	a, err := sessionActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := decodeTOTPSecret(secretB32)
+	if err != nil {
+		return nil, err
+	}
+	secretB32 = base32NoPad.EncodeToString(raw)
+	tx, err := s.db.beginWrite(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var enabled bool
+	if err := tx.QueryRowContext(ctx, `SELECT mfa_enabled FROM users WHERE id = ?`, a.UserID).Scan(&enabled); err != nil {
+		return nil, notFound(err, "User")
+	}
+	if enabled {
+		return nil, tandem.Errorf(tandem.ECONFLICT, "Two-factor authentication is already on; turn it off first to use another authenticator.")
+	}
+	// A new secret starts afresh: the steps used with an earlier one do not
+	// bind it. Its first code is spent here.
+	step, ok := matchTOTP(secretB32, code, tx.now, 0)
+	if !ok {
+		return nil, tandem.Errorf(tandem.EINVALID, "That code does not match. Scan the QR code shown now (or type the key), then enter the 6-digit code your app shows.")
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET mfa_secret = ?, mfa_enabled = ?, mfa_last_step = ? WHERE id = ?`, secretB32, true, step, a.UserID); err != nil {
+		return nil, err
+	}
+	codes, err := replaceRecoveryCodes(ctx, tx, a.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.audit(ctx, a, actorOrganization(a), "mfa.enable", userTarget(a.UserID), map[string]any{"email": a.Email, "recovery_codes": len(codes)}); err != nil {
+		return nil, err
+	}
+	return codes, tx.Commit()
+}
+
+// RegenerateRecoveryCodes implements tandem.MFAService.
+func (s *MFAService) RegenerateRecoveryCodes(ctx context.Context, code string) ([]string, error) {
+	a, err := sessionActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	addr := throttleAddr(a.SourceAddr)
+	tx, err := s.db.beginWrite(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	st, err := readMFAState(ctx, tx, a.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if !st.enabled {
+		return nil, tandem.Errorf(tandem.EINVALID, "Two-factor authentication is off; turn it on to get recovery codes.")
+	}
+	if err := s.Throttle.check(ctx, tx, a.Email, addr); err != nil {
+		return nil, err
+	}
+	ok, err := acceptTOTP(ctx, tx, a.UserID, code)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if _, err := s.Throttle.recordFailure(ctx, tx, a.Email, addr); err != nil {
+			return nil, err
+		}
+		if err := tx.Commit(); err != nil {
+			return nil, err
+		}
+		return nil, errWrongCode()
+	}
+	codes, err := replaceRecoveryCodes(ctx, tx, a.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.audit(ctx, a, actorOrganization(a), "mfa.recovery_codes", userTarget(a.UserID), map[string]any{"email": a.Email, "recovery_codes": len(codes)}); err != nil {
+		return nil, err
+	}
+	return codes, tx.Commit()
+}
+
+func errWrongCode() error {
+	return tandem.Errorf(tandem.EINVALID, "That code is wrong or was already used; enter the current code from your authenticator app.")
+}
+
+// DisableMFA implements tandem.MFAService. Like a login, the attempt counts
+// as a failure before the slow password hash and is forgiven on success.
+func (s *MFAService) DisableMFA(ctx context.Context, password, code string) error {
+	a, err := sessionActor(ctx)
+	if err != nil {
+		return err
+	}
+	addr := throttleAddr(a.SourceAddr)
+	tx, err := s.db.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	st, err := readMFAState(ctx, tx, a.UserID)
+	if err != nil {
+		return err
+	}
+	if !st.enabled {
+		return tandem.Errorf(tandem.EINVALID, "Two-factor authentication is already off.")
+	}
+	if st.required {
+		return tandem.Errorf(tandem.EFORBIDDEN, "%s requires two-factor authentication; it cannot be turned off.", st.requiredBy)
+	}
+	if err := s.Throttle.check(ctx, tx, a.Email, addr); err != nil {
+		return err
+	}
+	failure, err := s.Throttle.recordFailure(ctx, tx, a.Email, addr)
+	if err != nil {
+		return err
+	}
+	var hash string
+	if err := tx.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, a.UserID).Scan(&hash); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	ok, err := secret.VerifyPassword(hash, password)
+	if err != nil {
+		return err
+	}
+
+	tx, err = s.db.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if ok {
+		// A recovery code will do: it is how someone who lost their
+		// authenticator turns MFA off before setting up a new one.
+		if _, ok, err = checkSecondFactor(ctx, tx, a.UserID, code); err != nil {
+			return err
+		}
+	}
+	if !ok {
+		return tandem.Errorf(tandem.EINVALID, "The password or the code is wrong.")
+	}
+	if err := forgiveFailure(ctx, tx, failure); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET mfa_enabled = ?, mfa_secret = NULL WHERE id = ?`, false, a.UserID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE user_id = ?`, a.UserID); err != nil {
+		return err
+	}
+	if err := tx.audit(ctx, a, actorOrganization(a), "mfa.disable", userTarget(a.UserID), map[string]any{"email": a.Email}); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// OrganizationRequiresMFA implements tandem.MFAService.
+func (s *MFAService) OrganizationRequiresMFA(ctx context.Context, orgID int64) (bool, error) {
+	a, err := tandem.RequireActor(ctx)
+	if err != nil {
+		return false, err
+	}
+	tx, err := s.db.beginRead(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	return organizationRequiresMFA(ctx, tx, a, orgID)
+}
+
+// organizationRequiresMFA reads the setting of an organisation in the actor's scope.
+func organizationRequiresMFA(ctx context.Context, tx *Tx, a *tandem.Actor, orgID int64) (bool, error) {
+	list, _, err := findOrganizations(ctx, tx, a, tandem.OrganizationFilter{ID: &orgID, Limit: 1})
+	if err != nil {
+		return false, err
+	}
+	if len(list) == 0 {
+		return false, tandem.Errorf(tandem.ENOTFOUND, "Organisation not found.")
+	}
+	var required bool
+	err = tx.QueryRowContext(ctx, `SELECT require_mfa FROM organizations WHERE id = ?`, orgID).Scan(&required)
+	return required, err
+}
+
+// SetOrganizationRequiresMFA implements tandem.MFAService.
+func (s *MFAService) SetOrganizationRequiresMFA(ctx context.Context, orgID int64, required bool) error {
+	a, err := tandem.RequireActor(ctx)
+	if err != nil {
+		return err
+	}
+	tx, err := s.db.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	was, err := organizationRequiresMFA(ctx, tx, a, orgID)
+	if err != nil {
+		return err
+	}
+	if err := a.Can(tandem.ActionOrganizationUpdate, orgID); err != nil {
+		return err
+	}
+	if was == required {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE organizations SET require_mfa = ?, updated_at = ? WHERE id = ?`, required, at(tx.now), orgID); err != nil {
+		return err
+	}
+	if err := tx.audit(ctx, a, &orgID, "organization.require_mfa", orgTarget(orgID), map[string]any{"require_mfa": required}); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// ProviderRequiresMFA implements tandem.MFAService.
+func (s *MFAService) ProviderRequiresMFA(ctx context.Context) (bool, error) {
+	if _, err := tandem.RequireActor(ctx); err != nil {
+		return false, err
+	}
+	var required bool
+	err := s.db.read.QueryRowContext(ctx, `SELECT require_mfa FROM provider ORDER BY id LIMIT 1`).Scan(&required)
+	return required, notFound(err, "Provider")
+}
+
+// SetProviderRequiresMFA implements tandem.MFAService.
+func (s *MFAService) SetProviderRequiresMFA(ctx context.Context, required bool) error {
+	a, err := tandem.RequireActor(ctx)
+	if err != nil {
+		return err
+	}
+	if err := a.Can(tandem.ActionProviderManage, 0); err != nil {
+		return err
+	}
+	tx, err := s.db.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var id int64
+	var was bool
+	if err := tx.QueryRowContext(ctx, `SELECT id, require_mfa FROM provider ORDER BY id LIMIT 1`).Scan(&id, &was); err != nil {
+		return notFound(err, "Provider")
+	}
+	if was == required {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE provider SET require_mfa = ? WHERE id = ?`, required, id); err != nil {
+		return err
+	}
+	if err := tx.audit(ctx, a, nil, "provider.require_mfa", "provider", map[string]any{"require_mfa": required}); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
