@@ -15,7 +15,7 @@ import (
 // with format=jsonl|csv or an Accept of application/x-ndjson or text/csv,
 // every matching entry as a download.
 func (s *Server) handleAuditList(w http.ResponseWriter, r *http.Request) {
-	filter, err := parseAuditFilter(r.URL.Query(), false)
+	filter, err := parseAuditFilter(r, false)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -41,17 +41,18 @@ func (s *Server) handleAuditList(w http.ResponseWriter, r *http.Request) {
 // cursor; links to other pages and to exports carry them.
 var auditFilterParams = []string{"organization_id", "actor_user_id", "party", "action", "since", "until", "limit"}
 
-// parseAuditFilter reads the audit filter from query parameters; empty ones
-// are unset. The API takes RFC 3339 times; the UI (dates true) also takes
+// parseAuditFilter reads the audit filter from the query parameters; empty
+// ones are unset. The API takes RFC 3339 times; the UI (dates true) also takes
 // dates from its date inputs: since a day is from its start, until a day is
 // to its end (UTC).
-func parseAuditFilter(q url.Values, dates bool) (tandem.AuditFilter, error) {
+func parseAuditFilter(r *http.Request, dates bool) (tandem.AuditFilter, error) {
 	var f tandem.AuditFilter
 	var err error
-	if f.OrganizationID, err = queryInt(q, "organization_id"); err != nil {
+	q := r.URL.Query()
+	if f.OrganizationID, err = queryID(r, "organization_id"); err != nil {
 		return f, err
 	}
-	if f.ActorUserID, err = queryInt(q, "actor_user_id"); err != nil {
+	if f.ActorUserID, err = queryID(r, "actor_user_id"); err != nil {
 		return f, err
 	}
 	if v := q.Get("party"); v != "" {
@@ -66,26 +67,8 @@ func parseAuditFilter(q url.Values, dates bool) (tandem.AuditFilter, error) {
 	if f.Until, err = queryTime(q, "until", dates, 24*time.Hour); err != nil {
 		return f, err
 	}
-	if v := q.Get("limit"); v != "" {
-		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 {
-			return f, tandem.Errorf(tandem.EBADREQUEST, "limit %q is not a positive integer.", v)
-		}
-	}
-	f.Cursor = q.Get("cursor")
-	return f, nil
-}
-
-// queryInt reads an optional integer query parameter.
-func queryInt(q url.Values, name string) (*int64, error) {
-	v := q.Get(name)
-	if v == "" {
-		return nil, nil
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil {
-		return nil, tandem.Errorf(tandem.EBADREQUEST, "%s %q is not an integer id.", name, v)
-	}
-	return &n, nil
+	f.Limit, f.Cursor, err = page(r)
+	return f, err
 }
 
 // queryTime reads an optional time query parameter; a date (when allowed)

@@ -44,7 +44,7 @@ type auditOption struct {
 func (s *Server) handleAuditPage(w http.ResponseWriter, r *http.Request, data pageData) {
 	q := r.URL.Query()
 	data.Title = "Audit trail"
-	filter, err := parseAuditFilter(q, true)
+	filter, err := parseAuditFilter(r, true)
 	if err == nil && filter.OrganizationID != nil {
 		// An organisation outside scope is not found, as its page would be.
 		if data.Current, err = s.OrganizationService.FindOrganizationByID(r.Context(), *filter.OrganizationID); err != nil {
@@ -98,7 +98,7 @@ func (s *Server) handleAuditPage(w http.ResponseWriter, r *http.Request, data pa
 // handleAuditExportPage downloads the filtered audit trail for the logged-in
 // user, in the format the format parameter names.
 func (s *Server) handleAuditExportPage(w http.ResponseWriter, r *http.Request, data pageData) {
-	filter, err := parseAuditFilter(r.URL.Query(), true)
+	filter, err := parseAuditFilter(r, true)
 	if err != nil {
 		s.renderError(w, r, err, data)
 		return
