@@ -1,0 +1,386 @@
+package http_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/testserver"
+)
+
+// The route-isolation test walks every registered route and calls it as an
+// outsider: a user of another organisation, an internal user on provider-only
+// routes, an anonymous client and a read-only token for writes. Each must be
+// refused (404, 403 or 401 — or, on a list, shown nothing of the victim) and
+// change nothing in the database. A route without a case here fails the test,
+// so no route ships without its isolation proof.
+
+// victimMarker appears in the names of the victim organisation's records; an
+// outsider's response must never contain it.
+const victimMarker = "Zephyrine"
+
+// isolation holds the cast: organisation A is the victim, B the outsider's.
+type isolation struct {
+	s *testserver.Server
+
+	orgA, orgB *tandem.Organization
+
+	providerAdmin *tandem.User // sees everything: used to build fixtures
+	itAdminA      *tandem.User // internal user of A: checked on provider-only routes
+	userA         *tandem.User // a user of A, the target of user routes
+	itAdminB      *tandem.User // the outsider
+
+	tokens   map[*tandem.User]string
+	readOnly string // a read-only token of the provider admin
+	sessions map[*tandem.User]*http.Cookie
+
+	invitationA int64 // a pending invitation into A
+	tokenA      int64 // an API token of A's it-admin
+	sessionA    int64 // a browser session of A's it-admin
+}
+
+// routeCase says how to call one route against organisation A's records.
+type routeCase struct {
+	// public, when set, says why the route needs no credentials.
+	public string
+	// path returns the concrete path, aimed at organisation A's records.
+	path func(f *isolation) string
+	// body is sent on writes.
+	body string
+	// providerOnly routes refuse internal users, even of the victim's organisation.
+	providerOnly bool
+	// listing routes are not about one organisation: an outsider gets an
+	// answer, which must hold nothing of the victim's.
+	listing bool
+	// self, when set, says why the route acts only on the caller's own
+	// account: an outsider's call is checked to change nothing of anyone's.
+	self string
+	// refused lists the statuses that count as a refusal for the outsider
+	// when not just 404: a body naming the victim's organisation is invalid
+	// input for them (422), as if it did not exist.
+	refused []int
+}
+
+func fixed(p string) func(*isolation) string { return func(*isolation) string { return p } }
+
+func orgPath(format string) func(*isolation) string {
+	return func(f *isolation) string { return fmt.Sprintf(format, f.orgA.Slug) }
+}
+
+func idPath(format string, id func(*isolation) int64) func(*isolation) string {
+	return func(f *isolation) string { return fmt.Sprintf(format, id(f)) }
+}
+
+var (
+	orgAID        = func(f *isolation) int64 { return f.orgA.ID }
+	userAID       = func(f *isolation) int64 { return f.userA.ID }
+	invitationAID = func(f *isolation) int64 { return f.invitationA }
+	tokenAID      = func(f *isolation) int64 { return f.tokenA }
+	sessionAID    = func(f *isolation) int64 { return f.sessionA }
+	invalidOrg    = []int{http.StatusNotFound, http.StatusUnprocessableEntity}
+)
+
+var routeCases = map[string]routeCase{
+	// Operations and assets.
+	"GET /healthz":       {public: "liveness probe"},
+	"GET /readyz":        {public: "readiness probe"},
+	"GET /metrics":       {public: "Prometheus scrape; holds no tenant data"},
+	"GET /static/{file}": {public: "embedded assets"},
+
+	// Logging in, first setup and invitations: the secret in the path or the
+	// pending session is the credential.
+	"GET /login":               {public: "login form"},
+	"POST /login":              {public: "login"},
+	"GET /login/mfa":           {public: "second step of a login; needs the pending session"},
+	"POST /login/mfa":          {public: "second step of a login; needs the pending session"},
+	"POST /logout":             {public: "ends the caller's own session only"},
+	"GET /setup/{token}":       {public: "the one-time setup link is the credential"},
+	"POST /setup/{token}":      {public: "the one-time setup link is the credential"},
+	"GET /invite/{token}":      {public: "the invitation link is the credential"},
+	"POST /invite/{token}":     {public: "the invitation link is the credential"},
+	"GET /api/v1/openapi.json": {public: "API description"},
+
+	// API.
+	"GET /api/v1/me":                  {path: fixed("/api/v1/me"), listing: true},
+	"GET /api/v1/orgs":                {path: fixed("/api/v1/orgs"), listing: true},
+	"POST /api/v1/orgs":               {path: fixed("/api/v1/orgs"), body: `{"name":"Created by an outsider"}`, providerOnly: true},
+	"GET /api/v1/orgs/{id}":           {path: idPath("/api/v1/orgs/%d", orgAID)},
+	"PATCH /api/v1/orgs/{id}":         {path: idPath("/api/v1/orgs/%d", orgAID), body: `{"name":"Renamed by an outsider"}`},
+	"GET /api/v1/users":               {path: fixed("/api/v1/users"), listing: true},
+	"POST /api/v1/users":              {path: fixed("/api/v1/users"), body: `{"email":"planted@example.com","role":"it-admin","password":"a long enough password","organization_id":%ORGA%}`, refused: invalidOrg},
+	"GET /api/v1/users/{id}":          {path: idPath("/api/v1/users/%d", userAID)},
+	"PATCH /api/v1/users/{id}":        {path: idPath("/api/v1/users/%d", userAID), body: `{"role":"viewer"}`},
+	"GET /api/v1/audit":               {path: fixed("/api/v1/audit"), listing: true},
+	"GET /api/v1/invitations":         {path: fixed("/api/v1/invitations"), listing: true},
+	"POST /api/v1/invitations":        {path: fixed("/api/v1/invitations"), body: `{"email":"planted@example.com","role":"it-admin","organization_id":%ORGA%}`, refused: invalidOrg},
+	"DELETE /api/v1/invitations/{id}": {path: idPath("/api/v1/invitations/%d", invitationAID)},
+	"GET /api/v1/tokens":              {path: fixed("/api/v1/tokens"), listing: true},
+	"POST /api/v1/tokens":             {path: fixed("/api/v1/tokens"), body: `{"name":"planted","user_id":%USERA%}`},
+	"DELETE /api/v1/tokens/{id}":      {path: idPath("/api/v1/tokens/%d", tokenAID)},
+
+	// UI: home, organisation, audit.
+	"GET /{$}":                   {path: fixed("/"), listing: true},
+	"GET /orgs/{slug}":           {path: orgPath("/orgs/%s")},
+	"GET /audit":                 {path: fixed("/audit"), listing: true},
+	"GET /audit/export":          {path: fixed("/audit/export?format=csv"), listing: true},
+	"GET /orgs/{slug}/settings":  {path: orgPath("/orgs/%s/settings")},
+	"POST /orgs/{slug}/settings": {path: orgPath("/orgs/%s/settings"), body: "require_mfa=on"},
+
+	// UI: an organisation's team.
+	"GET /orgs/{slug}/people":              {path: orgPath("/orgs/%s/people")},
+	"POST /orgs/{slug}/people":             {path: orgPath("/orgs/%s/people"), body: "email=planted%40example.com&role=it-admin"},
+	"POST /orgs/{slug}/people/{id}/role":   {path: func(f *isolation) string { return fmt.Sprintf("/orgs/%s/people/%d/role", f.orgA.Slug, f.userA.ID) }, body: "role=viewer"},
+	"POST /orgs/{slug}/people/{id}/active": {path: func(f *isolation) string { return fmt.Sprintf("/orgs/%s/people/%d/active", f.orgA.Slug, f.userA.ID) }, body: "active=false"},
+	"POST /orgs/{slug}/people/invitations/{id}/revoke": {path: func(f *isolation) string {
+		return fmt.Sprintf("/orgs/%s/people/invitations/%d/revoke", f.orgA.Slug, f.invitationA)
+	}},
+
+	// UI: the provider's staff and settings.
+	"GET /provider/people":                          {path: fixed("/provider/people"), providerOnly: true},
+	"POST /provider/people":                         {path: fixed("/provider/people"), body: "email=planted%40example.com&role=admin", providerOnly: true},
+	"POST /provider/people/{id}/role":               {path: idPath("/provider/people/%d/role", userAID), body: "role=admin", providerOnly: true},
+	"POST /provider/people/{id}/active":             {path: idPath("/provider/people/%d/active", userAID), body: "active=false", providerOnly: true},
+	"POST /provider/people/invitations/{id}/revoke": {path: idPath("/provider/people/invitations/%d/revoke", invitationAID), providerOnly: true},
+	"POST /provider/people/{id}/organizations":      {path: idPath("/provider/people/%d/organizations", userAID), body: "organizations=%ORGA%", providerOnly: true},
+	"GET /provider/settings":                        {path: fixed("/provider/settings"), providerOnly: true},
+	"POST /provider/settings":                       {path: fixed("/provider/settings"), body: "require_mfa=off", providerOnly: true},
+
+	// UI: the caller's own account.
+	"GET /account":                      {path: fixed("/account"), listing: true},
+	"GET /account/password":             {path: fixed("/account/password"), listing: true},
+	"POST /account/password":            {path: fixed("/account/password"), self: "changes the caller's own password (here: with a wrong current password)", body: "current=wrong-password&password=another+long+password&confirm=another+long+password"},
+	"GET /account/sessions":             {path: fixed("/account/sessions"), listing: true},
+	"POST /account/sessions/{id}/end":   {path: idPath("/account/sessions/%d/end", sessionAID)},
+	"POST /account/sessions/end-others": {path: fixed("/account/sessions/end-others"), self: "ends the caller's own other sessions (the outsider has none)"},
+	"GET /account/mfa":                  {path: fixed("/account/mfa"), listing: true},
+	"POST /account/mfa":                 {path: fixed("/account/mfa"), self: "enrols the caller (here: with a wrong code)", body: "secret=JBSWY3DPEHPK3PXP&code=000000"},
+	"POST /account/mfa/disable":         {path: fixed("/account/mfa/disable"), self: "the caller's own MFA (here: not enrolled)", body: "password=wrong&code=000000"},
+	"POST /account/mfa/recovery-codes":  {path: fixed("/account/mfa/recovery-codes"), self: "the caller's own recovery codes (here: not enrolled)", body: "code=000000"},
+	"GET /account/tokens":               {path: fixed("/account/tokens"), listing: true},
+	"POST /account/tokens":              {path: fixed("/account/tokens"), body: "name=planted&organization_id=%ORGA%", refused: invalidOrg},
+	"POST /account/tokens/{id}/revoke":  {path: idPath("/account/tokens/%d/revoke", tokenAID)},
+}
+
+func TestRouteIsolation(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testserver.Server) {
+		f := newIsolation(t, s)
+		routes := s.HTTPServer.Routes()
+		for _, pattern := range routes {
+			if _, ok := routeCases[pattern]; !ok {
+				t.Errorf("route %q has no isolation case: add one to routeCases in http/isolation_test.go", pattern)
+			}
+		}
+		for pattern := range routeCases {
+			if !slices.Contains(routes, pattern) {
+				t.Errorf("isolation case %q names no registered route: remove it", pattern)
+			}
+		}
+		for _, pattern := range routes {
+			c, ok := routeCases[pattern]
+			if !ok || c.public != "" {
+				continue
+			}
+			t.Run(pattern, func(t *testing.T) { f.check(t, pattern, c) })
+		}
+	})
+}
+
+func newIsolation(t *testing.T, s *testserver.Server) *isolation {
+	f := &isolation{s: s, tokens: map[*tandem.User]string{}, sessions: map[*tandem.User]*http.Cookie{}}
+	f.orgA = s.MustCreateOrganization(t, victimMarker+" Dental")
+	f.orgB = s.MustCreateOrganization(t, "Outsider Logistics")
+	f.providerAdmin = s.MustCreateUser(t, &tandem.User{Email: "admin@msp.example", Role: tandem.RoleAdmin}, "isolation-password")
+	f.itAdminA = s.MustCreateUser(t, &tandem.User{Email: "it@zephyrine.example", Name: victimMarker + " Admin", Role: tandem.RoleITAdmin, OrganizationID: &f.orgA.ID}, "isolation-password")
+	f.userA = s.MustCreateUser(t, &tandem.User{Email: "staff@zephyrine.example", Name: victimMarker + " Staff", Role: tandem.RoleITTechnician, OrganizationID: &f.orgA.ID}, "isolation-password")
+	f.itAdminB = s.MustCreateUser(t, &tandem.User{Email: "it@outsider.example", Role: tandem.RoleITAdmin, OrganizationID: &f.orgB.ID}, "isolation-password")
+	for _, u := range []*tandem.User{f.providerAdmin, f.itAdminA, f.itAdminB} {
+		f.tokens[u] = s.MustCreateTokenWith(t, u.ID, tandem.TokenOptions{Name: "token of " + u.Email})
+		secret, err := s.Services.Sessions.CreateSession(context.Background(), u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.sessions[u] = &http.Cookie{Name: "tandem_session", Value: secret}
+	}
+	f.readOnly = s.MustCreateTokenWith(t, f.providerAdmin.ID, tandem.TokenOptions{Name: "read-only", ReadOnly: true})
+
+	ctx := tandem.NewContextWithActor(context.Background(), actorFor(f.itAdminA))
+	inv := &tandem.Invitation{Email: "invited@zephyrine.example", Name: victimMarker + " Invitee", Role: tandem.RoleITTechnician, OrganizationID: &f.orgA.ID}
+	if _, err := s.Services.Invitations.CreateInvitation(ctx, inv); err != nil {
+		t.Fatal(err)
+	}
+	f.invitationA = inv.ID
+	tok, _, err := s.Services.Tokens.CreateToken(ctx, f.itAdminA.ID, tandem.TokenOptions{Name: victimMarker + " integration"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.tokenA = tok.ID
+	a, err := s.Services.Sessions.ActorForSession(context.Background(), f.sessions[f.itAdminA].Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sessionA = a.SessionID
+	return f
+}
+
+// check calls one route as each outsider and proves nothing changed.
+func (f *isolation) check(t *testing.T, pattern string, c routeCase) {
+	method, _, _ := strings.Cut(pattern, " ")
+	path := c.path(f)
+	body := strings.NewReplacer("%ORGA%", fmt.Sprint(f.orgA.ID), "%USERA%", fmt.Sprint(f.userA.ID)).Replace(c.body)
+	api := strings.HasPrefix(path, "/api/")
+	writes := method != http.MethodGet && method != http.MethodHead
+	before := fingerprint(t, f.s)
+
+	// (c) An anonymous client.
+	status, _, header := f.call(t, method, path, body, nil, "")
+	switch {
+	case api && status != http.StatusUnauthorized:
+		t.Errorf("anonymous: status %d, want 401", status)
+	case !api && !(status == http.StatusSeeOther && header.Get("Location") == "/login") && status != http.StatusUnauthorized:
+		t.Errorf("anonymous: status %d (Location %q), want a redirect to /login", status, header.Get("Location"))
+	}
+
+	// (a) A user of another organisation.
+	status, got, _ := f.as(t, f.itAdminB, method, path, body)
+	refused := append([]int{http.StatusNotFound}, c.refused...)
+	if c.providerOnly {
+		refused = append(refused, http.StatusForbidden)
+	}
+	switch {
+	case c.listing || c.self != "":
+		if status >= 500 {
+			t.Errorf("other organisation's user: status %d", status)
+		}
+	case !slices.Contains(refused, status):
+		t.Errorf("other organisation's user: status %d, want one of %v", status, refused)
+	}
+	if strings.Contains(got, victimMarker) {
+		t.Errorf("other organisation's user: the answer (status %d) shows the victim's data", status)
+	}
+
+	// (b) An internal user, even of the victim organisation, on provider-only routes.
+	if c.providerOnly {
+		status, _, _ = f.as(t, f.itAdminA, method, path, body)
+		if status != http.StatusForbidden && status != http.StatusNotFound {
+			t.Errorf("internal user on a provider-only route: status %d, want 403 or 404", status)
+		}
+	}
+
+	// (d) A read-only token on a write.
+	if api && writes {
+		status, _, _ = f.call(t, method, path, body, nil, f.readOnly)
+		if status != http.StatusForbidden {
+			t.Errorf("read-only token: status %d, want 403", status)
+		}
+	}
+
+	if after := fingerprint(t, f.s); after != before {
+		t.Errorf("refused calls changed the database")
+	}
+}
+
+// as calls the route as u: with u's token on the API, u's session in the UI.
+func (f *isolation) as(t *testing.T, u *tandem.User, method, path, body string) (int, string, http.Header) {
+	if strings.HasPrefix(path, "/api/") {
+		return f.call(t, method, path, body, nil, f.tokens[u])
+	}
+	return f.call(t, method, path, body, f.sessions[u], "")
+}
+
+func (f *isolation) call(t *testing.T, method, path, body string, cookie *http.Cookie, token string) (int, string, http.Header) {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, f.s.HTTPServer.URL()+path, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		if strings.HasPrefix(path, "/api/") {
+			req.Header.Set("Content-Type", "application/json")
+		} else {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+	}
+	if cookie != nil {
+		req.AddCookie(cookie)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+// fingerprint hashes every row of the tables holding tenant state, leaving
+// out what reading legitimately touches (last use of tokens and sessions, the
+// audit trail and failed-login records).
+func fingerprint(t *testing.T, s *testserver.Server) string {
+	t.Helper()
+	driver, dsn := "sqlite", "file:"+s.Services.DB.Path+"?mode=ro"
+	if s.DatabaseURL != "" {
+		driver, dsn = "pgx", s.DatabaseURL
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	h := sha256.New()
+	tables := []string{"provider", "organizations", "parties", "users", "user_organizations", "api_tokens", "invitations", "recovery_codes", "sessions"}
+	sort.Strings(tables)
+	for _, table := range tables {
+		rows, err := db.Query("SELECT * FROM " + table + " ORDER BY 1")
+		if err != nil {
+			t.Fatalf("fingerprint %s: %v", table, err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			for i, c := range cols {
+				if c == "last_used_at" || c == "last_seen_at" {
+					continue
+				}
+				fmt.Fprintf(h, "%s.%s=%v;", table, c, vals[i])
+			}
+		}
+		rows.Close()
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// actorFor builds the actor a session or token of u resolves to.
+func actorFor(u *tandem.User) *tandem.Actor {
+	a := &tandem.Actor{UserID: u.ID, Email: u.Email, Party: u.Party, Role: u.Role}
+	if u.OrganizationID != nil {
+		a.OrganizationID = *u.OrganizationID
+	}
+	return a
+}
