@@ -1,6 +1,9 @@
 package tandem
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // PartyKind names one of the two parties of a co-managed organisation.
 type PartyKind string
@@ -70,6 +73,9 @@ type Actor struct {
 	// OnlyOrganizationID, when not zero, narrows the actor's scope to one
 	// organisation: an API token restricted to it. It never widens the scope.
 	OnlyOrganizationID int64
+	// CredentialExpiresAt is when the token the actor acts through expires;
+	// tokens it creates may not outlive it.
+	CredentialExpiresAt *time.Time
 	// SourceAddr is the network address the request came from, for the audit trail.
 	SourceAddr string
 	// SessionID is the browser session the actor acts through; zero for API

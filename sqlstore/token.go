@@ -35,6 +35,15 @@ func (s *TokenService) CreateToken(ctx context.Context, userID int64, opts tande
 	if len(name) > 100 {
 		return nil, "", tandem.Errorf(tandem.EINVALID, "Token name is longer than 100 characters; shorten it.")
 	}
+	if until := a.CredentialExpiresAt; until != nil {
+		// A token made with a token never outlives it: it inherits the
+		// expiry, and may only shorten it.
+		if opts.ExpiresAt == nil {
+			opts.ExpiresAt = until
+		} else if opts.ExpiresAt.After(*until) {
+			return nil, "", tandem.Errorf(tandem.EINVALID, "A token cannot outlive the token creating it: choose an expiry before %s.", until.UTC().Format(time.RFC3339))
+		}
+	}
 	orgID := opts.OrganizationID
 	if orgID == nil && a.OnlyOrganizationID != 0 {
 		// A restricted credential only issues tokens as narrow as itself.
@@ -135,7 +144,7 @@ func (s *TokenService) ActorForToken(ctx context.Context, plain string) (*tandem
 	if err != nil {
 		return nil, err
 	}
-	a.ReadOnly = readOnly
+	a.ReadOnly, a.CredentialExpiresAt = readOnly, expires
 	if orgID != nil {
 		a.OnlyOrganizationID = *orgID
 	}

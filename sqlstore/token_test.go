@@ -171,6 +171,22 @@ func TestTokenService_Scope(t *testing.T) {
 			return a
 		}
 
+		t.Run("NeverOutlivesItsCreator", func(t *testing.T) {
+			until := w.Clock.Now().Add(time.Hour)
+			_, parent, err := w.Tokens.CreateToken(as(t, w.AAdmin), w.AAdmin.ID, tandem.TokenOptions{Name: "short", ExpiresAt: &until})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := asActor(t, resolve(t, parent))
+			child, _, err := w.Tokens.CreateToken(ctx, w.AAdmin.ID, tandem.TokenOptions{Name: "child"})
+			if err != nil || child.ExpiresAt == nil || !child.ExpiresAt.Equal(until) {
+				t.Fatalf("child token = %+v, %v; want it to expire with its parent at %v", child, err, until)
+			}
+			later := until.Add(time.Minute)
+			_, _, err = w.Tokens.CreateToken(ctx, w.AAdmin.ID, tandem.TokenOptions{Name: "longer", ExpiresAt: &later})
+			wantCode(t, err, tandem.EINVALID)
+		})
+
 		t.Run("ReadOnly", func(t *testing.T) {
 			tok, plain, err := w.Tokens.CreateToken(as(t, w.AAdmin), w.AAdmin.ID, tandem.TokenOptions{Name: "reader", ReadOnly: true})
 			if err != nil {
