@@ -60,6 +60,16 @@ type MFAService interface {
 	// EFORBIDDEN when MFA is required of the actor.
 	DisableMFA(ctx context.Context, password, code string) error
 
+	// ResetMFA turns off another user's MFA for them when they lost both
+	// their authenticator and their recovery codes: it clears the secret and
+	// the recovery codes and ends all their sessions, so they sign in with
+	// their password again and, where MFA is required, enrol anew. ENOTFOUND
+	// for a user outside the actor's scope; EFORBIDDEN unless the actor may
+	// manage the user (Actor.CanManageUser), for the actor's own account
+	// (that is what DisableMFA is for), and through an API token. A user
+	// without MFA is left as they are, without an audit entry.
+	ResetMFA(ctx context.Context, userID int64) error
+
 	// OrganizationRequiresMFA reports whether an organisation requires MFA
 	// of its users; ENOTFOUND outside the actor's scope.
 	OrganizationRequiresMFA(ctx context.Context, orgID int64) (bool, error)

@@ -19,7 +19,7 @@ type Action string
 const (
 	ActionOrganizationCreate Action = "organization.create" // add a client organisation
 	ActionOrganizationUpdate Action = "organization.update" // rename it, change its settings (such as requiring MFA)
-	ActionUserManage         Action = "user.manage"         // create, invite, change role, deactivate, end sessions of users
+	ActionUserManage         Action = "user.manage"         // create, invite, change role, deactivate, end sessions of users, reset their MFA
 	ActionProviderManage     Action = "provider.manage"     // provider staff, their assignments, provider settings
 	ActionTokenCreateForUser Action = "token.create_for"    // issue an API token acting as another user
 	ActionAuditRead          Action = "audit.read"          // browse and export the audit trail

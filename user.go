@@ -21,10 +21,12 @@ type User struct {
 	OrganizationID *int64 `json:"organization_id"`
 	// Organizations lists the organisations a provider technician or viewer is
 	// assigned to. Provider admins see every organisation; internal users their own.
-	Organizations []int64   `json:"assigned_organizations,omitempty"`
-	Active        bool      `json:"active"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	Organizations []int64 `json:"assigned_organizations,omitempty"`
+	Active        bool    `json:"active"`
+	// MFAEnabled says the user signs in with a second factor.
+	MFAEnabled bool      `json:"mfa_enabled"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // UserFilter selects users; the actor's scope always applies.

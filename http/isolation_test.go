@@ -143,6 +143,9 @@ var routeCases = map[string]routeCase{
 	"POST /orgs/{slug}/people":             {path: orgPath("/orgs/%s/people"), body: "email=planted%40example.com&role=it-admin"},
 	"POST /orgs/{slug}/people/{id}/role":   {path: func(f *isolation) string { return fmt.Sprintf("/orgs/%s/people/%d/role", f.orgA.Slug, f.userA.ID) }, body: "role=viewer"},
 	"POST /orgs/{slug}/people/{id}/active": {path: func(f *isolation) string { return fmt.Sprintf("/orgs/%s/people/%d/active", f.orgA.Slug, f.userA.ID) }, body: "active=false"},
+	"POST /orgs/{slug}/people/{id}/mfa-reset": {path: func(f *isolation) string {
+		return fmt.Sprintf("/orgs/%s/people/%d/mfa-reset", f.orgA.Slug, f.userA.ID)
+	}},
 	"POST /orgs/{slug}/people/invitations/{id}/revoke": {path: func(f *isolation) string {
 		return fmt.Sprintf("/orgs/%s/people/invitations/%d/revoke", f.orgA.Slug, f.invitationA)
 	}},
@@ -152,6 +155,7 @@ var routeCases = map[string]routeCase{
 	"POST /provider/people":                         {path: fixed("/provider/people"), body: "email=planted%40example.com&role=admin", providerOnly: true},
 	"POST /provider/people/{id}/role":               {path: idPath("/provider/people/%d/role", userAID), body: "role=admin", providerOnly: true},
 	"POST /provider/people/{id}/active":             {path: idPath("/provider/people/%d/active", userAID), body: "active=false", providerOnly: true},
+	"POST /provider/people/{id}/mfa-reset":          {path: idPath("/provider/people/%d/mfa-reset", userAID), providerOnly: true},
 	"POST /provider/people/invitations/{id}/revoke": {path: idPath("/provider/people/invitations/%d/revoke", invitationAID), providerOnly: true},
 	"POST /provider/people/{id}/organizations":      {path: idPath("/provider/people/%d/organizations", userAID), body: "organizations=%ORGA%", providerOnly: true},
 	"GET /provider/settings":                        {path: fixed("/provider/settings"), providerOnly: true},
@@ -205,6 +209,9 @@ func newIsolation(t *testing.T, s *testserver.Server) *isolation {
 	f.itAdminA = s.MustCreateUser(t, &tandem.User{Email: "it@zephyrine.example", Name: victimMarker + " Admin", Role: tandem.RoleITAdmin, OrganizationID: &f.orgA.ID}, "isolation-password")
 	f.userA = s.MustCreateUser(t, &tandem.User{Email: "staff@zephyrine.example", Name: victimMarker + " Staff", Role: tandem.RoleITTechnician, OrganizationID: &f.orgA.ID}, "isolation-password")
 	f.itAdminB = s.MustCreateUser(t, &tandem.User{Email: "it@outsider.example", Role: tandem.RoleITAdmin, OrganizationID: &f.orgB.ID}, "isolation-password")
+	// userA has MFA on, so an MFA reset that got through would show in the
+	// fingerprint.
+	enrolMFA(t, s, f.userA)
 	for _, u := range []*tandem.User{f.providerAdmin, f.itAdminA, f.itAdminB} {
 		f.tokens[u] = s.MustCreateTokenWith(t, u.ID, tandem.TokenOptions{Name: "token of " + u.Email})
 		secret, err := s.Services.Sessions.CreateSession(context.Background(), u.ID)

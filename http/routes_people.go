@@ -20,6 +20,7 @@ func (s *Server) registerPeopleRoutes() {
 		s.handle("POST "+p.prefix, s.page(s.withTeam(p.resolve, s.handlePeopleInvite)))
 		s.handle("POST "+p.prefix+"/{id}/role", s.page(s.withTeam(p.resolve, s.handlePersonRole)))
 		s.handle("POST "+p.prefix+"/{id}/active", s.page(s.withTeam(p.resolve, s.handlePersonActive)))
+		s.handle("POST "+p.prefix+"/{id}/mfa-reset", s.page(s.withTeam(p.resolve, s.handlePersonMFAReset)))
 		s.handle("POST "+p.prefix+"/invitations/{id}/revoke", s.page(s.withTeam(p.resolve, s.handleInvitationRevokeForm)))
 	}
 	s.handle("POST /provider/people/{id}/organizations", s.page(s.withTeam(s.providerTeam, s.handlePersonOrganizations)))

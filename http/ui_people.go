@@ -13,8 +13,8 @@ import (
 // The people pages: an organisation's internal team (/orgs/{slug}/people) and
 // the provider's staff (/provider/people). Everyone who may see the team sees
 // the list; those who may manage its users (Actor.CanManageUser) also invite,
-// change roles, deactivate and reactivate, revoke pending invitations and,
-// on the provider page, assign organisations. The services decide; the page
+// change roles, deactivate and reactivate, reset a lost second factor, revoke
+// pending invitations and, on the provider page, assign organisations. The services decide; the page
 // only leaves out forms that would be refused.
 
 // team is the group of users one people page shows.
@@ -93,7 +93,8 @@ func (s *Server) withTeam(resolve func(*http.Request, pageData) (*team, error), 
 // personRow is one user on a people page with what the viewer may do to them.
 type personRow struct {
 	*tandem.User
-	// Manage: the viewer may change this user's role and active state.
+	// Manage: the viewer may change this user's role and active state, and
+	// reset their MFA when it is on.
 	Manage bool
 	// Assignments lists every organisation, checked when a provider
 	// technician or viewer works on it; nil when not offered.
@@ -290,27 +291,49 @@ func (s *Server) handlePersonOrganizations(w http.ResponseWriter, r *http.Reques
 	s.changePerson(w, r, data, t, tandem.UserUpdate{Organizations: &ids})
 }
 
-// changePerson applies upd to the team member {id} and answers with a
-// redirect to the page, or the page with the refusal.
-func (s *Server) changePerson(w http.ResponseWriter, r *http.Request, data pageData, t *team, upd tandem.UserUpdate) {
-	id, err := pathID(r, "user")
+// handlePersonMFAReset turns off the second factor of a team member who lost
+// it, and ends their sessions (MFAService.ResetMFA).
+func (s *Server) handlePersonMFAReset(w http.ResponseWriter, r *http.Request, data pageData, t *team) {
+	u, err := s.teamMember(r, t)
 	if err != nil {
 		s.renderError(w, r, err, data)
 		return
+	}
+	if err := s.MFAService.ResetMFA(r.Context(), u.ID); err != nil {
+		s.formError(w, r, data, t, err)
+		return
+	}
+	data.Notice = "Two-factor authentication of " + u.Email + " is reset and their sessions are ended. They sign in with their password and, where it is required, set up two-factor authentication again."
+	s.renderPeople(w, r, data, t, http.StatusOK, nil)
+}
+
+// changePerson applies upd to the team member {id} and answers with a
+// redirect to the page, or the page with the refusal.
+func (s *Server) changePerson(w http.ResponseWriter, r *http.Request, data pageData, t *team, upd tandem.UserUpdate) {
+	u, err := s.teamMember(r, t)
+	if err != nil {
+		s.renderError(w, r, err, data)
+		return
+	}
+	if _, err := s.UserService.UpdateUser(r.Context(), u.ID, upd); err != nil {
+		s.formError(w, r, data, t, err)
+		return
+	}
+	http.Redirect(w, r, t.path(), http.StatusSeeOther)
+}
+
+// teamMember finds the user {id} of the address among the team's members: a
+// user of another team is not found here, even when the viewer may see them.
+func (s *Server) teamMember(r *http.Request, t *team) (*tandem.User, error) {
+	id, err := pathID(r, "user")
+	if err != nil {
+		return nil, err
 	}
 	u, err := s.UserService.FindUserByID(r.Context(), id)
 	if err == nil && !t.owns(u) {
 		err = tandem.Errorf(tandem.ENOTFOUND, "User not found.")
 	}
-	if err != nil {
-		s.renderError(w, r, err, data)
-		return
-	}
-	if _, err := s.UserService.UpdateUser(r.Context(), id, upd); err != nil {
-		s.formError(w, r, data, t, err)
-		return
-	}
-	http.Redirect(w, r, t.path(), http.StatusSeeOther)
+	return u, err
 }
 
 // handleInvitationRevokeForm revokes a pending invitation of the team.

@@ -253,3 +253,94 @@ func TestPeoplePages(t *testing.T) {
 		})
 	})
 }
+
+// Resetting a lost second factor from the people pages: offered to those who
+// may manage the user, refused by address and by right, and followed by a
+// notice on the page.
+func TestPeoplePages_ResetMFA(t *testing.T) {
+	t.Parallel()
+	eachServer(t, func(t *testing.T, s *testserver.Server) {
+		w := newWorld(t, s)
+		if err := s.Services.MFA.SetProviderRequiresMFA(testserver.SystemContext(), false); err != nil {
+			t.Fatal(err)
+		}
+		// Sessions first: once enrolled, a new session awaits the second factor.
+		admin, tech, itAdminB, itTechA := sessionOf(t, s, w.admin.User), sessionOf(t, s, w.tech.User), sessionOf(t, s, w.itAdminB.User), sessionOf(t, s, w.itTechA.User)
+		requester := sessionOf(t, s, w.requesterB.User)
+		requester.page(t, "/account", http.StatusOK)
+		for _, m := range []member{w.requesterB, w.watcher, w.itAdminB, w.itTechA} {
+			enrolMFA(t, s, m.User)
+		}
+		peopleA, peopleB := "/orgs/"+w.orgA.Slug+"/people", "/orgs/"+w.orgB.Slug+"/people"
+		reset := func(prefix string, m member) string { return fmt.Sprintf("%s/%d/mfa-reset", prefix, m.ID) }
+		mfaOn := func(t *testing.T, m member) bool {
+			t.Helper()
+			u, err := s.Services.Users.FindUserByID(testserver.SystemContext(), m.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return u.MFAEnabled
+		}
+
+		t.Run("Offered", func(t *testing.T) {
+			body := itAdminB.page(t, peopleB, http.StatusOK)
+			if !strings.Contains(body, `action="`+reset(peopleB, w.requesterB)+`"`) || !strings.Contains(body, "Reset MFA (turns it off and signs them out)") {
+				t.Error("B's it-admin is not offered to reset the requester's MFA")
+			}
+			if strings.Contains(body, reset(peopleB, w.itAdminB)) {
+				t.Error("the it-admin is offered to reset their own MFA")
+			}
+			if !strings.Contains(body, `<th>MFA</th>`) || !strings.Contains(body, `<td class="mfa">on</td>`) {
+				t.Error("the people page does not show who has MFA on")
+			}
+			if body := itTechA.page(t, peopleA, http.StatusOK); strings.Contains(body, "mfa-reset") {
+				t.Error("an it-technician is offered to reset MFA")
+			}
+			if body := tech.page(t, "/provider/people", http.StatusOK); strings.Contains(body, "mfa-reset") {
+				t.Error("a provider technician is offered to reset MFA")
+			}
+			if body := admin.page(t, "/provider/people", http.StatusOK); !strings.Contains(body, reset("/provider/people", w.watcher)) || strings.Contains(body, reset("/provider/people", w.tech)) {
+				t.Error("the provider admin is not offered the reset for staff with MFA on, or is for staff without")
+			}
+		})
+
+		t.Run("Refused", func(t *testing.T) {
+			before := w.snapshot(t)
+			itAdminB.post(t, reset(peopleA, w.itTechA), nil, http.StatusNotFound, "")            // A: not in B's scope
+			itAdminB.post(t, reset(peopleB, w.itTechA), nil, http.StatusNotFound, "")            // B's page: not B's user
+			itAdminB.post(t, reset(peopleB, w.watcher), nil, http.StatusNotFound, "")            // B's page: provider staff working on B
+			itAdminB.post(t, reset("/provider/people", w.watcher), nil, http.StatusNotFound, "") // no provider page for internal users
+			tech.post(t, reset("/provider/people", w.watcher), nil, http.StatusForbidden, "")
+			itTechA.post(t, reset(peopleA, w.itTechA), nil, http.StatusForbidden, "")
+			body := itAdminB.post(t, reset(peopleB, w.itAdminB), nil, http.StatusForbidden, "")
+			if !strings.Contains(body, "/account/mfa") {
+				t.Error("resetting one's own MFA is refused without pointing to /account/mfa")
+			}
+			w.unchanged(t, before)
+		})
+
+		t.Run("OK", func(t *testing.T) {
+			body := itAdminB.post(t, reset(peopleB, w.requesterB), nil, http.StatusOK, "")
+			if !strings.Contains(body, `class="notice"`) || !strings.Contains(body, "Two-factor authentication of "+w.requesterB.Email+" is reset") {
+				t.Errorf("no notice after the reset:\n%.2000s", body)
+			}
+			if strings.Contains(body, reset(peopleB, w.requesterB)) {
+				t.Error("the reset is still offered for a user whose MFA is off")
+			}
+			if mfaOn(t, w.requesterB) {
+				t.Error("the requester's MFA is still on")
+			}
+			if status, _, header := requester.do(t, http.MethodGet, "/account", nil); status != http.StatusSeeOther || header.Get("Location") != "/login" {
+				t.Errorf("the requester's session goes on after the reset: status %d, Location %q", status, header.Get("Location"))
+			}
+
+			admin.post(t, reset("/provider/people", w.watcher), nil, http.StatusOK, "")
+			if mfaOn(t, w.watcher) {
+				t.Error("the watcher's MFA is still on")
+			}
+			if !mfaOn(t, w.itAdminB) || !mfaOn(t, w.itTechA) {
+				t.Error("a reset turned off someone else's MFA")
+			}
+		})
+	})
+}

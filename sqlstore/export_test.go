@@ -7,3 +7,11 @@ func ExecRaw(db *DB, q string, args ...any) error {
 	_, err := db.write.Exec(db.rebind(q), args...)
 	return err
 }
+
+// CountRaw runs a COUNT query on the reader, bypassing every service and
+// scope, for tests that check what is stored rather than what is shown.
+func CountRaw(db *DB, q string, args ...any) (int, error) {
+	var n int
+	err := db.read.QueryRow(db.rebind(q), args...).Scan(&n)
+	return n, err
+}

@@ -501,3 +501,52 @@ func (s *MFAService) SetProviderRequiresMFA(ctx context.Context, required bool) 
 	}
 	return tx.Commit()
 }
+
+// ResetMFA implements tandem.MFAService. It takes a browser session, like the
+// self-service methods: a leaked API token must not strip a second factor.
+// The system actor may too, for recovery from the command line.
+func (s *MFAService) ResetMFA(ctx context.Context, userID int64) error {
+	a, err := tandem.RequireActor(ctx)
+	if err != nil {
+		return err
+	}
+	if !a.System {
+		if a, err = sessionActor(ctx); err != nil {
+			return err
+		}
+	}
+	tx, err := s.db.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	u, err := findUserByID(ctx, tx, a, userID)
+	if err != nil {
+		return err
+	}
+	if u.ID == a.UserID {
+		return tandem.Errorf(tandem.EFORBIDDEN, "You cannot reset your own two-factor authentication; manage it at /account/mfa, or ask another admin.")
+	}
+	if err := a.CanManageUser(u); err != nil {
+		return err
+	}
+	if !u.MFAEnabled {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET mfa_enabled = ?, mfa_secret = NULL, mfa_last_step = 0 WHERE id = ?`, false, u.ID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE user_id = ?`, u.ID); err != nil {
+		return err
+	}
+	// Sessions signed in with the old factor end too: whoever holds one may
+	// be the reason the factor was reset.
+	n, err := deleteSessions(ctx, tx, u.ID, 0)
+	if err != nil {
+		return err
+	}
+	if err := tx.audit(ctx, a, u.OrganizationID, "mfa.reset", userTarget(u.ID), map[string]any{"email": u.Email, "sessions": n}); err != nil {
+		return err
+	}
+	return tx.Commit()
+}

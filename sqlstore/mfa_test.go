@@ -410,3 +410,140 @@ func TestMFAService_Required(t *testing.T) {
 		})
 	})
 }
+
+func TestMFAService_ResetMFA(t *testing.T) {
+	t.Parallel()
+	testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		w := newWorld(t, db)
+		m := sqlstore.NewMFAService(db)
+		// enrolled signs u in, enrols them and returns their session.
+		enrolled := func(t *testing.T, u *tandem.User) string {
+			t.Helper()
+			ctx, plain := signIn(t, w.services, u)
+			mustEnableMFA(t, m, w.Clock, ctx)
+			return plain
+		}
+		// stored counts what is left of u's second factor in the database:
+		// the secret, the last step, the flag and every recovery code.
+		stored := func(t *testing.T, u *tandem.User) int {
+			t.Helper()
+			n, err := sqlstore.CountRaw(db, `SELECT
+				(SELECT COUNT(*) FROM users WHERE id = ? AND (mfa_enabled = ? OR mfa_secret IS NOT NULL OR mfa_last_step <> 0)) +
+				(SELECT COUNT(*) FROM recovery_codes WHERE user_id = ?)`, u.ID, true, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		adminA, _ := signIn(t, w.services, w.AAdmin)
+
+		t.Run("OK", func(t *testing.T) {
+			plain := enrolled(t, w.ATech)
+			other := w.mustSession(t, w.ATech) // awaiting the second factor
+			mark := auditMark(t, db)
+			if err := m.ResetMFA(adminA, w.ATech.ID); err != nil {
+				t.Fatal(err)
+			}
+			e := wantAudit(t, db, mark, "mfa.reset")[0]
+			if e.OrganizationID == nil || *e.OrganizationID != w.OrgA.ID || e.ActorEmail != w.AAdmin.Email {
+				t.Errorf("audited in organisation %v by %s; want %d by %s", e.OrganizationID, e.ActorEmail, w.OrgA.ID, w.AAdmin.Email)
+			}
+			if !strings.Contains(string(e.Summary), w.ATech.Email) || strings.Contains(string(e.Summary), "secret") {
+				t.Errorf("audit summary %s: want the user's email and no secret", e.Summary)
+			}
+			for _, p := range []string{plain, other} {
+				_, err := w.Sessions.ResolveSession(t.Context(), p)
+				wantCode(t, err, tandem.EUNAUTHORIZED)
+			}
+			st, err := m.MFAStatus(as(t, w.ATech))
+			if err != nil || st.Enabled || st.RecoveryCodesLeft != 0 {
+				t.Fatalf("status after reset = %+v, %v", st, err)
+			}
+			if n := stored(t, w.ATech); n != 0 {
+				t.Errorf("%d traces of the old second factor remain", n)
+			}
+			if u, err := w.Users.FindUserByID(adminA, w.ATech.ID); err != nil || u.MFAEnabled {
+				t.Errorf("user after reset = %+v, %v", u, err)
+			}
+			// Signing in takes the password only again.
+			if st, err := w.Sessions.ResolveSession(t.Context(), w.mustSession(t, w.ATech)); err != nil || st.AwaitingMFA || st.Actor == nil {
+				t.Errorf("new session after reset = %+v, %v; want signed in", st, err)
+			}
+		})
+
+		// A user without MFA is left as they are: nothing to audit, and their
+		// sessions go on.
+		t.Run("NoMFA", func(t *testing.T) {
+			plain := w.mustSession(t, w.AViewer)
+			mark := auditMark(t, db)
+			if err := m.ResetMFA(adminA, w.AViewer.ID); err != nil {
+				t.Fatal(err)
+			}
+			wantAudit(t, db, mark)
+			if _, err := w.Sessions.ActorForSession(t.Context(), plain); err != nil {
+				t.Errorf("session ended by a reset that changed nothing: %v", err)
+			}
+		})
+
+		t.Run("ProviderAdminResetsStaff", func(t *testing.T) {
+			enrolled(t, w.Tech)
+			admin, _ := signIn(t, w.services, w.Admin)
+			mark := auditMark(t, db)
+			if err := m.ResetMFA(admin, w.Tech.ID); err != nil {
+				t.Fatal(err)
+			}
+			if e := wantAudit(t, db, mark, "mfa.reset")[0]; e.OrganizationID != nil || e.Chain != tandem.AuditChain(nil) {
+				t.Errorf("audited in organisation %v, chain %q; want the provider chain", e.OrganizationID, e.Chain)
+			}
+			if n := stored(t, w.Tech); n != 0 {
+				t.Errorf("%d traces of the old second factor remain", n)
+			}
+			// The provider requires MFA of its staff: the next session must enrol.
+			st, err := w.Sessions.ResolveSession(t.Context(), w.mustSession(t, w.Tech))
+			if err != nil || !st.MustEnrollMFA {
+				t.Errorf("technician's session after reset = %+v, %v; want sent to enrol", st, err)
+			}
+		})
+
+		t.Run("Refused", func(t *testing.T) {
+			adminB, _ := signIn(t, w.services, w.BAdmin)
+			techA, _ := signIn(t, w.services, w.ATech)
+			tech, _ := signIn(t, w.services, w.Tech)
+			enrolled(t, w.ARequester)
+			mustEnableMFA(t, m, w.Clock, tech)
+			mustEnableMFA(t, m, w.Clock, adminA) // an admin, yet not of their own second factor
+			mark := auditMark(t, db)
+			for _, tt := range []struct {
+				name   string
+				ctx    context.Context
+				target *tandem.User
+				code   string
+			}{
+				{"OtherOrganization", adminB, w.ARequester, tandem.ENOTFOUND},
+				{"ITTechnician", techA, w.ARequester, tandem.EFORBIDDEN},
+				{"ProviderTechnician", tech, w.ARequester, tandem.EFORBIDDEN},
+				// Provider staff assigned to A are seen by A's it-admin, not
+				// managed; the others are not even seen.
+				{"ITAdminOnProviderStaff", adminA, w.Tech, tandem.EFORBIDDEN},
+				{"ITAdminOnProviderAdmin", adminA, w.Admin, tandem.ENOTFOUND},
+				{"Self", adminA, w.AAdmin, tandem.EFORBIDDEN},
+				{"APIToken", as(t, w.AAdmin), w.ARequester, tandem.EFORBIDDEN},
+				{"Unknown", adminA, &tandem.User{ID: 1 << 40}, tandem.ENOTFOUND},
+			} {
+				t.Run(tt.name, func(t *testing.T) {
+					err := m.ResetMFA(tt.ctx, tt.target.ID)
+					wantCode(t, err, tt.code)
+					if tt.name == "Self" && !strings.Contains(tandem.ErrorMessage(err), "/account/mfa") {
+						t.Errorf("message %q does not point to /account/mfa", tandem.ErrorMessage(err))
+					}
+				})
+			}
+			wantAudit(t, db, mark)
+			for _, u := range []*tandem.User{w.ARequester, w.Tech, w.AAdmin} {
+				if st, err := m.MFAStatus(as(t, u)); err != nil || !st.Enabled || st.RecoveryCodesLeft != tandem.RecoveryCodeCount {
+					t.Errorf("%s after refused resets: %+v, %v", u.Email, st, err)
+				}
+			}
+		})
+	})
+}

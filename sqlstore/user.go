@@ -294,7 +294,7 @@ func findUsers(ctx context.Context, tx *Tx, a *tandem.Actor, filter tandem.UserF
 			where = append(where, "u.organization_id IS NOT NULL")
 		}
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT u.id, u.email, u.name, u.role, u.organization_id, u.active, u.created_at, u.updated_at FROM users u WHERE `+
+	rows, err := tx.QueryContext(ctx, `SELECT u.id, u.email, u.name, u.role, u.organization_id, u.active, u.mfa_enabled, u.created_at, u.updated_at FROM users u WHERE `+
 		strings.Join(where, " AND ")+` ORDER BY u.id LIMIT `+strconv.Itoa(limit+1), args...)
 	if err != nil {
 		return nil, "", err
@@ -303,7 +303,7 @@ func findUsers(ctx context.Context, tx *Tx, a *tandem.Actor, filter tandem.UserF
 	var list []*tandem.User
 	for rows.Next() {
 		u := &tandem.User{}
-		if err := rows.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.OrganizationID, &u.Active, scanTime(&u.CreatedAt), scanTime(&u.UpdatedAt)); err != nil {
+		if err := rows.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.OrganizationID, &u.Active, &u.MFAEnabled, scanTime(&u.CreatedAt), scanTime(&u.UpdatedAt)); err != nil {
 			return nil, "", err
 		}
 		u.Party = tandem.PartyProvider
