@@ -99,7 +99,30 @@ func newUserCommand() *cobra.Command {
 		}
 	})
 	list.Flags().StringVar(&listOrg, "org", "", "only users of this organisation (id or slug)")
-	cmd.AddCommand(add, list)
+	var resetEmail string
+	resetMFA := adminCommand(&cobra.Command{
+		Use:   "reset-mfa --email EMAIL",
+		Short: "Turn off a user's MFA and end their sessions, for someone who lost their authenticator and recovery codes",
+		Long: "Turn off a user's MFA and end their sessions. Use it when nobody can do it from the people page — for\n" +
+			"example the only provider admin lost both their authenticator and their recovery codes. Where MFA is\n" +
+			"required, the user sets it up again at their next login. The reset is audited.",
+		Args: cobra.NoArgs,
+	}, func(ctx context.Context, cmd *cobra.Command, s *app.Services, args []string) error {
+		u, err := s.Users.FindUserByEmail(ctx, resetEmail)
+		if tandem.ErrorCode(err) == tandem.ENOTFOUND {
+			return tandem.Errorf(tandem.EINVALID, "No user %s; list them with tandem user list.", resetEmail)
+		} else if err != nil {
+			return err
+		}
+		if err := s.MFA.ResetMFA(ctx, u.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "MFA of %s is off and their sessions are ended.\n", u.Email)
+		return nil
+	})
+	resetMFA.Flags().StringVar(&resetEmail, "email", "", "email of the user (required)")
+	resetMFA.MarkFlagRequired("email")
+	cmd.AddCommand(add, list, resetMFA)
 	return cmd
 }
 
