@@ -103,11 +103,7 @@ func (s *InvitationService) CreateInvitation(ctx context.Context, inv *tandem.In
 
 // FindInvitationByID implements tandem.InvitationService.
 func (s *InvitationService) FindInvitationByID(ctx context.Context, id int64) (*tandem.Invitation, error) {
-	a, err := tandem.RequireActor(ctx)
-	if err != nil {
-		return nil, err
-	}
-	tx, err := s.db.beginRead(ctx)
+	a, tx, err := s.db.readAs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -117,11 +113,7 @@ func (s *InvitationService) FindInvitationByID(ctx context.Context, id int64) (*
 
 // FindInvitations implements tandem.InvitationService.
 func (s *InvitationService) FindInvitations(ctx context.Context, filter tandem.InvitationFilter) ([]*tandem.Invitation, string, error) {
-	a, err := tandem.RequireActor(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	tx, err := s.db.beginRead(ctx)
+	a, tx, err := s.db.readAs(ctx)
 	if err != nil {
 		return nil, "", err
 	}
@@ -131,11 +123,7 @@ func (s *InvitationService) FindInvitations(ctx context.Context, filter tandem.I
 
 // RevokeInvitation implements tandem.InvitationService.
 func (s *InvitationService) RevokeInvitation(ctx context.Context, id int64) error {
-	a, err := tandem.RequireActor(ctx)
-	if err != nil {
-		return err
-	}
-	tx, err := s.db.beginWrite(ctx)
+	a, tx, err := s.db.writeAs(ctx)
 	if err != nil {
 		return err
 	}

@@ -181,11 +181,7 @@ func readMFAState(ctx context.Context, tx *Tx, userID int64) (*mfaState, error) 
 
 // MFAStatus implements tandem.MFAService.
 func (s *MFAService) MFAStatus(ctx context.Context) (*tandem.MFAStatus, error) {
-	a, err := tandem.RequireActor(ctx)
-	if err != nil {
-		return nil, err
-	}
-	tx, err := s.db.beginRead(ctx)
+	a, tx, err := s.db.readAs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -405,11 +401,7 @@ func (s *MFAService) DisableMFA(ctx context.Context, password, code string) erro
 
 // OrganizationRequiresMFA implements tandem.MFAService.
 func (s *MFAService) OrganizationRequiresMFA(ctx context.Context, orgID int64) (bool, error) {
-	a, err := tandem.RequireActor(ctx)
-	if err != nil {
-		return false, err
-	}
-	tx, err := s.db.beginRead(ctx)
+	a, tx, err := s.db.readAs(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -433,11 +425,7 @@ func organizationRequiresMFA(ctx context.Context, tx *Tx, a *tandem.Actor, orgID
 
 // SetOrganizationRequiresMFA implements tandem.MFAService.
 func (s *MFAService) SetOrganizationRequiresMFA(ctx context.Context, orgID int64, required bool) error {
-	a, err := tandem.RequireActor(ctx)
-	if err != nil {
-		return err
-	}
-	tx, err := s.db.beginWrite(ctx)
+	a, tx, err := s.db.writeAs(ctx)
 	if err != nil {
 		return err
 	}

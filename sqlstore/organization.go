@@ -27,11 +27,7 @@ func (s *OrganizationService) FindOrganizationBySlug(ctx context.Context, slug s
 }
 
 func (s *OrganizationService) findOne(ctx context.Context, filter tandem.OrganizationFilter) (*tandem.Organization, error) {
-	a, err := tandem.RequireActor(ctx)
-	if err != nil {
-		return nil, err
-	}
-	tx, err := s.db.beginRead(ctx)
+	a, tx, err := s.db.readAs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -49,11 +45,7 @@ func (s *OrganizationService) findOne(ctx context.Context, filter tandem.Organiz
 
 // FindOrganizations implements tandem.OrganizationService.
 func (s *OrganizationService) FindOrganizations(ctx context.Context, filter tandem.OrganizationFilter) ([]*tandem.Organization, string, error) {
-	a, err := tandem.RequireActor(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	tx, err := s.db.beginRead(ctx)
+	a, tx, err := s.db.readAs(ctx)
 	if err != nil {
 		return nil, "", err
 	}
@@ -89,11 +81,7 @@ func (s *OrganizationService) CreateOrganization(ctx context.Context, org *tande
 
 // UpdateOrganization implements tandem.OrganizationService.
 func (s *OrganizationService) UpdateOrganization(ctx context.Context, id int64, upd tandem.OrganizationUpdate) (*tandem.Organization, error) {
-	a, err := tandem.RequireActor(ctx)
-	if err != nil {
-		return nil, err
-	}
-	tx, err := s.db.beginWrite(ctx)
+	a, tx, err := s.db.writeAs(ctx)
 	if err != nil {
 		return nil, err
 	}

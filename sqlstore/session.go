@@ -255,11 +255,7 @@ func (s *SessionService) DeleteSession(ctx context.Context, plain string) error 
 
 // FindSessions implements tandem.SessionService.
 func (s *SessionService) FindSessions(ctx context.Context) ([]*tandem.Session, error) {
-	a, err := tandem.RequireActor(ctx)
-	if err != nil {
-		return nil, err
-	}
-	tx, err := s.db.beginRead(ctx)
+	a, tx, err := s.db.readAs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -341,11 +337,7 @@ func (s *SessionService) RevokeOtherSessions(ctx context.Context) (int, error) {
 
 // RevokeUserSessions implements tandem.SessionService.
 func (s *SessionService) RevokeUserSessions(ctx context.Context, userID int64) error {
-	a, err := tandem.RequireActor(ctx)
-	if err != nil {
-		return err
-	}
-	tx, err := s.db.beginWrite(ctx)
+	a, tx, err := s.db.writeAs(ctx)
 	if err != nil {
 		return err
 	}

@@ -159,11 +159,7 @@ func (s *TokenService) ActorForToken(ctx context.Context, plain string) (*tandem
 
 // ListTokens implements tandem.TokenService.
 func (s *TokenService) ListTokens(ctx context.Context, userID int64) ([]*tandem.Token, error) {
-	a, err := tandem.RequireActor(ctx)
-	if err != nil {
-		return nil, err
-	}
-	tx, err := s.db.beginRead(ctx)
+	a, tx, err := s.db.readAs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -180,11 +176,7 @@ func (s *TokenService) ListTokens(ctx context.Context, userID int64) ([]*tandem.
 
 // RevokeToken implements tandem.TokenService.
 func (s *TokenService) RevokeToken(ctx context.Context, id int64) error {
-	a, err := tandem.RequireActor(ctx)
-	if err != nil {
-		return err
-	}
-	tx, err := s.db.beginWrite(ctx)
+	a, tx, err := s.db.writeAs(ctx)
 	if err != nil {
 		return err
 	}

@@ -44,6 +44,28 @@ func (db *DB) beginRead(ctx context.Context) (*Tx, error) {
 	return &Tx{Tx: tx, db: db, now: db.now()}, nil
 }
 
+// writeAs starts a read-write transaction for the actor in ctx, or fails with
+// EUNAUTHORIZED when there is none: how every service method that changes
+// something begins.
+func (db *DB) writeAs(ctx context.Context) (*tandem.Actor, *Tx, error) {
+	a, err := tandem.RequireActor(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	tx, err := db.beginWrite(ctx)
+	return a, tx, err
+}
+
+// readAs is writeAs for a read-only transaction on a reader connection.
+func (db *DB) readAs(ctx context.Context) (*tandem.Actor, *Tx, error) {
+	a, err := tandem.RequireActor(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	tx, err := db.beginRead(ctx)
+	return a, tx, err
+}
+
 func (tx *Tx) rebind(query string) string { return tx.db.rebind(query) }
 
 // rebind turns ? placeholders into PostgreSQL's $1, $2, …; queries never hold

@@ -51,11 +51,7 @@ func (s *UserService) FindUserByEmail(ctx context.Context, email string) (*tande
 }
 
 func (s *UserService) findOne(ctx context.Context, find func(*Tx, *tandem.Actor) (*tandem.User, error)) (*tandem.User, error) {
-	a, err := tandem.RequireActor(ctx)
-	if err != nil {
-		return nil, err
-	}
-	tx, err := s.db.beginRead(ctx)
+	a, tx, err := s.db.readAs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -65,11 +61,7 @@ func (s *UserService) findOne(ctx context.Context, find func(*Tx, *tandem.Actor)
 
 // FindUsers implements tandem.UserService.
 func (s *UserService) FindUsers(ctx context.Context, filter tandem.UserFilter) ([]*tandem.User, string, error) {
-	a, err := tandem.RequireActor(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	tx, err := s.db.beginRead(ctx)
+	a, tx, err := s.db.readAs(ctx)
 	if err != nil {
 		return nil, "", err
 	}
@@ -129,11 +121,7 @@ func (s *UserService) CreateUser(ctx context.Context, u *tandem.User, password s
 
 // UpdateUser implements tandem.UserService.
 func (s *UserService) UpdateUser(ctx context.Context, id int64, upd tandem.UserUpdate) (*tandem.User, error) {
-	a, err := tandem.RequireActor(ctx)
-	if err != nil {
-		return nil, err
-	}
-	tx, err := s.db.beginWrite(ctx)
+	a, tx, err := s.db.writeAs(ctx)
 	if err != nil {
 		return nil, err
 	}
