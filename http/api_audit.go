@@ -167,7 +167,7 @@ func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request, filter tand
 		fail(err)
 		return
 	}
-	s.Logger.Error("audit export cut short", "method", r.Method, "path", r.URL.Path, "entries", aw.Count(), "err", err)
+	s.Logger.Error("audit export cut short", "method", r.Method, "route", r.Pattern, "entries", aw.Count(), "err", err)
 	if conn, _, herr := rc.Hijack(); herr == nil {
 		conn.Close()
 	}

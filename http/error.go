@@ -53,7 +53,7 @@ type errorBody struct {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code, msg := tandem.ErrorCode(err), tandem.ErrorMessage(err)
 	if code == tandem.EINTERNAL || code == tandem.ECONFIG {
-		s.Logger.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.Logger.Error("internal error", "method", r.Method, "route", r.Pattern, "err", err)
 	}
 	if code == tandem.EUNAUTHORIZED {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="tandem"`)

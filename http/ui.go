@@ -129,7 +129,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error, data pageData) {
 	code := tandem.ErrorCode(err)
 	if code == tandem.EINTERNAL {
-		s.Logger.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.Logger.Error("internal error", "method", r.Method, "route", r.Pattern, "err", err)
 	}
 	setRetryAfter(w, err)
 	data.Title, data.Error = http.StatusText(ErrorStatus(code)), tandem.ErrorMessage(err)

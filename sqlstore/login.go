@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"net/mail"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -204,7 +205,7 @@ func (s *UserService) Authenticate(ctx context.Context, email, password string) 
 		orgID = nil
 	}
 	anonymous := &tandem.Actor{SourceAddr: client.Addr}
-	if err := tx.audit(ctx, anonymous, orgID, "session.login_failed", target, map[string]any{"email": email, "reason": reason}); err != nil {
+	if err := tx.audit(ctx, anonymous, orgID, "session.login_failed", target, map[string]any{"email": auditableEmail(email), "reason": reason}); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -235,4 +236,14 @@ func actorOrganization(a *tandem.Actor) *int64 {
 		return &id
 	}
 	return nil
+}
+
+// auditableEmail returns what was typed as the email for the audit trail, or
+// a placeholder when it does not look like an address: people paste their
+// password into the wrong field, and the trail cannot be edited afterwards.
+func auditableEmail(typed string) string {
+	if _, err := mail.ParseAddress(typed); err != nil || strings.ContainsAny(typed, " <>") || len(typed) > 254 {
+		return "(not an email address)"
+	}
+	return typed
 }

@@ -156,6 +156,16 @@ func TestUserService_AuthenticateThrottle(t *testing.T) {
 			}
 		})
 
+		t.Run("PasswordTypedAsEmailNotAudited", func(t *testing.T) {
+			mark := auditMark(t, db)
+			_, err := w.Users.Authenticate(from(t, "192.0.2.78"), "Tr0ub4dor&3 horse", "anything at all")
+			wantCode(t, err, tandem.EUNAUTHORIZED)
+			e := wantAudit(t, db, mark, "session.login_failed")[0]
+			if strings.Contains(string(e.Summary), "Tr0ub4dor") || !strings.Contains(string(e.Summary), "not an email address") {
+				t.Fatalf("a password typed into the email field reached the audit trail: %s", e.Summary)
+			}
+		})
+
 		t.Run("FailuresAudited", func(t *testing.T) {
 			u := w.mustCreateUser(t, "audited@acme.test", &org.ID, tandem.RoleITTechnician)
 			mark := auditMark(t, db)
