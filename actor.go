@@ -73,6 +73,8 @@ type Actor struct {
 	// OnlyOrganizationID, when not zero, narrows the actor's scope to one
 	// organisation: an API token restricted to it. It never widens the scope.
 	OnlyOrganizationID int64
+	// TokenID is the API token the actor acts through; zero otherwise.
+	TokenID int64
 	// CredentialExpiresAt is when the token the actor acts through expires;
 	// tokens it creates may not outlive it.
 	CredentialExpiresAt *time.Time

@@ -75,8 +75,12 @@ func (s *TokenService) CreateToken(ctx context.Context, userID int64, opts tande
 	}
 	plain := secret.New(TokenPrefix)
 	t := &tandem.Token{UserID: u.ID, Name: name, CreatedAt: tx.now, ExpiresAt: opts.ExpiresAt, ReadOnly: opts.ReadOnly, OrganizationID: orgID}
-	t.ID, err = tx.insert(ctx, `INSERT INTO api_tokens (user_id, name, secret_hash, created_at, expires_at, read_only, organization_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, name, secret.Hash(plain), at(t.CreatedAt), atPtr(t.ExpiresAt), t.ReadOnly, t.OrganizationID)
+	var parent *int64
+	if a.TokenID != 0 {
+		parent = &a.TokenID
+	}
+	t.ID, err = tx.insert(ctx, `INSERT INTO api_tokens (user_id, name, secret_hash, created_at, expires_at, read_only, organization_id, parent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, name, secret.Hash(plain), at(t.CreatedAt), atPtr(t.ExpiresAt), t.ReadOnly, t.OrganizationID, parent)
 	if err != nil {
 		return nil, "", err
 	}
@@ -144,7 +148,7 @@ func (s *TokenService) ActorForToken(ctx context.Context, plain string) (*tandem
 	if err != nil {
 		return nil, err
 	}
-	a.ReadOnly, a.CredentialExpiresAt = readOnly, expires
+	a.ReadOnly, a.CredentialExpiresAt, a.TokenID = readOnly, expires, id
 	if orgID != nil {
 		a.OnlyOrganizationID = *orgID
 	}

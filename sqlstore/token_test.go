@@ -35,6 +35,7 @@ func TestTokenService(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := actorOf(w.ATech)
+			want.TokenID = tok.ID
 			if *a != *want {
 				t.Fatalf("token resolves to %+v, want %+v", a, want)
 			}
@@ -171,6 +172,22 @@ func TestTokenService_Scope(t *testing.T) {
 			return a
 		}
 
+		t.Run("RevokedWithItsCreator", func(t *testing.T) {
+			parentTok, parent, err := w.Tokens.CreateToken(as(t, w.AAdmin), w.AAdmin.ID, tandem.TokenOptions{Name: "leaked"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, child, err := w.Tokens.CreateToken(asActor(t, resolve(t, parent)), w.AAdmin.ID, tandem.TokenOptions{Name: "minted"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Tokens.RevokeToken(as(t, w.AAdmin), parentTok.ID); err != nil {
+				t.Fatal(err)
+			}
+			_, err = w.Tokens.ActorForToken(t.Context(), child)
+			wantCode(t, err, tandem.EUNAUTHORIZED)
+		})
+
 		t.Run("NeverOutlivesItsCreator", func(t *testing.T) {
 			until := w.Clock.Now().Add(time.Hour)
 			_, parent, err := w.Tokens.CreateToken(as(t, w.AAdmin), w.AAdmin.ID, tandem.TokenOptions{Name: "short", ExpiresAt: &until})
@@ -197,7 +214,7 @@ func TestTokenService_Scope(t *testing.T) {
 			}
 			a := resolve(t, plain)
 			want := actorOf(w.AAdmin)
-			want.ReadOnly = true
+			want.ReadOnly, want.TokenID = true, tok.ID
 			if *a != *want {
 				t.Fatalf("token resolves to %+v, want %+v", a, want)
 			}

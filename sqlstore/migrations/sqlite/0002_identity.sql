@@ -28,6 +28,9 @@ ALTER TABLE sessions ADD COLUMN user_agent TEXT NOT NULL DEFAULT '';
 -- Token scope: read-only, and optionally one organisation.
 ALTER TABLE api_tokens ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE api_tokens ADD COLUMN organization_id INTEGER REFERENCES organizations (id) ON DELETE CASCADE;
+-- A token created through another token is revoked with it, so a stolen token
+-- cannot mint a replacement that outlives its revocation.
+ALTER TABLE api_tokens ADD COLUMN parent_id INTEGER REFERENCES api_tokens (id) ON DELETE CASCADE;
 
 -- Failed logins, for throttling per account and per source address.
 CREATE TABLE login_failures (
