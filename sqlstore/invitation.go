@@ -64,7 +64,7 @@ func (s *InvitationService) CreateInvitation(ctx context.Context, inv *tandem.In
 		return "", err
 	}
 	if n > 0 {
-		return "", tandem.Errorf(tandem.ECONFLICT, "A user with email %s already exists.", inv.Email)
+		return "", emailInUse(ctx, s.db, a, inv.Email)
 	}
 	same, args := "i.organization_id IS NULL", []any{inv.Email, at(tx.now)}
 	if inv.OrganizationID != nil {

@@ -108,7 +108,10 @@ func (s *UserService) CreateUser(ctx context.Context, u *tandem.User, password s
 	if err := checkOrganizationsVisible(ctx, tx, a, u); err != nil {
 		return err
 	}
-	if err := createUser(ctx, tx, u, hash); err != nil {
+	if err := createUser(ctx, tx, u, hash); tandem.ErrorCode(err) == tandem.ECONFLICT {
+		tx.Rollback()
+		return emailInUse(ctx, s.db, a, u.Email)
+	} else if err != nil {
 		return err
 	}
 	if err := tx.audit(ctx, a, u.OrganizationID, "user.create", userTarget(u.ID), map[string]any{
@@ -214,6 +217,26 @@ func checkOrganizationsVisible(ctx context.Context, tx *Tx, a *tandem.Actor, u *
 		}
 	}
 	return nil
+}
+
+// emailInUse answers a collision with an existing account: by name when the
+// actor can see that account, and without confirming it when the account lies
+// outside their scope (another client's user, provider staff), so an it-admin
+// cannot probe who has an account elsewhere.
+func emailInUse(ctx context.Context, db *DB, a *tandem.Actor, email string) error {
+	tx, err := db.beginRead(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	list, _, err := findUsers(ctx, tx, a, tandem.UserFilter{Email: &email, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(list) > 0 {
+		return tandem.Errorf(tandem.ECONFLICT, "A user with email %s already exists.", email)
+	}
+	return tandem.Errorf(tandem.ECONFLICT, "The email address %s cannot be used here; if this person works with several organisations, ask your provider.", email)
 }
 
 func createUser(ctx context.Context, tx *Tx, u *tandem.User, hash string) error {

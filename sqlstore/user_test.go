@@ -387,3 +387,29 @@ func TestUserService_Authenticate(t *testing.T) {
 		})
 	})
 }
+
+// TestUserService_EmailInUseOutsideScope proves an it-admin cannot learn who
+// has an account in another organisation by trying their email address.
+func TestUserService_EmailInUseOutsideScope(t *testing.T) {
+	t.Parallel()
+	testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		w := newWorld(t, db)
+		for name, email := range map[string]string{"OtherOrganization": w.AAdmin.Email, "ProviderStaff": w.Admin.Email} {
+			t.Run(name, func(t *testing.T) {
+				u := &tandem.User{Email: email, Role: tandem.RoleITTechnician, OrganizationID: &w.OrgB.ID}
+				err := w.Users.CreateUser(as(t, w.BAdmin), u, testPassword)
+				wantCode(t, err, tandem.ECONFLICT)
+				if strings.Contains(tandem.ErrorMessage(err), "already exists") {
+					t.Fatalf("message confirms an account outside scope: %q", tandem.ErrorMessage(err))
+				}
+			})
+		}
+		t.Run("VisibleColleague", func(t *testing.T) {
+			u := &tandem.User{Email: w.ATech.Email, Role: tandem.RoleITTechnician, OrganizationID: &w.OrgA.ID}
+			err := w.Users.CreateUser(as(t, w.AAdmin), u, testPassword)
+			if !strings.Contains(tandem.ErrorMessage(err), "already exists") {
+				t.Fatalf("a visible colleague's address: %v", err)
+			}
+		})
+	})
+}
