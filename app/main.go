@@ -110,7 +110,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 
 	s := tandemhttp.NewServer()
-	s.Addr, s.Logger, s.SecureCookies = m.Addr, m.Logger, m.SecureCookies
+	s.Addr, s.Logger, s.SecureCookies, s.PublicURL = m.Addr, m.Logger, m.SecureCookies, m.PublicURL
 	s.Ready = db.Ready
 	s.OrganizationService = m.Services.Organizations
 	s.UserService = m.Services.Users

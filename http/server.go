@@ -37,6 +37,9 @@ type Server struct {
 	Ready func(ctx context.Context) error
 	// SecureCookies marks cookies Secure; set it when Tandem is reached over TLS.
 	SecureCookies bool
+	// PublicURL is the base URL users reach Tandem at, for links the server
+	// shows (invitations). Empty means the request's own scheme and host.
+	PublicURL string
 
 	OrganizationService tandem.OrganizationService
 	UserService         tandem.UserService

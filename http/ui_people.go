@@ -361,6 +361,10 @@ func (s *Server) handleInvitationRevokeForm(w http.ResponseWriter, r *http.Reque
 // baseURL is the scheme and host the request reached the server at, for
 // links a user copies elsewhere.
 func (s *Server) baseURL(r *http.Request) string {
+	if s.PublicURL != "" {
+		// Configured: never trust a Host header a proxy may pass through.
+		return strings.TrimSuffix(s.PublicURL, "/")
+	}
 	scheme := "http"
 	if r.TLS != nil || s.SecureCookies {
 		scheme = "https"

@@ -103,6 +103,30 @@ func TestPeoplePages(t *testing.T) {
 			return u
 		}
 
+		t.Run("InvitationLinkUsesPublicURL", func(t *testing.T) {
+			// A Host header passed through by a proxy must not decide where
+			// the shown invitation link points once a public URL is set.
+			s.HTTPServer.PublicURL = "https://tandem.example.com/"
+			defer func() { s.HTTPServer.PublicURL = "" }()
+			form := url.Values{"email": {"public-url@msp.test"}, "role": {"viewer"}}
+			req, err := http.NewRequest(http.MethodPost, admin.base+"/provider/people", strings.NewReader(form.Encode()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Host = "evil.example"
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.AddCookie(admin.cookie)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			body, _ := io.ReadAll(res.Body)
+			if !strings.Contains(string(body), "https://tandem.example.com/invite/") || strings.Contains(string(body), "evil.example") {
+				t.Fatalf("status %d; the invitation link does not use the public URL", res.StatusCode)
+			}
+		})
+
 		t.Run("ProviderAdminManagesStaff", func(t *testing.T) {
 			body := admin.page(t, "/provider/people", http.StatusOK)
 			for _, want := range []string{w.tech.Email, w.watcher.Email, `id="invite-form"`, fmt.Sprintf(`action="/provider/people/%d/organizations"`, w.watcher.ID)} {
