@@ -14,10 +14,17 @@ import (
 // higher than the per-account one because many people may share an address
 // (an office behind one NAT); it stops one address from guessing a few
 // passwords for each of many accounts.
+//
+// Wrong second factors (TOTP or recovery codes) have a tighter limit of their
+// own per account: whoever gets that far holds the password, and a 6-digit
+// code with three steps accepted is guessed once in about 333,000 tries, so
+// 100 tries an hour would be too many. A correct code does not erase the
+// hour's wrong ones: the person who typed it need not be the one guessing.
 const (
-	LoginFailuresPerAccount = 100
-	LoginFailuresPerAddress = 300
-	LoginFailureWindow      = time.Hour
+	LoginFailuresPerAccount        = 100
+	LoginFailuresPerAddress        = 300
+	SecondFactorFailuresPerAccount = 10
+	LoginFailureWindow             = time.Hour
 )
 
 // ThrottledError refuses an attempt made while its account or address is

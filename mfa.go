@@ -47,17 +47,21 @@ type MFAService interface {
 	// secret is empty, or the one with the given secret again (to show the
 	// form again after a mistyped code). Nothing is stored until EnableMFA.
 	MFAKey(ctx context.Context, secret string) (*MFAKey, error)
-	// EnableMFA turns MFA on with the key's secret once code shows the
-	// authenticator holds it, and returns the recovery codes, shown this once
-	// and stored only as hashes. ECONFLICT when MFA is already on, EINVALID
-	// for a wrong code or a malformed secret.
-	EnableMFA(ctx context.Context, secret, code string) ([]string, error)
-	// RegenerateRecoveryCodes replaces the actor's recovery codes, given a
-	// current TOTP code (EINVALID otherwise, throttled like logins).
-	RegenerateRecoveryCodes(ctx context.Context, code string) ([]string, error)
+	// EnableMFA turns MFA on with the key's secret, given the actor's
+	// password, once code shows the authenticator holds the secret, and
+	// returns the recovery codes, shown this once and stored only as hashes.
+	// ECONFLICT when MFA is already on, EINVALID for a wrong password (audited
+	// and throttled like logins), a wrong code or a malformed secret, ETOOMANY
+	// when throttled.
+	EnableMFA(ctx context.Context, password, secret, code string) ([]string, error)
+	// RegenerateRecoveryCodes replaces the actor's recovery codes, given
+	// their password and a current TOTP code (EINVALID otherwise, audited and
+	// throttled like logins; a wrong code counts as a wrong second factor).
+	RegenerateRecoveryCodes(ctx context.Context, password, code string) ([]string, error)
 	// DisableMFA turns MFA off given the actor's password and a current TOTP
-	// code or a recovery code (EINVALID otherwise, throttled like logins);
-	// EFORBIDDEN when MFA is required of the actor.
+	// code or a recovery code (EINVALID otherwise, audited and throttled like
+	// logins; a wrong code counts as a wrong second factor); EFORBIDDEN when
+	// MFA is required of the actor.
 	DisableMFA(ctx context.Context, password, code string) error
 
 	// ResetMFA turns off another user's MFA for them when they lost both

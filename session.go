@@ -87,8 +87,9 @@ type SessionService interface {
 	// code or a recovery code, and returns the session's new secret: the
 	// secret changes as the session gains rights. EINVALID for a wrong code,
 	// EUNAUTHORIZED when the session is not awaiting a code (or waited longer
-	// than ten minutes), ETOOMANY when the account or address is throttled:
-	// wrong codes count as failed logins.
+	// than ten minutes), ETOOMANY when the account or address is throttled
+	// (the code is then not checked): wrong codes count as failed logins,
+	// and against SecondFactorFailuresPerAccount too.
 	VerifyMFA(ctx context.Context, secret, code string) (string, error)
 	// DeleteSession ends a session (logging out); unknown secrets are ignored.
 	DeleteSession(ctx context.Context, secret string) error

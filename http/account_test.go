@@ -7,6 +7,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -117,8 +118,8 @@ func (c *uiClient) login(t *testing.T, email, password string) {
 	c.post(t, "/login", "email", email, "password", password).wantRedirect(t, "/")
 }
 
-// enrolMFA sets up MFA for u through the services, as the MFA page would,
-// and returns the TOTP secret. The code used is the current one; log in with
+// enrolMFA sets up MFA for u, whose password is uiPassword, through the
+// services, as the MFA page would, and returns the TOTP secret. The code used is the current one; log in with
 // a code of the next step (nextCode).
 func enrolMFA(t *testing.T, s *testserver.Server, u *tandem.User) string {
 	t.Helper()
@@ -135,7 +136,7 @@ func enrolMFA(t *testing.T, s *testserver.Server, u *tandem.User) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Services.MFA.EnableMFA(ctx, key.Secret, code(t, key.Secret, time.Now())); err != nil {
+	if _, err := s.Services.MFA.EnableMFA(ctx, uiPassword, key.Secret, code(t, key.Secret, time.Now())); err != nil {
 		t.Fatal(err)
 	}
 	return key.Secret
@@ -220,6 +221,24 @@ func TestLoginMFAHTTP(t *testing.T) {
 
 		// Without any session, the MFA form leads back to the login.
 		newUIClient(t, s).get(t, "/login/mfa").wantRedirect(t, "/login")
+
+		// Ten wrong codes within the hour, and the next attempt is refused
+		// (429) without being checked; the right code given in between does
+		// not lift the limit. One wrong code was given above.
+		c = newUIClient(t, s)
+		c.login(t, u.Email, uiPassword)
+		for range tandem.SecondFactorFailuresPerAccount - 2 {
+			c.post(t, "/login/mfa", "code", "000000").wantPage(t, http.StatusUnprocessableEntity, "That code is wrong")
+		}
+		c.post(t, "/login/mfa", "code", "123456789").wantPage(t, http.StatusUnprocessableEntity, "That code is wrong") // a recovery code's guess counts too
+		res := c.post(t, "/login/mfa", "code", nextCode(t, secret))
+		res.wantPage(t, http.StatusTooManyRequests, "Too many failed attempts", "minutes", "Logging in as it@acme.test")
+		if got, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || got < 3500 || got > 3600 {
+			t.Errorf("Retry-After = %q, want about 3600", res.Header.Get("Retry-After"))
+		}
+		if _, err := s.Services.Sessions.ActorForSession(context.Background(), c.cookie()); tandem.ErrorCode(err) != tandem.EUNAUTHORIZED {
+			t.Errorf("throttled login's session acts: %v", err)
+		}
 	})
 }
 
@@ -238,16 +257,30 @@ func TestRequiredMFAHTTP(t *testing.T) {
 		if secret == nil {
 			t.Fatalf("no key on the page:\n%s", res.Body)
 		}
+		if !strings.Contains(string(res.Body), `<input type="password" name="password" autocomplete="current-password" required>`) {
+			t.Errorf("enrolment form asks for no password:\n%s", res.Body)
+		}
 		// A mistyped code shows the same key again.
-		res = c.post(t, "/account/mfa", "secret", string(secret[1]), "code", "000000")
+		res = c.post(t, "/account/mfa", "secret", string(secret[1]), "code", "000000", "password", uiPassword)
 		res.wantPage(t, http.StatusUnprocessableEntity, "That code does not match", string(secret[1]))
+		// So does a wrong password, or none: whoever holds the session must
+		// also know the password to enrol an authenticator.
+		for _, password := range []string{"not the password", ""} {
+			res = c.post(t, "/account/mfa", "secret", string(secret[1]), "code", code(t, string(secret[1]), time.Now()), "password", password)
+			res.wantPage(t, http.StatusUnprocessableEntity, "The password is wrong.", string(secret[1]))
+		}
 
-		res = c.post(t, "/account/mfa", "secret", string(secret[1]), "code", code(t, string(secret[1]), time.Now()))
+		res = c.post(t, "/account/mfa", "secret", string(secret[1]), "code", code(t, string(secret[1]), time.Now()), "password", uiPassword)
 		res.wantPage(t, http.StatusOK, "Your recovery codes", "Two-factor authentication is <strong>on</strong>")
 		if n := len(regexp.MustCompile(`<li><code>[A-Z2-7]{4}(-[A-Z2-7]{4}){3}</code></li>`).FindAll(res.Body, -1)); n != tandem.RecoveryCodeCount {
 			t.Errorf("page shows %d recovery codes, want %d", n, tandem.RecoveryCodeCount)
 		}
 		c.get(t, "/account").wantPage(t, http.StatusOK, "Your account")
+		// New recovery codes take the password too.
+		c.post(t, "/account/mfa/recovery-codes", "password", "not the password", "code", nextCode(t, string(secret[1]))).
+			wantPage(t, http.StatusUnprocessableEntity, "The password or the code is wrong.")
+		c.post(t, "/account/mfa/recovery-codes", "password", uiPassword, "code", nextCode(t, string(secret[1]))).
+			wantPage(t, http.StatusOK, "New recovery codes are below", "Your recovery codes")
 		// Required MFA cannot be turned off.
 		c.get(t, "/account/mfa").wantPage(t, http.StatusOK, "as Northwind MSP requires")
 		c.post(t, "/account/mfa/disable", "password", uiPassword, "code", nextCode(t, string(secret[1]))).wantPage(t, http.StatusForbidden, "requires two-factor authentication")

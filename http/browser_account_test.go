@@ -15,15 +15,15 @@ import (
 
 // browserEnrolMFA sets up two-factor authentication on the MFA page the tab
 // shows, as a person with an authenticator app would: it reads the key shown
-// beside the QR code, computes the current code and submits it. It returns
-// the recovery codes the page then shows.
+// beside the QR code, computes the current code and submits it with the
+// password (uiPassword). It returns the recovery codes the page then shows.
 func browserEnrolMFA(t *testing.T, ctx context.Context) []string {
 	t.Helper()
 	if !browsertest.Eval[bool](t, ctx, `document.querySelector("#mfa-qr").naturalWidth > 0`) {
 		t.Error("the QR code image did not load")
 	}
 	secret := browsertest.Text(t, ctx, "#mfa-secret")
-	browsertest.Fill(t, ctx, "#mfa-form", "code", code(t, secret, time.Now()))
+	browsertest.Fill(t, ctx, "#mfa-form", "code", code(t, secret, time.Now()), "password", uiPassword)
 	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS("#mfa-form button[type=submit]")))
 	browsertest.Text(t, ctx, "#recovery-codes")
 	codes := browsertest.Eval[[]string](t, ctx, `[...document.querySelectorAll("#recovery-codes li code")].map(c => c.textContent)`)
@@ -59,14 +59,21 @@ func TestBrowserLoginMFA(t *testing.T) {
 	browsertest.WaitPath(t, ctx, "/account/mfa")
 	secret := browsertest.Text(t, ctx, "#mfa-secret")
 
-	// A mistyped code is refused and the same key offered again.
-	browsertest.Fill(t, ctx, "#mfa-form", "code", "000000")
+	// A mistyped code is refused and the same key offered again; so is a
+	// wrong password.
+	browsertest.Fill(t, ctx, "#mfa-form", "code", "000000", "password", uiPassword)
 	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS("#mfa-form button[type=submit]")))
 	if got := browsertest.Text(t, ctx, ".error"); !strings.Contains(got, "does not match") {
 		t.Errorf("wrong enrolment code says %q", got)
 	}
 	if got := browsertest.Text(t, ctx, "#mfa-secret"); got != secret {
 		t.Errorf("key after a mistyped code = %q, want the same %q", got, secret)
+	}
+	browsertest.Fill(t, ctx, "#mfa-form", "code", code(t, secret, time.Now()), "password", "not the password")
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS("#mfa-form button[type=submit]")))
+	browsertest.WaitFor(t, ctx, `document.querySelector(".error")?.textContent.trim() === "The password is wrong."`, "the enrolment form to say the password is wrong")
+	if got := browsertest.Text(t, ctx, "#mfa-secret"); got != secret {
+		t.Errorf("key after a wrong password = %q, want the same %q", got, secret)
 	}
 	browserEnrolMFA(t, ctx)
 	if got := browsertest.Text(t, ctx, "#mfa-status"); !strings.Contains(got, "is on") {

@@ -169,9 +169,9 @@ var routeCases = map[string]routeCase{
 	"POST /account/sessions/{id}/end":   {path: idPath("/account/sessions/%d/end", sessionAID)},
 	"POST /account/sessions/end-others": {path: fixed("/account/sessions/end-others"), self: "ends the caller's own other sessions (the outsider has none)"},
 	"GET /account/mfa":                  {path: fixed("/account/mfa"), listing: true},
-	"POST /account/mfa":                 {path: fixed("/account/mfa"), self: "enrols the caller (here: with a wrong code)", body: "secret=JBSWY3DPEHPK3PXP&code=000000"},
+	"POST /account/mfa":                 {path: fixed("/account/mfa"), self: "enrols the caller (here: with a wrong code)", body: "secret=JBSWY3DPEHPK3PXP&code=000000&password=wrong"},
 	"POST /account/mfa/disable":         {path: fixed("/account/mfa/disable"), self: "the caller's own MFA (here: not enrolled)", body: "password=wrong&code=000000"},
-	"POST /account/mfa/recovery-codes":  {path: fixed("/account/mfa/recovery-codes"), self: "the caller's own recovery codes (here: not enrolled)", body: "code=000000"},
+	"POST /account/mfa/recovery-codes":  {path: fixed("/account/mfa/recovery-codes"), self: "the caller's own recovery codes (here: not enrolled)", body: "password=wrong&code=000000"},
 	"GET /account/tokens":               {path: fixed("/account/tokens"), listing: true},
 	"POST /account/tokens":              {path: fixed("/account/tokens"), body: "name=planted&organization_id=%ORGA%", refused: invalidOrg},
 	"POST /account/tokens/{id}/revoke":  {path: idPath("/account/tokens/%d/revoke", tokenAID)},
@@ -205,10 +205,10 @@ func newIsolation(t *testing.T, s *testserver.Server) *isolation {
 	f := &isolation{s: s, tokens: map[*tandem.User]string{}, sessions: map[*tandem.User]*http.Cookie{}}
 	f.orgA = s.MustCreateOrganization(t, victimMarker+" Dental")
 	f.orgB = s.MustCreateOrganization(t, "Outsider Logistics")
-	f.providerAdmin = s.MustCreateUser(t, &tandem.User{Email: "admin@msp.example", Role: tandem.RoleAdmin}, "isolation-password")
-	f.itAdminA = s.MustCreateUser(t, &tandem.User{Email: "it@zephyrine.example", Name: victimMarker + " Admin", Role: tandem.RoleITAdmin, OrganizationID: &f.orgA.ID}, "isolation-password")
-	f.userA = s.MustCreateUser(t, &tandem.User{Email: "staff@zephyrine.example", Name: victimMarker + " Staff", Role: tandem.RoleITTechnician, OrganizationID: &f.orgA.ID}, "isolation-password")
-	f.itAdminB = s.MustCreateUser(t, &tandem.User{Email: "it@outsider.example", Role: tandem.RoleITAdmin, OrganizationID: &f.orgB.ID}, "isolation-password")
+	f.providerAdmin = s.MustCreateUser(t, &tandem.User{Email: "admin@msp.example", Role: tandem.RoleAdmin}, uiPassword)
+	f.itAdminA = s.MustCreateUser(t, &tandem.User{Email: "it@zephyrine.example", Name: victimMarker + " Admin", Role: tandem.RoleITAdmin, OrganizationID: &f.orgA.ID}, uiPassword)
+	f.userA = s.MustCreateUser(t, &tandem.User{Email: "staff@zephyrine.example", Name: victimMarker + " Staff", Role: tandem.RoleITTechnician, OrganizationID: &f.orgA.ID}, uiPassword)
+	f.itAdminB = s.MustCreateUser(t, &tandem.User{Email: "it@outsider.example", Role: tandem.RoleITAdmin, OrganizationID: &f.orgB.ID}, uiPassword)
 	// userA has MFA on, so an MFA reset that got through would show in the
 	// fingerprint.
 	enrolMFA(t, s, f.userA)

@@ -166,17 +166,12 @@ func (s *Server) handleMFA(w http.ResponseWriter, r *http.Request, data pageData
 func (s *Server) handleMFAEnable(w http.ResponseWriter, r *http.Request, data pageData) {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	secret := r.PostFormValue("secret")
-	codes, err := s.MFAService.EnableMFA(r.Context(), secret, r.PostFormValue("code"))
+	codes, err := s.MFAService.EnableMFA(r.Context(), r.PostFormValue("password"), secret, r.PostFormValue("code"))
 	if err != nil {
-		if tandem.ErrorCode(err) != tandem.EINVALID {
-			s.renderError(w, r, err, data)
-			return
-		}
-		data.Error = tandem.ErrorMessage(err)
 		if _, kerr := s.MFAService.MFAKey(r.Context(), secret); kerr != nil {
 			secret = "" // a malformed key: offer a new one
 		}
-		s.renderMFA(w, r, http.StatusUnprocessableEntity, data, secret, nil)
+		s.renderMFAError(w, r, data, secret, err)
 		return
 	}
 	data.Notice = "Two-factor authentication is on."
@@ -185,9 +180,9 @@ func (s *Server) handleMFAEnable(w http.ResponseWriter, r *http.Request, data pa
 
 func (s *Server) handleMFARecoveryCodes(w http.ResponseWriter, r *http.Request, data pageData) {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	codes, err := s.MFAService.RegenerateRecoveryCodes(r.Context(), r.PostFormValue("code"))
+	codes, err := s.MFAService.RegenerateRecoveryCodes(r.Context(), r.PostFormValue("password"), r.PostFormValue("code"))
 	if err != nil {
-		s.renderMFAError(w, r, data, err)
+		s.renderMFAError(w, r, data, "", err)
 		return
 	}
 	data.Notice = "New recovery codes are below; the old ones no longer work."
@@ -197,7 +192,7 @@ func (s *Server) handleMFARecoveryCodes(w http.ResponseWriter, r *http.Request, 
 func (s *Server) handleMFADisable(w http.ResponseWriter, r *http.Request, data pageData) {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	if err := s.MFAService.DisableMFA(r.Context(), r.PostFormValue("password"), r.PostFormValue("code")); err != nil {
-		s.renderMFAError(w, r, data, err)
+		s.renderMFAError(w, r, data, "", err)
 		return
 	}
 	data.Notice = "Two-factor authentication is off."
@@ -205,13 +200,15 @@ func (s *Server) handleMFADisable(w http.ResponseWriter, r *http.Request, data p
 }
 
 // renderMFAError shows the MFA page again with a form's error, its status
-// and, when throttled, Retry-After.
-func (s *Server) renderMFAError(w http.ResponseWriter, r *http.Request, data pageData, err error) {
+// and, when throttled, Retry-After. Without MFA the page offers the key with
+// the given secret again (a new key when it is empty), so that a mistyped
+// password or code does not mean scanning another QR code.
+func (s *Server) renderMFAError(w http.ResponseWriter, r *http.Request, data pageData, secret string, err error) {
 	switch tandem.ErrorCode(err) {
 	case tandem.EINVALID, tandem.EFORBIDDEN, tandem.ETOOMANY:
 		setRetryAfter(w, err)
 		data.Error = tandem.ErrorMessage(err)
-		s.renderMFA(w, r, ErrorStatus(tandem.ErrorCode(err)), data, "", nil)
+		s.renderMFA(w, r, ErrorStatus(tandem.ErrorCode(err)), data, secret, nil)
 	default:
 		s.renderError(w, r, err, data)
 	}

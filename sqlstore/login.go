@@ -20,25 +20,44 @@ import (
 // login_failures; attempts refused by the throttle are not recorded and check
 // nothing, so they cost no hash and reveal nothing.
 type LoginThrottle struct {
-	// PerAccount and PerAddress are the failures allowed within Window; zero
+	// PerAccount and PerAddress are the failures of any kind allowed within
+	// Window, SecondFactorPerAccount those of wrong second factors; zero
 	// turns a limit off.
-	PerAccount int
-	PerAddress int
-	Window     time.Duration
+	PerAccount             int
+	PerAddress             int
+	SecondFactorPerAccount int
+	Window                 time.Duration
 }
 
 // DefaultLoginThrottle holds the limits of tandem's login throttling.
 var DefaultLoginThrottle = LoginThrottle{
-	PerAccount: tandem.LoginFailuresPerAccount,
-	PerAddress: tandem.LoginFailuresPerAddress,
-	Window:     tandem.LoginFailureWindow,
+	PerAccount:             tandem.LoginFailuresPerAccount,
+	PerAddress:             tandem.LoginFailuresPerAddress,
+	SecondFactorPerAccount: tandem.SecondFactorFailuresPerAccount,
+	Window:                 tandem.LoginFailureWindow,
 }
+
+// The kinds of failure in login_failures.kind: what the attempt got wrong.
+const (
+	failedPassword     = "password"
+	failedSecondFactor = "second_factor"
+)
 
 // check returns a tandem.ThrottledError when the account (email) or the
 // address has reached its limit, saying when the oldest counted failure
 // leaves the window. An empty address (the command line, tests) is not
 // limited by address.
 func (t LoginThrottle) check(ctx context.Context, tx *Tx, email, addr string) error {
+	return t.checkAttempt(ctx, tx, email, addr, false)
+}
+
+// checkCode is check for an attempt that includes a second factor: it is
+// refused too while the account has had too many wrong ones.
+func (t LoginThrottle) checkCode(ctx context.Context, tx *Tx, email, addr string) error {
+	return t.checkAttempt(ctx, tx, email, addr, true)
+}
+
+func (t LoginThrottle) checkAttempt(ctx context.Context, tx *Tx, email, addr string, code bool) error {
 	if tx.db.dialect == Postgres {
 		// Attempts on one account queue here until the transaction ends, so
 		// two cannot both see room for one more failure and both take it.
@@ -48,12 +67,20 @@ func (t LoginThrottle) check(ctx context.Context, tx *Tx, email, addr string) er
 			return err
 		}
 	}
-	wait, err := t.wait(ctx, tx, "email", email, t.PerAccount)
-	if err != nil {
-		return err
+	limits := []struct {
+		column, key, kind string
+		limit             int
+	}{
+		{"email", email, "", t.PerAccount},
+		{"source", addr, "", t.PerAddress},
+		{"email", email, failedSecondFactor, t.SecondFactorPerAccount},
 	}
-	if addr != "" {
-		w, err := t.wait(ctx, tx, "source", addr, t.PerAddress)
+	var wait time.Duration
+	for _, l := range limits {
+		if (l.column == "source" && addr == "") || (l.kind == failedSecondFactor && !code) {
+			continue
+		}
+		w, err := t.wait(ctx, tx, l.column, l.key, l.kind, l.limit)
 		if err != nil {
 			return err
 		}
@@ -65,16 +92,20 @@ func (t LoginThrottle) check(ctx context.Context, tx *Tx, email, addr string) er
 	return nil
 }
 
-// wait returns how long until fewer than limit failures of the key lie in
-// the window: until the limit-th most recent one ages out. Zero when there
-// are fewer already.
-func (t LoginThrottle) wait(ctx context.Context, tx *Tx, column, key string, limit int) (time.Duration, error) {
+// wait returns how long until fewer than limit failures of the key (and of
+// the kind, unless empty) lie in the window: until the limit-th most recent
+// one ages out. Zero when there are fewer already.
+func (t LoginThrottle) wait(ctx context.Context, tx *Tx, column, key, kind string, limit int) (time.Duration, error) {
 	if limit <= 0 {
 		return 0, nil
 	}
+	where, args := column+` = ? AND at > ?`, []any{key, at(tx.now.Add(-t.Window))}
+	if kind != "" {
+		where, args = where+` AND kind = ?`, append(args, kind)
+	}
 	var last time.Time
-	err := tx.QueryRowContext(ctx, `SELECT at FROM login_failures WHERE `+column+` = ? AND at > ? ORDER BY at DESC LIMIT 1 OFFSET `+strconv.Itoa(limit-1),
-		key, at(tx.now.Add(-t.Window))).Scan(scanTime(&last))
+	err := tx.QueryRowContext(ctx, `SELECT at FROM login_failures WHERE `+where+` ORDER BY at DESC LIMIT 1 OFFSET `+strconv.Itoa(limit-1),
+		args...).Scan(scanTime(&last))
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -84,18 +115,27 @@ func (t LoginThrottle) wait(ctx context.Context, tx *Tx, column, key string, lim
 	return last.Add(t.Window).Sub(tx.now), nil
 }
 
-// recordFailure counts a failure and prunes those that left the window. The
-// table stays as small as an hour of failures, so the unindexed prune is cheap.
-func (t LoginThrottle) recordFailure(ctx context.Context, tx *Tx, email, addr string) (int64, error) {
+// recordFailure counts a failure of the kind and prunes those that left the
+// window. The table stays as small as an hour of failures, so the unindexed
+// prune is cheap.
+func (t LoginThrottle) recordFailure(ctx context.Context, tx *Tx, email, addr, kind string) (int64, error) {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE at <= ?`, at(tx.now.Add(-t.Window))); err != nil {
 		return 0, err
 	}
-	return tx.insert(ctx, `INSERT INTO login_failures (email, source, at) VALUES (?, ?, ?)`, email, addr, at(tx.now))
+	return tx.insert(ctx, `INSERT INTO login_failures (email, source, kind, at) VALUES (?, ?, ?, ?)`, email, addr, kind, at(tx.now))
 }
 
 // forgiveFailure takes back a failure recorded before a check that succeeded.
 func forgiveFailure(ctx context.Context, tx *Tx, id int64) error {
 	_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE id = ?`, id)
+	return err
+}
+
+// blameSecondFactor turns a failure recorded in advance of a password check
+// into a wrong second factor's: the password was right, the code that came
+// with it was not.
+func blameSecondFactor(ctx context.Context, tx *Tx, id int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE login_failures SET kind = ? WHERE id = ?`, failedSecondFactor, id)
 	return err
 }
 
@@ -149,7 +189,7 @@ func (s *UserService) Authenticate(ctx context.Context, email, password string) 
 	if err := s.Throttle.check(ctx, tx, email, throttleAddr(client.Addr)); err != nil {
 		return nil, err
 	}
-	failure, err := s.Throttle.recordFailure(ctx, tx, email, throttleAddr(client.Addr))
+	failure, err := s.Throttle.recordFailure(ctx, tx, email, throttleAddr(client.Addr), failedPassword)
 	if err != nil {
 		return nil, err
 	}

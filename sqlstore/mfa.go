@@ -26,8 +26,9 @@ import (
 // will cover these secrets too; until then they are as safe as the database.
 type MFAService struct {
 	db *DB
-	// Throttle limits wrong codes and passwords given to change MFA; failures
-	// count together with failed logins (login.go).
+	// Throttle limits wrong passwords and codes given to change MFA; failures
+	// count together with failed logins, wrong codes also against the tighter
+	// limit of wrong second factors (login.go).
 	Throttle LoginThrottle
 }
 
@@ -235,9 +236,61 @@ func decodeTOTPSecret(s string) ([]byte, error) {
 	return raw, nil
 }
 
-// EnableMFA implements tandem.MFAService. Codes are not throttled here: they
-// prove the authenticator holds a secret the caller was just shown.
-func (s *MFAService) EnableMFA(ctx context.Context, secretB32, code string) ([]string, error) {
+// countAttempt counts an attempt to change the actor's second factor against
+// the login throttle before its slow password check, as a login is counted:
+// it refuses the attempt while the account or address is throttled (or,
+// when the attempt brings a code of the actor's second factor, while the
+// account has had too many wrong ones) and records a failed password, to be
+// forgiven if the password is right. It returns that failure and the
+// password hash to check once tx is committed.
+func (s *MFAService) countAttempt(ctx context.Context, tx *Tx, a *tandem.Actor, withCode bool) (int64, string, error) {
+	addr := throttleAddr(a.SourceAddr)
+	check := s.Throttle.check
+	if withCode {
+		check = s.Throttle.checkCode
+	}
+	if err := check(ctx, tx, a.Email, addr); err != nil {
+		return 0, "", err
+	}
+	failure, err := s.Throttle.recordFailure(ctx, tx, a.Email, addr, failedPassword)
+	if err != nil {
+		return 0, "", err
+	}
+	var hash string
+	if err := tx.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, a.UserID).Scan(&hash); err != nil {
+		return 0, "", notFound(err, "User")
+	}
+	return failure, hash, nil
+}
+
+// refuseAttempt ends an attempt to change the actor's second factor that
+// brought a wrong password or, with the right one, a wrong code: the failure
+// counted in advance is blamed on the code in that case, and either is
+// audited as action, since a wrong password through a live session may be
+// someone else at the keyboard. It commits tx and returns the error to show.
+func refuseAttempt(ctx context.Context, tx *Tx, a *tandem.Actor, failure int64, passwordOK bool, action string, refusal error) error {
+	reason := "wrong password"
+	if passwordOK {
+		reason = "wrong code"
+		if err := blameSecondFactor(ctx, tx, failure); err != nil {
+			return err
+		}
+	}
+	if err := tx.audit(ctx, a, actorOrganization(a), action, userTarget(a.UserID), map[string]any{"email": a.Email, "reason": reason}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	return refusal
+}
+
+// EnableMFA implements tandem.MFAService. The password is checked like
+// DisableMFA's: whoever sits at an unattended browser or holds a stolen
+// session must not enrol their own authenticator and lock the user out. The
+// code is not throttled: it proves the authenticator holds a secret the
+// caller was just shown, and guesses nothing.
+func (s *MFAService) EnableMFA(ctx context.Context, password, secretB32, code string) ([]string, error) {
 	a, err := sessionActor(ctx)
 	if err != nil {
 		return nil, err
@@ -252,18 +305,43 @@ func (s *MFAService) EnableMFA(ctx context.Context, secretB32, code string) ([]s
 		return nil, err
 	}
 	defer tx.Rollback()
-	var enabled bool
-	if err := tx.QueryRowContext(ctx, `SELECT mfa_enabled FROM users WHERE id = ?`, a.UserID).Scan(&enabled); err != nil {
-		return nil, notFound(err, "User")
-	}
-	if enabled {
-		return nil, tandem.Errorf(tandem.ECONFLICT, "Two-factor authentication is already on; turn it off first to use another authenticator.")
+	if err := mfaOff(ctx, tx, a.UserID); err != nil {
+		return nil, err
 	}
 	// A new secret starts afresh: the steps used with an earlier one do not
 	// bind it. Its first code is spent here.
 	step, ok := matchTOTP(secretB32, code, tx.now, 0)
 	if !ok {
 		return nil, tandem.Errorf(tandem.EINVALID, "That code does not match. Scan the QR code shown now (or type the key), then enter the 6-digit code your app shows.")
+	}
+	failure, hash, err := s.countAttempt(ctx, tx, a, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	ok, err = secret.VerifyPassword(hash, password)
+	if err != nil {
+		return nil, err
+	}
+
+	tx, err = s.db.beginWrite(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if !ok {
+		return nil, refuseAttempt(ctx, tx, a, failure, false, "mfa.enable_failed", tandem.Errorf(tandem.EINVALID, "The password is wrong."))
+	}
+	if err := forgiveFailure(ctx, tx, failure); err != nil {
+		return nil, err
+	}
+	if err := mfaOff(ctx, tx, a.UserID); err != nil { // turned on meanwhile
+		if cerr := tx.Commit(); cerr != nil {
+			return nil, cerr
+		}
+		return nil, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE users SET mfa_secret = ?, mfa_enabled = ?, mfa_last_step = ? WHERE id = ?`, secretB32, true, step, a.UserID); err != nil {
 		return nil, err
@@ -278,13 +356,32 @@ func (s *MFAService) EnableMFA(ctx context.Context, secretB32, code string) ([]s
 	return codes, tx.Commit()
 }
 
-// RegenerateRecoveryCodes implements tandem.MFAService.
-func (s *MFAService) RegenerateRecoveryCodes(ctx context.Context, code string) ([]string, error) {
+// mfaOff returns ECONFLICT when the user has MFA on already.
+func mfaOff(ctx context.Context, tx *Tx, userID int64) error {
+	var enabled bool
+	if err := tx.QueryRowContext(ctx, `SELECT mfa_enabled FROM users WHERE id = ?`, userID).Scan(&enabled); err != nil {
+		return notFound(err, "User")
+	}
+	if enabled {
+		return tandem.Errorf(tandem.ECONFLICT, "Two-factor authentication is already on; turn it off first to use another authenticator.")
+	}
+	return nil
+}
+
+// errWrongPasswordOrCode refuses a change of MFA without saying which was
+// wrong.
+func errWrongPasswordOrCode() error {
+	return tandem.Errorf(tandem.EINVALID, "The password or the code is wrong.")
+}
+
+// RegenerateRecoveryCodes implements tandem.MFAService. The password and the
+// code are checked like DisableMFA's: the new codes are as good as the
+// authenticator, so someone who borrowed the session must not get them.
+func (s *MFAService) RegenerateRecoveryCodes(ctx context.Context, password, code string) ([]string, error) {
 	a, err := sessionActor(ctx)
 	if err != nil {
 		return nil, err
 	}
-	addr := throttleAddr(a.SourceAddr)
 	tx, err := s.db.beginWrite(ctx)
 	if err != nil {
 		return nil, err
@@ -297,21 +394,34 @@ func (s *MFAService) RegenerateRecoveryCodes(ctx context.Context, code string) (
 	if !st.enabled {
 		return nil, tandem.Errorf(tandem.EINVALID, "Two-factor authentication is off; turn it on to get recovery codes.")
 	}
-	if err := s.Throttle.check(ctx, tx, a.Email, addr); err != nil {
-		return nil, err
-	}
-	ok, err := acceptTOTP(ctx, tx, a.UserID, code)
+	failure, hash, err := s.countAttempt(ctx, tx, a, true)
 	if err != nil {
 		return nil, err
 	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	passwordOK, err := secret.VerifyPassword(hash, password)
+	if err != nil {
+		return nil, err
+	}
+
+	tx, err = s.db.beginWrite(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	ok := passwordOK
+	if ok {
+		if ok, err = acceptTOTP(ctx, tx, a.UserID, code); err != nil {
+			return nil, err
+		}
+	}
 	if !ok {
-		if _, err := s.Throttle.recordFailure(ctx, tx, a.Email, addr); err != nil {
-			return nil, err
-		}
-		if err := tx.Commit(); err != nil {
-			return nil, err
-		}
-		return nil, errWrongCode()
+		return nil, refuseAttempt(ctx, tx, a, failure, passwordOK, "mfa.recovery_codes_failed", errWrongPasswordOrCode())
+	}
+	if err := forgiveFailure(ctx, tx, failure); err != nil {
+		return nil, err
 	}
 	codes, err := replaceRecoveryCodes(ctx, tx, a.UserID)
 	if err != nil {
@@ -323,10 +433,6 @@ func (s *MFAService) RegenerateRecoveryCodes(ctx context.Context, code string) (
 	return codes, tx.Commit()
 }
 
-func errWrongCode() error {
-	return tandem.Errorf(tandem.EINVALID, "That code is wrong or was already used; enter the current code from your authenticator app.")
-}
-
 // DisableMFA implements tandem.MFAService. Like a login, the attempt counts
 // as a failure before the slow password hash and is forgiven on success.
 func (s *MFAService) DisableMFA(ctx context.Context, password, code string) error {
@@ -334,7 +440,6 @@ func (s *MFAService) DisableMFA(ctx context.Context, password, code string) erro
 	if err != nil {
 		return err
 	}
-	addr := throttleAddr(a.SourceAddr)
 	tx, err := s.db.beginWrite(ctx)
 	if err != nil {
 		return err
@@ -350,21 +455,14 @@ func (s *MFAService) DisableMFA(ctx context.Context, password, code string) erro
 	if st.required {
 		return tandem.Errorf(tandem.EFORBIDDEN, "%s requires two-factor authentication; it cannot be turned off.", st.requiredBy)
 	}
-	if err := s.Throttle.check(ctx, tx, a.Email, addr); err != nil {
-		return err
-	}
-	failure, err := s.Throttle.recordFailure(ctx, tx, a.Email, addr)
+	failure, hash, err := s.countAttempt(ctx, tx, a, true)
 	if err != nil {
-		return err
-	}
-	var hash string
-	if err := tx.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, a.UserID).Scan(&hash); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	ok, err := secret.VerifyPassword(hash, password)
+	passwordOK, err := secret.VerifyPassword(hash, password)
 	if err != nil {
 		return err
 	}
@@ -374,6 +472,7 @@ func (s *MFAService) DisableMFA(ctx context.Context, password, code string) erro
 		return err
 	}
 	defer tx.Rollback()
+	ok := passwordOK
 	if ok {
 		// A recovery code will do: it is how someone who lost their
 		// authenticator turns MFA off before setting up a new one.
@@ -382,7 +481,7 @@ func (s *MFAService) DisableMFA(ctx context.Context, password, code string) erro
 		}
 	}
 	if !ok {
-		return tandem.Errorf(tandem.EINVALID, "The password or the code is wrong.")
+		return refuseAttempt(ctx, tx, a, failure, passwordOK, "mfa.disable_failed", errWrongPasswordOrCode())
 	}
 	if err := forgiveFailure(ctx, tx, failure); err != nil {
 		return err

@@ -34,7 +34,7 @@ func mustEnableMFA(tb testing.TB, m *sqlstore.MFAService, clock *clock, ctx cont
 	if err != nil {
 		tb.Fatal(err)
 	}
-	codes, err := m.EnableMFA(ctx, key.Secret, totpAt(tb, key.Secret, clock.Now()))
+	codes, err := m.EnableMFA(ctx, testPassword, key.Secret, totpAt(tb, key.Secret, clock.Now()))
 	if err != nil {
 		tb.Fatalf("enable MFA: %v", err)
 	}
@@ -66,14 +66,14 @@ func TestMFAService_Enrolment(t *testing.T) {
 			}
 
 			// A wrong code does not enable it.
-			_, err = m.EnableMFA(ctx, key.Secret, totpAt(t, key.Secret, w.Clock.Now().Add(-5*time.Minute)))
+			_, err = m.EnableMFA(ctx, testPassword, key.Secret, totpAt(t, key.Secret, w.Clock.Now().Add(-5*time.Minute)))
 			wantCode(t, err, tandem.EINVALID)
 			if st, _ := m.MFAStatus(ctx); st.Enabled {
 				t.Fatal("MFA enabled by a wrong code")
 			}
 
 			mark := auditMark(t, db)
-			codes, err := m.EnableMFA(ctx, key.Secret, totpAt(t, key.Secret, w.Clock.Now()))
+			codes, err := m.EnableMFA(ctx, testPassword, key.Secret, totpAt(t, key.Secret, w.Clock.Now()))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -94,8 +94,50 @@ func TestMFAService_Enrolment(t *testing.T) {
 				t.Fatalf("status = %+v, %v", st, err)
 			}
 
-			_, err = m.EnableMFA(ctx, key.Secret, totpAt(t, key.Secret, w.Clock.Now().Add(30*time.Second)))
+			_, err = m.EnableMFA(ctx, testPassword, key.Secret, totpAt(t, key.Secret, w.Clock.Now().Add(30*time.Second)))
 			wantCode(t, err, tandem.ECONFLICT)
+		})
+
+		// Enrolling takes the password: someone at an unattended browser or
+		// holding a stolen session must not enrol their own authenticator,
+		// take the recovery codes and lock the user out. A wrong password is
+		// audited and counts as a failed login.
+		t.Run("ErrWrongPassword", func(t *testing.T) {
+			ctx, _ := signIn(t, w.services, w.ARequester)
+			key, err := m.MFAKey(ctx, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			mark := auditMark(t, db)
+			_, err = m.EnableMFA(ctx, "not the password", key.Secret, totpAt(t, key.Secret, w.Clock.Now()))
+			wantCode(t, err, tandem.EINVALID)
+			if msg := tandem.ErrorMessage(err); msg != "The password is wrong." {
+				t.Errorf("message %q", msg)
+			}
+			e := wantAudit(t, db, mark, "mfa.enable_failed")[0]
+			if !strings.Contains(string(e.Summary), "wrong password") || strings.Contains(string(e.Summary), "not the password") || e.Target != "user:"+itoa(int(w.ARequester.ID)) {
+				t.Errorf("audit entry %s on %s", e.Summary, e.Target)
+			}
+			if st, err := m.MFAStatus(ctx); err != nil || st.Enabled {
+				t.Fatalf("status after a wrong password = %+v, %v", st, err)
+			}
+			_, err = m.EnableMFA(ctx, "", key.Secret, totpAt(t, key.Secret, w.Clock.Now()))
+			wantCode(t, err, tandem.EINVALID)
+
+			// Two wrong passwords reach a limit of two: even the right one is
+			// refused now, here and at the login form.
+			m.Throttle.PerAccount, w.Users.Throttle.PerAccount = 2, 2
+			t.Cleanup(func() { m.Throttle, w.Users.Throttle = sqlstore.DefaultLoginThrottle, sqlstore.DefaultLoginThrottle })
+			_, err = m.EnableMFA(ctx, testPassword, key.Secret, totpAt(t, key.Secret, w.Clock.Now()))
+			wantThrottled(t, err, time.Hour)
+			_, err = w.Users.Authenticate(from(t, "203.0.113.7"), w.ARequester.Email, testPassword)
+			wantThrottled(t, err, time.Hour)
+
+			// The right password, once the failures aged out, enrols.
+			w.Clock.Advance(time.Hour)
+			if _, err := m.EnableMFA(ctx, testPassword, key.Secret, totpAt(t, key.Secret, w.Clock.Now())); err != nil {
+				t.Fatal(err)
+			}
 		})
 
 		// API tokens cannot change a second factor: a leaked token must not
@@ -104,7 +146,9 @@ func TestMFAService_Enrolment(t *testing.T) {
 			ctx := as(t, w.AViewer) // no session
 			_, err := m.MFAKey(ctx, "")
 			wantCode(t, err, tandem.EFORBIDDEN)
-			_, err = m.EnableMFA(ctx, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", "123456")
+			_, err = m.EnableMFA(ctx, testPassword, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", "123456")
+			wantCode(t, err, tandem.EFORBIDDEN)
+			_, err = m.RegenerateRecoveryCodes(ctx, testPassword, "123456")
 			wantCode(t, err, tandem.EFORBIDDEN)
 			err = m.DisableMFA(ctx, testPassword, "123456")
 			wantCode(t, err, tandem.EFORBIDDEN)
@@ -113,7 +157,7 @@ func TestMFAService_Enrolment(t *testing.T) {
 		t.Run("ErrMalformedSecret", func(t *testing.T) {
 			ctx, _ := signIn(t, w.services, w.AViewer)
 			for _, s := range []string{"", "not base32!", "JBSWY3DP"} {
-				_, err := m.EnableMFA(ctx, s, "123456")
+				_, err := m.EnableMFA(ctx, testPassword, s, "123456")
 				wantCode(t, err, tandem.EINVALID)
 			}
 		})
@@ -231,6 +275,44 @@ func TestSessionService_VerifyMFA(t *testing.T) {
 			wantThrottled(t, err, time.Hour)
 		})
 
+		// Wrong codes have a tighter limit of their own than failed
+		// passwords: whoever gives one holds the password. It is the
+		// account's, whatever the address, and a right code in between does
+		// not lift it: the one who typed it need not be the one guessing.
+		t.Run("SecondFactorLimit", func(t *testing.T) {
+			w.Clock.Advance(2 * time.Hour)
+			start := w.Clock.Now()
+			for i := range tandem.SecondFactorFailuresPerAccount {
+				_, err := w.Sessions.VerifyMFA(from(t, "198.51.100."+itoa(i+1)), login(t), "111111")
+				wantCode(t, err, tandem.EINVALID)
+				if i == 4 {
+					if _, err := w.Sessions.VerifyMFA(t.Context(), login(t), totpAt(t, secretB32, w.Clock.Now())); err != nil {
+						t.Fatalf("right code after 5 wrong ones: %v", err)
+					}
+				}
+				w.Clock.Advance(time.Minute)
+			}
+			// The next attempt is refused unchecked and unaudited, even with
+			// the right code, until the oldest failure leaves the hour.
+			plain := login(t)
+			mark := auditMark(t, db)
+			_, err := w.Sessions.VerifyMFA(from(t, "203.0.113.5"), plain, totpAt(t, secretB32, w.Clock.Now()))
+			wantThrottled(t, err, time.Hour-10*time.Minute)
+			wantAudit(t, db, mark)
+			// Passwords are not affected: 10 failures are far from 100.
+			if _, err := w.Users.Authenticate(from(t, "203.0.113.5"), w.AAdmin.Email, testPassword); err != nil {
+				t.Fatalf("password login while codes are throttled: %v", err)
+			}
+			if n, err := sqlstore.CountRaw(db, `SELECT COUNT(*) FROM login_failures WHERE email = ? AND kind = ?`, w.AAdmin.Email, "second_factor"); err != nil || n != tandem.SecondFactorFailuresPerAccount {
+				t.Fatalf("%d wrong second factors recorded (%v), want %d", n, err, tandem.SecondFactorFailuresPerAccount)
+			}
+
+			w.Clock.Advance(start.Add(time.Hour).Sub(w.Clock.Now()))
+			if _, err := w.Sessions.VerifyMFA(t.Context(), login(t), totpAt(t, secretB32, w.Clock.Now())); err != nil {
+				t.Fatalf("right code once the oldest failure aged out: %v", err)
+			}
+		})
+
 		t.Run("ErrVerifiedSession", func(t *testing.T) {
 			_, plain := signIn(t, w.services, w.ATech) // no MFA: verified at once
 			_, err := w.Sessions.VerifyMFA(t.Context(), plain, "123456")
@@ -247,12 +329,24 @@ func TestMFAService_RecoveryCodesAndDisable(t *testing.T) {
 		ctx, _ := signIn(t, w.services, w.ATech)
 		secretB32, old := mustEnableMFA(t, m, w.Clock, ctx)
 
+		// New recovery codes take the password and a code: they are as good
+		// as the authenticator, so a borrowed session must not get them.
 		t.Run("Regenerate", func(t *testing.T) {
-			_, err := m.RegenerateRecoveryCodes(ctx, "000000")
-			wantCode(t, err, tandem.EINVALID)
 			w.Clock.Advance(30 * time.Second)
 			mark := auditMark(t, db)
-			codes, err := m.RegenerateRecoveryCodes(ctx, totpAt(t, secretB32, w.Clock.Now()))
+			_, err := m.RegenerateRecoveryCodes(ctx, "not the password", totpAt(t, secretB32, w.Clock.Now()))
+			wantCode(t, err, tandem.EINVALID)
+			_, err = m.RegenerateRecoveryCodes(ctx, testPassword, "000000")
+			wantCode(t, err, tandem.EINVALID)
+			for i, e := range wantAudit(t, db, mark, "mfa.recovery_codes_failed", "mfa.recovery_codes_failed") {
+				reason := []string{"wrong password", "wrong code"}[i]
+				if !strings.Contains(string(e.Summary), reason) || strings.Contains(string(e.Summary), "not the password") {
+					t.Errorf("entry %d: summary %s, want the reason %q", i, e.Summary, reason)
+				}
+			}
+			// The wrong password spent no code: the same one works now.
+			mark = auditMark(t, db)
+			codes, err := m.RegenerateRecoveryCodes(ctx, testPassword, totpAt(t, secretB32, w.Clock.Now()))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -273,11 +367,17 @@ func TestMFAService_RecoveryCodesAndDisable(t *testing.T) {
 
 		t.Run("Disable", func(t *testing.T) {
 			w.Clock.Advance(time.Minute)
+			mark := auditMark(t, db)
 			err := m.DisableMFA(ctx, "wrong password!", totpAt(t, secretB32, w.Clock.Now()))
 			wantCode(t, err, tandem.EINVALID)
 			err = m.DisableMFA(ctx, testPassword, "000000")
 			wantCode(t, err, tandem.EINVALID)
-			mark := auditMark(t, db)
+			for _, e := range wantAudit(t, db, mark, "mfa.disable_failed", "mfa.disable_failed") {
+				if strings.Contains(string(e.Summary), "wrong password!") {
+					t.Errorf("audit summary holds the password: %s", e.Summary)
+				}
+			}
+			mark = auditMark(t, db)
 			if err := m.DisableMFA(ctx, testPassword, totpAt(t, secretB32, w.Clock.Now())); err != nil {
 				t.Fatal(err)
 			}
@@ -293,6 +393,39 @@ func TestMFAService_RecoveryCodesAndDisable(t *testing.T) {
 			}
 			if _, err := w.Sessions.ActorForSession(t.Context(), plain); err != nil {
 				t.Fatalf("login after disabling MFA: %v", err)
+			}
+		})
+
+		// A wrong code given with the right password counts against the
+		// limit of wrong second factors, wherever it is given; a wrong
+		// password does not.
+		t.Run("WrongCodesCountAsSecondFactors", func(t *testing.T) {
+			w.Clock.Advance(2 * time.Hour)
+			secretB32, _ := mustEnableMFA(t, m, w.Clock, ctx)
+			m.Throttle.SecondFactorPerAccount = 2
+			t.Cleanup(func() { m.Throttle = sqlstore.DefaultLoginThrottle })
+			for range 3 {
+				_, err := m.RegenerateRecoveryCodes(ctx, "not the password", "000000")
+				wantCode(t, err, tandem.EINVALID)
+			}
+			_, err := m.RegenerateRecoveryCodes(ctx, testPassword, "000000")
+			wantCode(t, err, tandem.EINVALID)
+			w.Clock.Advance(time.Minute)
+			err = m.DisableMFA(ctx, testPassword, "000000")
+			wantCode(t, err, tandem.EINVALID)
+			// Two wrong codes: the right password and code are refused unchecked.
+			err = m.DisableMFA(ctx, testPassword, totpAt(t, secretB32, w.Clock.Now()))
+			wantThrottled(t, err, time.Hour-time.Minute)
+			_, err = m.RegenerateRecoveryCodes(ctx, testPassword, totpAt(t, secretB32, w.Clock.Now()))
+			wantThrottled(t, err, time.Hour-time.Minute)
+			// So is a login's second factor: the limit is the account's.
+			w.Sessions.Throttle.SecondFactorPerAccount = 2
+			t.Cleanup(func() { w.Sessions.Throttle = sqlstore.DefaultLoginThrottle })
+			_, err = w.Sessions.VerifyMFA(t.Context(), w.mustSession(t, w.ATech), totpAt(t, secretB32, w.Clock.Now()))
+			wantThrottled(t, err, time.Hour-time.Minute)
+			w.Clock.Advance(time.Hour)
+			if err := m.DisableMFA(ctx, testPassword, totpAt(t, secretB32, w.Clock.Now())); err != nil {
+				t.Fatalf("disable an hour later: %v", err)
 			}
 		})
 

@@ -31,7 +31,7 @@ func (s *UserService) ChangePassword(ctx context.Context, current, next string) 
 	if err := s.Throttle.check(ctx, tx, a.Email, addr); err != nil {
 		return err
 	}
-	failure, err := s.Throttle.recordFailure(ctx, tx, a.Email, addr)
+	failure, err := s.Throttle.recordFailure(ctx, tx, a.Email, addr, failedPassword)
 	if err != nil {
 		return err
 	}

@@ -18,14 +18,14 @@ type SessionService struct {
 	// session this long after login.
 	IdleTimeout     time.Duration
 	AbsoluteTimeout time.Duration
-	// Throttle limits wrong second factors; failures count together with
-	// failed passwords (login.go).
+	// Throttle limits wrong second factors: they count together with failed
+	// passwords, and against a tighter limit of their own (login.go).
 	Throttle LoginThrottle
 }
 
 // mfaPendingTimeout bounds how long a login may wait for its second factor.
-// Wrong codes count against the account's login throttle, so guessing a code
-// is no faster than guessing a password.
+// Wrong codes count against the account's login throttle and against its
+// tighter limit of wrong second factors (tandem.SecondFactorFailuresPerAccount).
 const mfaPendingTimeout = 10 * time.Minute
 
 // NewSessionService returns the session service on db with the default
@@ -213,7 +213,7 @@ func (s *SessionService) VerifyMFA(ctx context.Context, plain, code string) (str
 	if r.verified || !r.mfaEnabled || !s.alive(r, tx.now) {
 		return "", gone
 	}
-	if err := s.Throttle.check(ctx, tx, r.email, addr); err != nil {
+	if err := s.Throttle.checkCode(ctx, tx, r.email, addr); err != nil {
 		return "", err
 	}
 	a := r.actor()
@@ -223,7 +223,7 @@ func (s *SessionService) VerifyMFA(ctx context.Context, plain, code string) (str
 		return "", err
 	}
 	if !ok {
-		if _, err := s.Throttle.recordFailure(ctx, tx, r.email, addr); err != nil {
+		if _, err := s.Throttle.recordFailure(ctx, tx, r.email, addr, failedSecondFactor); err != nil {
 			return "", err
 		}
 		if err := tx.audit(ctx, a, r.orgID, "session.mfa_failed", userTarget(r.userID), map[string]any{"email": r.email}); err != nil {

@@ -51,7 +51,7 @@ func TestUserResetMFA(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.MFA.EnableMFA(ctx, key.Secret, code); err != nil {
+		if _, err := s.MFA.EnableMFA(ctx, "a long enough passphrase", key.Secret, code); err != nil {
 			t.Fatal(err)
 		}
 	})

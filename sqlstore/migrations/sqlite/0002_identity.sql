@@ -32,11 +32,14 @@ ALTER TABLE api_tokens ADD COLUMN organization_id INTEGER REFERENCES organizatio
 -- cannot mint a replacement that outlives its revocation.
 ALTER TABLE api_tokens ADD COLUMN parent_id INTEGER REFERENCES api_tokens (id) ON DELETE CASCADE;
 
--- Failed logins, for throttling per account and per source address.
+-- Failed credential checks, for throttling per account and per source
+-- address. kind says what was wrong: a password, or a second factor (a TOTP
+-- or recovery code), which has a tighter limit of its own.
 CREATE TABLE login_failures (
 	id     INTEGER PRIMARY KEY,
 	email  TEXT NOT NULL,
 	source TEXT NOT NULL,
+	kind   TEXT NOT NULL CHECK (kind IN ('password', 'second_factor')),
 	at     TEXT NOT NULL
 );
 CREATE INDEX login_failures_email ON login_failures (email, at);
