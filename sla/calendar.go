@@ -7,8 +7,10 @@ package sla
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,7 +83,14 @@ func ParseCalendar(data []byte) (*Calendar, error) {
 	dec.DisallowUnknownFields()
 	var in calendarJSON
 	if err := dec.Decode(&in); err != nil {
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &typ) && typ.Field != "" {
+			return nil, errorf("calendar field %q holds %s where the form expects %s; write it as {\"timezone\":\"Europe/Berlin\",\"hours\":{\"mon\":[[\"09:00\",\"17:00\"]]},\"holidays\":[\"2026-12-25\"]}", typ.Field, typ.Value, jsonKind(typ.Type.Kind()))
+		}
 		return nil, errorf("calendar is not valid: %v; write it as {\"timezone\":\"Europe/Berlin\",\"hours\":{\"mon\":[[\"09:00\",\"17:00\"]]},\"holidays\":[\"2026-12-25\"]}", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	if day, ok := repeatedDay(data); ok {
+		return nil, errorf("hours: %q is given more than once; list all of a day's intervals under one key", day)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errorf("calendar has data after its JSON object; remove it")
@@ -234,4 +243,47 @@ func TwentyFourSeven() *Calendar {
 		c.listed[d] = true
 	}
 	return c
+}
+
+// jsonKind names what a Go kind looks like in JSON, for error messages.
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "a string"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "another type"
+}
+
+// repeatedDay reports a weekday key given twice inside "hours", which
+// encoding/json would otherwise resolve silently by keeping the last.
+func repeatedDay(data []byte) (string, bool) {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(data, &top) != nil || top["hours"] == nil {
+		return "", false
+	}
+	dec := json.NewDecoder(bytes.NewReader(top["hours"]))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "", false
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		key, _ := tok.(string)
+		if seen[key] {
+			return key, true
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return "", false
+		}
+	}
+	return "", false
 }
