@@ -24,6 +24,8 @@ const (
 	ActionTokenCreateForUser Action = "token.create_for"    // issue an API token acting as another user
 	ActionAuditRead          Action = "audit.read"          // browse and export the audit trail
 	ActionRead               Action = "read"                // see what is in scope
+	ActionMatrixEdit         Action = "matrix.edit"         // edit service areas, propose and withdraw responsibility matrices
+	ActionMatrixSign         Action = "matrix.sign"         // sign a proposed responsibility matrix for one's party
 )
 
 // Permission grants an action to roles of one party. For internal roles the
@@ -48,6 +50,10 @@ var Permissions = []Permission{
 	{ActionTokenCreateForUser, PartyProvider, []Role{RoleAdmin}, "issue API tokens acting as other users"},
 	{ActionAuditRead, PartyProvider, []Role{RoleAdmin, RoleTechnician, RoleViewer}, "read the audit trail of organisations in scope (admins: also the provider's)"},
 	{ActionAuditRead, PartyInternal, []Role{RoleITAdmin, RoleITTechnician, RoleViewer}, "read their organisation's audit trail"},
+	{ActionMatrixEdit, PartyProvider, []Role{RoleAdmin}, "edit service areas and propose responsibility matrices of any organisation"},
+	{ActionMatrixEdit, PartyInternal, []Role{RoleITAdmin}, "edit their organisation's service areas and propose its responsibility matrix"},
+	{ActionMatrixSign, PartyProvider, []Role{RoleAdmin}, "sign a proposed responsibility matrix for the provider"},
+	{ActionMatrixSign, PartyInternal, []Role{RoleITAdmin}, "sign a proposed responsibility matrix for their organisation"},
 }
 
 // writes reports whether an action changes anything; read-only tokens and

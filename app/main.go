@@ -120,6 +120,7 @@ func (m *Main) Run(ctx context.Context) error {
 	s.AuditService = m.Services.Audit
 	s.MFAService = m.Services.MFA
 	s.InvitationService = m.Services.Invitations
+	s.MatrixService = m.Services.Matrix
 	s.RegisterDBStats(db.Stats())
 	if err := s.Open(); err != nil {
 		return err
@@ -224,6 +225,7 @@ type Services struct {
 	Audit         *sqlstore.AuditService
 	MFA           *sqlstore.MFAService
 	Invitations   *sqlstore.InvitationService
+	Matrix        *sqlstore.MatrixService
 }
 
 // NewServices builds every service on db.
@@ -239,5 +241,6 @@ func NewServices(db *sqlstore.DB) *Services {
 		Audit:         sqlstore.NewAuditService(db),
 		MFA:           sqlstore.NewMFAService(db),
 		Invitations:   sqlstore.NewInvitationService(db, users),
+		Matrix:        sqlstore.NewMatrixService(db),
 	}
 }

@@ -49,6 +49,7 @@ type isolation struct {
 	invitationA int64 // a pending invitation into A
 	tokenA      int64 // an API token of A's it-admin
 	sessionA    int64 // a browser session of A's it-admin
+	areaA       int64 // a service area of A
 }
 
 // routeCase says how to call one route against organisation A's records.
@@ -89,6 +90,7 @@ var (
 	invitationAID = func(f *isolation) int64 { return f.invitationA }
 	tokenAID      = func(f *isolation) int64 { return f.tokenA }
 	sessionAID    = func(f *isolation) int64 { return f.sessionA }
+	areaAID       = func(f *isolation) int64 { return f.areaA }
 	invalidOrg    = []int{http.StatusNotFound, http.StatusUnprocessableEntity}
 )
 
@@ -129,6 +131,18 @@ var routeCases = map[string]routeCase{
 	"GET /api/v1/tokens":              {path: fixed("/api/v1/tokens"), listing: true},
 	"POST /api/v1/tokens":             {path: fixed("/api/v1/tokens"), body: `{"name":"planted","user_id":%USERA%}`},
 	"DELETE /api/v1/tokens/{id}":      {path: idPath("/api/v1/tokens/%d", tokenAID)},
+
+	// API: service areas and the responsibility matrix.
+	"GET /api/v1/orgs/{id}/areas":  {path: idPath("/api/v1/orgs/%d/areas", orgAID)},
+	"POST /api/v1/orgs/{id}/areas": {path: idPath("/api/v1/orgs/%d/areas", orgAID), body: `{"name":"Planted area"}`},
+	"PATCH /api/v1/orgs/{id}/areas/{area}": {path: func(f *isolation) string {
+		return fmt.Sprintf("/api/v1/orgs/%d/areas/%d", f.orgA.ID, f.areaA)
+	}, body: `{"name":"Renamed by an outsider"}`},
+	"GET /api/v1/orgs/{id}/matrix":                    {path: idPath("/api/v1/orgs/%d/matrix?version=1", orgAID)},
+	"GET /api/v1/orgs/{id}/matrix/versions":           {path: idPath("/api/v1/orgs/%d/matrix/versions", orgAID)},
+	"POST /api/v1/orgs/{id}/matrix/versions":          {path: idPath("/api/v1/orgs/%d/matrix/versions", orgAID), body: `{"assignments":[]}`},
+	"POST /api/v1/orgs/{id}/matrix/versions/{n}/sign": {path: idPath("/api/v1/orgs/%d/matrix/versions/1/sign", orgAID)},
+	"GET /api/v1/orgs/{id}/matrix/gaps":               {path: idPath("/api/v1/orgs/%d/matrix/gaps", orgAID)},
 
 	// UI: home, organisation, audit.
 	"GET /{$}":                   {path: fixed("/"), listing: true},
@@ -238,6 +252,15 @@ func newIsolation(t *testing.T, s *testserver.Server) *isolation {
 		t.Fatal(err)
 	}
 	f.sessionA = a.SessionID
+	// Version 1 of A's matrix, proposed and awaiting signatures.
+	areas, err := s.Services.Matrix.FindServiceAreas(ctx, f.orgA.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.areaA = areas[0].ID
+	if _, err := s.Services.Matrix.ProposeMatrix(ctx, f.orgA.ID, []tandem.Assignment{{AreaID: f.areaA, Party: tandem.PartyInternal, Responsible: true, Accountable: true}}); err != nil {
+		t.Fatal(err)
+	}
 	return f
 }
 
@@ -354,7 +377,7 @@ func fingerprint(t *testing.T, s *testserver.Server) string {
 	}
 	defer db.Close()
 	h := sha256.New()
-	tables := []string{"provider", "organizations", "parties", "users", "user_organizations", "api_tokens", "invitations", "recovery_codes", "sessions"}
+	tables := []string{"provider", "organizations", "parties", "users", "user_organizations", "api_tokens", "invitations", "recovery_codes", "sessions", "service_areas", "matrix_versions", "matrix_assignments"}
 	sort.Strings(tables)
 	for _, table := range tables {
 		rows, err := db.Query("SELECT * FROM " + table + " ORDER BY 1")

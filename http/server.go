@@ -49,6 +49,7 @@ type Server struct {
 	AuditService        tandem.AuditService
 	MFAService          tandem.MFAService
 	InvitationService   tandem.InvitationService
+	MatrixService       tandem.MatrixService
 
 	metrics *httpMetrics
 	ui      *ui
@@ -70,6 +71,7 @@ func NewServer() *Server {
 	s.registerAuditRoutes()   // api_audit.go, ui_audit.go
 	s.registerAccountRoutes() // ui_account.go: password, sessions, MFA
 	s.registerPeopleRoutes()  // ui_people.go, api_invitation.go, api_token.go: invitations, team management, tokens
+	s.registerMatrixRoutes()  // api_matrix.go: service areas, responsibility matrix
 	return s
 }
 

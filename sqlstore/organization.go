@@ -154,7 +154,7 @@ func createOrganization(ctx context.Context, tx *Tx, org *tandem.Organization) e
 			return err
 		}
 	}
-	return nil
+	return createDefaultServiceAreas(ctx, tx, id) // sqlstore/matrix.go
 }
 
 func findOrganizations(ctx context.Context, tx *Tx, a *tandem.Actor, filter tandem.OrganizationFilter) ([]*tandem.Organization, string, error) {
