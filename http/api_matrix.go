@@ -16,6 +16,7 @@ func (s *Server) registerMatrixRoutes() {
 	s.handle("POST /api/v1/orgs/{id}/matrix/versions", s.api(s.handleMatrixPropose))
 	s.handle("POST /api/v1/orgs/{id}/matrix/versions/{n}/sign", s.api(s.handleMatrixSign))
 	s.handle("GET /api/v1/orgs/{id}/matrix/gaps", s.api(s.handleMatrixGaps))
+	s.registerMatrixUIRoutes()
 }
 
 func (s *Server) handleAreaList(w http.ResponseWriter, r *http.Request) {

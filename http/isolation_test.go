@@ -164,6 +164,13 @@ var routeCases = map[string]routeCase{
 		return fmt.Sprintf("/orgs/%s/people/invitations/%d/revoke", f.orgA.Slug, f.invitationA)
 	}},
 
+	// UI: an organisation's responsibility matrix.
+	"GET /orgs/{slug}/matrix":                    {path: orgPath("/orgs/%s/matrix")},
+	"POST /orgs/{slug}/matrix":                   {path: orgPath("/orgs/%s/matrix"), body: "a-%AREAA%-internal-R=on&a-%AREAA%-internal-A=on"},
+	"POST /orgs/{slug}/matrix/versions/{n}/sign": {path: orgPath("/orgs/%s/matrix/versions/1/sign")},
+	"GET /orgs/{slug}/matrix.csv":                {path: orgPath("/orgs/%s/matrix.csv?version=1")},
+	"GET /orgs/{slug}/matrix/print":              {path: orgPath("/orgs/%s/matrix/print?version=1")},
+
 	// UI: the provider's staff and settings.
 	"GET /provider/people":                          {path: fixed("/provider/people"), providerOnly: true},
 	"POST /provider/people":                         {path: fixed("/provider/people"), body: "email=planted%40example.com&role=admin", providerOnly: true},
@@ -268,7 +275,7 @@ func newIsolation(t *testing.T, s *testserver.Server) *isolation {
 func (f *isolation) check(t *testing.T, pattern string, c routeCase) {
 	method, _, _ := strings.Cut(pattern, " ")
 	path := c.path(f)
-	body := strings.NewReplacer("%ORGA%", fmt.Sprint(f.orgA.ID), "%USERA%", fmt.Sprint(f.userA.ID)).Replace(c.body)
+	body := strings.NewReplacer("%ORGA%", fmt.Sprint(f.orgA.ID), "%USERA%", fmt.Sprint(f.userA.ID), "%AREAA%", fmt.Sprint(f.areaA)).Replace(c.body)
 	api := strings.HasPrefix(path, "/api/")
 	writes := method != http.MethodGet && method != http.MethodHead
 	before := fingerprint(t, f.s)
