@@ -131,8 +131,12 @@ type MatrixVersion struct {
 	InternalSignedAt *time.Time   `json:"internal_signed_at"`
 	ProviderSignedBy *int64       `json:"provider_signed_by"`
 	ProviderSignedAt *time.Time   `json:"provider_signed_at"`
-	AcceptedAt       *time.Time   `json:"accepted_at"`
-	Assignments      []Assignment `json:"assignments"`
+	// InternalSigner and ProviderSigner name the signers (their email) as
+	// recorded when they signed.
+	InternalSigner string       `json:"internal_signer"`
+	ProviderSigner string       `json:"provider_signer"`
+	AcceptedAt     *time.Time   `json:"accepted_at"`
+	Assignments    []Assignment `json:"assignments"`
 	// Changes, in a history, is the difference from the version before.
 	Changes []AssignmentChange `json:"changes,omitempty"`
 }

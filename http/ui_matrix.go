@@ -137,6 +137,15 @@ func letterSet(v *tandem.MatrixVersion, areaID int64, party tandem.PartyKind) st
 	return ""
 }
 
+// signerLabel prefers the signer as recorded at signing, which every reader
+// of the organisation may see.
+func signerLabel(recorded, looked string) string {
+	if recorded != "" {
+		return recorded
+	}
+	return looked
+}
+
 // userLabel names a signer, or their id when the viewer may not see them.
 func (s *Server) userLabel(ctx context.Context, id *int64) string {
 	if id == nil {
@@ -156,9 +165,9 @@ func (s *Server) signatures(ctx context.Context, a *tandem.Actor, org *tandem.Or
 	canSign := a.Can(tandem.ActionMatrixSign, org.ID) == nil && v.Status == tandem.MatrixProposed
 	return []matrixSignature{
 		{Party: tandem.PartyInternal, Label: partyLabel(org, tandem.PartyInternal), Signed: v.InternalSignedBy != nil,
-			By: s.userLabel(ctx, v.InternalSignedBy), At: v.InternalSignedAt, Mine: canSign && a.Party == tandem.PartyInternal && v.InternalSignedBy == nil},
+			By: signerLabel(v.InternalSigner, s.userLabel(ctx, v.InternalSignedBy)), At: v.InternalSignedAt, Mine: canSign && a.Party == tandem.PartyInternal && v.InternalSignedBy == nil},
 		{Party: tandem.PartyProvider, Label: partyLabel(org, tandem.PartyProvider), Signed: v.ProviderSignedBy != nil,
-			By: s.userLabel(ctx, v.ProviderSignedBy), At: v.ProviderSignedAt, Mine: canSign && a.Party == tandem.PartyProvider && v.ProviderSignedBy == nil},
+			By: signerLabel(v.ProviderSigner, s.userLabel(ctx, v.ProviderSignedBy)), At: v.ProviderSignedAt, Mine: canSign && a.Party == tandem.PartyProvider && v.ProviderSignedBy == nil},
 	}
 }
 

@@ -191,14 +191,14 @@ func (s *MatrixService) SignMatrix(ctx context.Context, orgID int64, number int)
 		if v.InternalSignedAt != nil {
 			return nil, tandem.Errorf(tandem.ECONFLICT, "Version %d is already signed for the internal team.", v.Number)
 		}
-		v.InternalSignedBy, v.InternalSignedAt = signer, &now
-		_, err = tx.ExecContext(ctx, `UPDATE matrix_versions SET internal_signed_by = ?, internal_signed_at = ? WHERE id = ?`, signer, at(now), v.ID)
+		v.InternalSignedBy, v.InternalSignedAt, v.InternalSigner = signer, &now, a.Email
+		_, err = tx.ExecContext(ctx, `UPDATE matrix_versions SET internal_signed_by = ?, internal_signed_at = ?, internal_signer = ? WHERE id = ?`, signer, at(now), a.Email, v.ID)
 	default:
 		if v.ProviderSignedAt != nil {
 			return nil, tandem.Errorf(tandem.ECONFLICT, "Version %d is already signed for the provider.", v.Number)
 		}
-		v.ProviderSignedBy, v.ProviderSignedAt = signer, &now
-		_, err = tx.ExecContext(ctx, `UPDATE matrix_versions SET provider_signed_by = ?, provider_signed_at = ? WHERE id = ?`, signer, at(now), v.ID)
+		v.ProviderSignedBy, v.ProviderSignedAt, v.ProviderSigner = signer, &now, a.Email
+		_, err = tx.ExecContext(ctx, `UPDATE matrix_versions SET provider_signed_by = ?, provider_signed_at = ?, provider_signer = ? WHERE id = ?`, signer, at(now), a.Email, v.ID)
 	}
 	if err != nil {
 		return nil, err
@@ -404,7 +404,7 @@ func findVersion(ctx context.Context, tx *Tx, orgID int64, number int) (*tandem.
 // where always names the organisation, which the caller has checked is in scope.
 func findVersions(ctx context.Context, tx *Tx, where string, args ...any) ([]*tandem.MatrixVersion, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT id, organization_id, number, status, proposed_by, proposed_at, internal_signed_by, internal_signed_at,
-		provider_signed_by, provider_signed_at, accepted_at FROM matrix_versions WHERE `+where, args...)
+		provider_signed_by, provider_signed_at, accepted_at, internal_signer, provider_signer FROM matrix_versions WHERE `+where, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -413,7 +413,8 @@ func findVersions(ctx context.Context, tx *Tx, where string, args ...any) ([]*ta
 	for rows.Next() {
 		v := &tandem.MatrixVersion{Assignments: []tandem.Assignment{}}
 		if err := rows.Scan(&v.ID, &v.OrganizationID, &v.Number, &v.Status, &v.ProposedBy, scanTime(&v.ProposedAt), &v.InternalSignedBy,
-			scanTimePtr(&v.InternalSignedAt), &v.ProviderSignedBy, scanTimePtr(&v.ProviderSignedAt), scanTimePtr(&v.AcceptedAt)); err != nil {
+			scanTimePtr(&v.InternalSignedAt), &v.ProviderSignedBy, scanTimePtr(&v.ProviderSignedAt), scanTimePtr(&v.AcceptedAt),
+			&v.InternalSigner, &v.ProviderSigner); err != nil {
 			rows.Close()
 			return nil, err
 		}

@@ -22,6 +22,10 @@ CREATE TABLE matrix_versions (
 	internal_signed_at TIMESTAMPTZ,
 	provider_signed_by BIGINT REFERENCES users (id),
 	provider_signed_at TIMESTAMPTZ,
+	-- Who signed, as they were named when signing: the printed appendix names
+	-- both signers for every reader, whatever each may look up later.
+	internal_signer    TEXT NOT NULL DEFAULT '',
+	provider_signer    TEXT NOT NULL DEFAULT '',
 	accepted_at        TIMESTAMPTZ,
 	UNIQUE (organization_id, number)
 );
