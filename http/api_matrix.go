@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -15,6 +16,7 @@ func (s *Server) registerMatrixRoutes() {
 	s.handle("GET /api/v1/orgs/{id}/matrix/versions", s.api(s.handleMatrixVersions))
 	s.handle("POST /api/v1/orgs/{id}/matrix/versions", s.api(s.handleMatrixPropose))
 	s.handle("POST /api/v1/orgs/{id}/matrix/versions/{n}/sign", s.api(s.handleMatrixSign))
+	s.handle("POST /api/v1/orgs/{id}/matrix/versions/{n}/withdraw", s.api(s.handleMatrixWithdraw))
 	s.handle("GET /api/v1/orgs/{id}/matrix/gaps", s.api(s.handleMatrixGaps))
 	s.registerMatrixUIRoutes()
 }
@@ -174,6 +176,15 @@ func (s *Server) handleMatrixPropose(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleMatrixSign(w http.ResponseWriter, r *http.Request) {
+	s.handleMatrixVersionAction(w, r, s.MatrixService.SignMatrix)
+}
+
+func (s *Server) handleMatrixWithdraw(w http.ResponseWriter, r *http.Request) {
+	s.handleMatrixVersionAction(w, r, s.MatrixService.WithdrawMatrix)
+}
+
+// handleMatrixVersionAction applies an action to the version /{id}/matrix/versions/{n}.
+func (s *Server) handleMatrixVersionAction(w http.ResponseWriter, r *http.Request, act func(context.Context, int64, int) (*tandem.MatrixVersion, error)) {
 	id, err := pathID(r, "organisation")
 	if err != nil {
 		s.writeError(w, r, err)
@@ -184,7 +195,7 @@ func (s *Server) handleMatrixSign(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, tandem.Errorf(tandem.ENOTFOUND, "No matrix version %q.", r.PathValue("n")))
 		return
 	}
-	v, err := s.MatrixService.SignMatrix(r.Context(), id, n)
+	v, err := act(r.Context(), id, n)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

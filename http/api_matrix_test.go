@@ -89,5 +89,21 @@ func TestAPI_Matrix(t *testing.T) {
 		}
 
 		w.itAdminB.get(t, base+"/matrix").wantError(t, http.StatusNotFound, tandem.ENOTFOUND)
+
+		// A proposal nobody wants can be withdrawn; the accepted version stays.
+		var next tandem.MatrixVersion
+		itAdminA.post(t, base+"/matrix/versions", proposal).want(t, http.StatusCreated, &next)
+		withdraw := fmt.Sprintf("%s/matrix/versions/%d/withdraw", base, next.Number)
+		w.itTechA.post(t, withdraw, nil).wantError(t, http.StatusForbidden, tandem.EFORBIDDEN)
+		var withdrawn tandem.MatrixVersion
+		itAdminA.post(t, withdraw, nil).want(t, http.StatusOK, &withdrawn)
+		if withdrawn.Status != tandem.MatrixWithdrawn {
+			t.Fatalf("withdrawn version has status %s", withdrawn.Status)
+		}
+		var accepted tandem.MatrixVersion
+		w.itTechA.get(t, base+"/matrix").want(t, http.StatusOK, &accepted)
+		if accepted.Number != v.Number || accepted.Status != tandem.MatrixAccepted {
+			t.Fatalf("after a withdrawal the matrix is version %d (%s), want accepted version %d", accepted.Number, accepted.Status, v.Number)
+		}
 	})
 }

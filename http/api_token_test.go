@@ -124,10 +124,11 @@ func TestTokenAPI(t *testing.T) {
 				"POST /api/v1/tokens":             {"/api/v1/tokens", `{"name": "escalate"}`},
 				"DELETE /api/v1/tokens/{id}":      {fmt.Sprintf("/api/v1/tokens/%d", victim.ID), ""},
 
-				"POST /api/v1/orgs/{id}/areas":                    {fmt.Sprintf("/api/v1/orgs/%d/areas", w.orgA.ID), `{"name": "Planted"}`},
-				"PATCH /api/v1/orgs/{id}/areas/{area}":            {fmt.Sprintf("/api/v1/orgs/%d/areas/1", w.orgA.ID), `{"name": "Renamed"}`},
-				"POST /api/v1/orgs/{id}/matrix/versions":          {fmt.Sprintf("/api/v1/orgs/%d/matrix/versions", w.orgA.ID), `{"assignments": []}`},
-				"POST /api/v1/orgs/{id}/matrix/versions/{n}/sign": {fmt.Sprintf("/api/v1/orgs/%d/matrix/versions/1/sign", w.orgA.ID), ""},
+				"POST /api/v1/orgs/{id}/areas":                        {fmt.Sprintf("/api/v1/orgs/%d/areas", w.orgA.ID), `{"name": "Planted"}`},
+				"PATCH /api/v1/orgs/{id}/areas/{area}":                {fmt.Sprintf("/api/v1/orgs/%d/areas/1", w.orgA.ID), `{"name": "Renamed"}`},
+				"POST /api/v1/orgs/{id}/matrix/versions":              {fmt.Sprintf("/api/v1/orgs/%d/matrix/versions", w.orgA.ID), `{"assignments": []}`},
+				"POST /api/v1/orgs/{id}/matrix/versions/{n}/sign":     {fmt.Sprintf("/api/v1/orgs/%d/matrix/versions/1/sign", w.orgA.ID), ""},
+				"POST /api/v1/orgs/{id}/matrix/versions/{n}/withdraw": {fmt.Sprintf("/api/v1/orgs/%d/matrix/versions/1/withdraw", w.orgA.ID), ""},
 			}
 			// Every write route of the identity API has a case; routes other
 			// packages add are theirs to cover.

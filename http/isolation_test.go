@@ -138,11 +138,12 @@ var routeCases = map[string]routeCase{
 	"PATCH /api/v1/orgs/{id}/areas/{area}": {path: func(f *isolation) string {
 		return fmt.Sprintf("/api/v1/orgs/%d/areas/%d", f.orgA.ID, f.areaA)
 	}, body: `{"name":"Renamed by an outsider"}`},
-	"GET /api/v1/orgs/{id}/matrix":                    {path: idPath("/api/v1/orgs/%d/matrix?version=1", orgAID)},
-	"GET /api/v1/orgs/{id}/matrix/versions":           {path: idPath("/api/v1/orgs/%d/matrix/versions", orgAID)},
-	"POST /api/v1/orgs/{id}/matrix/versions":          {path: idPath("/api/v1/orgs/%d/matrix/versions", orgAID), body: `{"assignments":[]}`},
-	"POST /api/v1/orgs/{id}/matrix/versions/{n}/sign": {path: idPath("/api/v1/orgs/%d/matrix/versions/1/sign", orgAID)},
-	"GET /api/v1/orgs/{id}/matrix/gaps":               {path: idPath("/api/v1/orgs/%d/matrix/gaps", orgAID)},
+	"GET /api/v1/orgs/{id}/matrix":                        {path: idPath("/api/v1/orgs/%d/matrix?version=1", orgAID)},
+	"GET /api/v1/orgs/{id}/matrix/versions":               {path: idPath("/api/v1/orgs/%d/matrix/versions", orgAID)},
+	"POST /api/v1/orgs/{id}/matrix/versions":              {path: idPath("/api/v1/orgs/%d/matrix/versions", orgAID), body: `{"assignments":[]}`},
+	"POST /api/v1/orgs/{id}/matrix/versions/{n}/sign":     {path: idPath("/api/v1/orgs/%d/matrix/versions/1/sign", orgAID)},
+	"POST /api/v1/orgs/{id}/matrix/versions/{n}/withdraw": {path: idPath("/api/v1/orgs/%d/matrix/versions/1/withdraw", orgAID)},
+	"GET /api/v1/orgs/{id}/matrix/gaps":                   {path: idPath("/api/v1/orgs/%d/matrix/gaps", orgAID)},
 
 	// UI: home, organisation, audit.
 	"GET /{$}":                   {path: fixed("/"), listing: true},
