@@ -166,7 +166,7 @@ func (m *Main) printSetupLink(ctx context.Context) error {
 
 func (m *Main) loadDemo(ctx context.Context) error {
 	ctx = tandem.NewContextWithActor(ctx, tandem.SystemActor)
-	logins, err := demo.Load(ctx, demo.Services{Organizations: m.Services.Organizations, Users: m.Services.Users})
+	logins, err := demo.Load(ctx, demo.Services{Organizations: m.Services.Organizations, Users: m.Services.Users, Matrix: m.Services.Matrix})
 	if err != nil {
 		return err
 	}

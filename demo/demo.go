@@ -20,6 +20,7 @@ const ProviderName = "Northwind MSP"
 type Services struct {
 	Organizations tandem.OrganizationService
 	Users         tandem.UserService
+	Matrix        tandem.MatrixService
 }
 
 // Login describes one demo user for the start-up banner.
@@ -73,6 +74,8 @@ func Load(ctx context.Context, s Services) ([]Login, error) {
 		ids[org.Slug] = org.ID
 	}
 	var logins []Login
+	itAdmins := map[string]*tandem.User{}
+	var providerAdmin *tandem.User
 	for _, du := range users {
 		u := &tandem.User{Email: du.email, Name: du.name, Role: du.role}
 		if du.org != "" {
@@ -86,6 +89,60 @@ func Load(ctx context.Context, s Services) ([]Login, error) {
 			return nil, err
 		}
 		logins = append(logins, Login{Email: du.email, Description: du.what})
+		if du.role == tandem.RoleITAdmin {
+			itAdmins[du.org] = u
+		}
+		if du.role == tandem.RoleAdmin && du.org == "" {
+			providerAdmin = u
+		}
+	}
+	for slug, id := range ids {
+		if err := acceptSeedMatrix(ctx, s.Matrix, id, itAdmins[slug], providerAdmin); err != nil {
+			return nil, err
+		}
 	}
 	return logins, nil
+}
+
+// internalAreas are the service areas the internal team owns in the split
+// co-managed IT is known for; the provider owns the rest.
+var internalAreas = map[string]bool{
+	"end-user-support": true, "hardware-deployment": true, "on-site-troubleshooting": true, "business-systems": true,
+}
+
+// acceptSeedMatrix proposes the usual split — the internal team Responsible
+// and Accountable for day-to-day support, the provider for monitoring,
+// security, backup, cloud and strategy, each keeping the other informed or
+// consulted — and signs it for both parties.
+func acceptSeedMatrix(ctx context.Context, m tandem.MatrixService, orgID int64, itAdmin, providerAdmin *tandem.User) error {
+	areas, err := m.FindServiceAreas(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	var list []tandem.Assignment
+	for _, a := range areas {
+		owner, other := tandem.PartyProvider, tandem.PartyInternal
+		if internalAreas[a.Key] {
+			owner, other = tandem.PartyInternal, tandem.PartyProvider
+		}
+		list = append(list,
+			tandem.Assignment{AreaID: a.ID, Party: owner, Responsible: true, Accountable: true},
+			tandem.Assignment{AreaID: a.ID, Party: other, Consulted: owner == tandem.PartyInternal, Informed: owner == tandem.PartyProvider})
+	}
+	v, err := m.ProposeMatrix(ctx, orgID, list)
+	if err != nil {
+		return err
+	}
+	// The organisation's it-admin signs for the internal team, the
+	// provider's admin for the provider.
+	for _, u := range []*tandem.User{itAdmin, providerAdmin} {
+		signer := &tandem.Actor{UserID: u.ID, Email: u.Email, Party: u.Party, Role: u.Role}
+		if u.OrganizationID != nil {
+			signer.OrganizationID = *u.OrganizationID
+		}
+		if _, err := m.SignMatrix(tandem.NewContextWithActor(ctx, signer), orgID, v.Number); err != nil {
+			return err
+		}
+	}
+	return nil
 }

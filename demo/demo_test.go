@@ -13,7 +13,7 @@ import (
 func TestLoad(t *testing.T) {
 	testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := testserver.SystemContext()
-		s := demo.Services{Organizations: sqlstore.NewOrganizationService(db), Users: sqlstore.NewUserService(db)}
+		s := demo.Services{Organizations: sqlstore.NewOrganizationService(db), Users: sqlstore.NewUserService(db), Matrix: sqlstore.NewMatrixService(db)}
 		logins, err := demo.Load(ctx, s)
 		if err != nil {
 			t.Fatal(err)
@@ -43,6 +43,34 @@ func TestLoad(t *testing.T) {
 		if err != nil || len(orgs) != 2 {
 			t.Fatalf("demo organisations = %d, %v; want 2", len(orgs), err)
 		}
+
+		t.Run("SeedSplitAccepted", func(t *testing.T) {
+			for _, org := range orgs {
+				v, err := s.Matrix.FindMatrixVersion(ctx, org.ID, 0)
+				if err != nil {
+					t.Fatalf("%s has no accepted matrix: %v", org.Name, err)
+				}
+				if v.InternalSigner == "" || v.ProviderSigner == "" {
+					t.Errorf("%s's matrix lacks a signer: %q / %q", org.Name, v.InternalSigner, v.ProviderSigner)
+				}
+				gaps, err := s.Matrix.MatrixGaps(ctx, org.ID, 0)
+				if err != nil || len(gaps.Gaps) != 0 {
+					t.Errorf("%s's matrix has gaps %+v, %v; want none", org.Name, gaps, err)
+				}
+				areas, _ := s.Matrix.FindServiceAreas(ctx, org.ID)
+				for _, a := range areas {
+					want := tandem.PartyProvider
+					if a.Key == "end-user-support" || a.Key == "on-site-troubleshooting" {
+						want = tandem.PartyInternal
+					}
+					if a.Key == "end-user-support" || a.Key == "on-site-troubleshooting" || a.Key == "cybersecurity" || a.Key == "backup-recovery" {
+						if got, _ := v.ResponsibleParty(a.ID); got != want {
+							t.Errorf("%s: %s is routed to %s, want %s", org.Name, a.Key, got, want)
+						}
+					}
+				}
+			}
+		})
 
 		t.Run("SecondLoadChangesNothing", func(t *testing.T) {
 			again, err := demo.Load(ctx, s)
