@@ -26,6 +26,9 @@ const (
 	ActionRead               Action = "read"                // see what is in scope
 	ActionMatrixEdit         Action = "matrix.edit"         // edit service areas, propose and withdraw responsibility matrices
 	ActionMatrixSign         Action = "matrix.sign"         // sign a proposed responsibility matrix for one's party
+	ActionTicketRequest      Action = "ticket.request"      // open tickets, reply publicly and reopen on one's own tickets
+	ActionTicketWork         Action = "ticket.work"         // work tickets: status, assignment, comments of any visibility, handoffs, time, attachments
+	ActionSLAManage          Action = "sla.manage"          // edit business calendars, the SLA policy and OLAs
 )
 
 // Permission grants an action to roles of one party. For internal roles the
@@ -54,6 +57,12 @@ var Permissions = []Permission{
 	{ActionMatrixEdit, PartyInternal, []Role{RoleITAdmin}, "edit their organisation's service areas and propose its responsibility matrix"},
 	{ActionMatrixSign, PartyProvider, []Role{RoleAdmin}, "sign a proposed responsibility matrix for the provider"},
 	{ActionMatrixSign, PartyInternal, []Role{RoleITAdmin}, "sign a proposed responsibility matrix for their organisation"},
+	{ActionTicketRequest, PartyProvider, []Role{RoleAdmin, RoleTechnician}, "open tickets for organisations in scope"},
+	{ActionTicketRequest, PartyInternal, []Role{RoleITAdmin, RoleITTechnician, RoleRequester}, "open tickets (requesters: for themselves) and reply on their own"},
+	{ActionTicketWork, PartyProvider, []Role{RoleAdmin, RoleTechnician}, "work the tickets of organisations in scope"},
+	{ActionTicketWork, PartyInternal, []Role{RoleITAdmin, RoleITTechnician}, "work their organisation's tickets"},
+	{ActionSLAManage, PartyProvider, []Role{RoleAdmin}, "edit any organisation's business calendars, SLA policy and OLAs"},
+	{ActionSLAManage, PartyInternal, []Role{RoleITAdmin}, "edit their organisation's business calendars, SLA policy and OLAs"},
 }
 
 // writes reports whether an action changes anything; read-only tokens and

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -90,7 +91,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m.Services = NewServices(db)
+	m.Services = NewServices(db, m.DataDir)
 	m.Services.Sessions.IdleTimeout, m.Services.Sessions.AbsoluteTimeout = m.SessionIdleTimeout, m.SessionMaxAge
 	provider := m.ProviderName
 	switch {
@@ -121,6 +122,8 @@ func (m *Main) Run(ctx context.Context) error {
 	s.MFAService = m.Services.MFA
 	s.InvitationService = m.Services.Invitations
 	s.MatrixService = m.Services.Matrix
+	s.TicketService = m.Services.Tickets
+	s.SLAService = m.Services.SLA
 	s.RegisterDBStats(db.Stats())
 	if err := s.Open(); err != nil {
 		return err
@@ -226,11 +229,19 @@ type Services struct {
 	MFA           *sqlstore.MFAService
 	Invitations   *sqlstore.InvitationService
 	Matrix        *sqlstore.MatrixService
+	Tickets       *sqlstore.TicketService
+	SLA           *sqlstore.SLAService
 }
 
-// NewServices builds every service on db.
-func NewServices(db *sqlstore.DB) *Services {
+// NewServices builds every service on db. Attachment bytes go to files
+// under dataDir/attachments, or into the database when dataDir is empty
+// (replicas on PostgreSQL that share no disk).
+func NewServices(db *sqlstore.DB, dataDir string) *Services {
 	users := sqlstore.NewUserService(db)
+	var blobs tandem.BlobStore = sqlstore.NewDBBlobStore(db)
+	if dataDir != "" {
+		blobs = sqlstore.NewFileBlobStore(filepath.Join(dataDir, "attachments"))
+	}
 	return &Services{
 		DB:            db,
 		Organizations: sqlstore.NewOrganizationService(db),
@@ -242,5 +253,7 @@ func NewServices(db *sqlstore.DB) *Services {
 		MFA:           sqlstore.NewMFAService(db),
 		Invitations:   sqlstore.NewInvitationService(db, users),
 		Matrix:        sqlstore.NewMatrixService(db),
+		Tickets:       sqlstore.NewTicketService(db, blobs),
+		SLA:           sqlstore.NewSLAService(db),
 	}
 }

@@ -50,6 +50,8 @@ type Server struct {
 	MFAService          tandem.MFAService
 	InvitationService   tandem.InvitationService
 	MatrixService       tandem.MatrixService
+	TicketService       tandem.TicketService
+	SLAService          tandem.SLAService
 
 	metrics *httpMetrics
 	ui      *ui

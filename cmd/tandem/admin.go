@@ -24,7 +24,7 @@ func adminCommand(cmd *cobra.Command, run func(ctx context.Context, cmd *cobra.C
 		}
 		defer db.Close()
 		ctx := tandem.NewContextWithActor(cmd.Context(), tandem.SystemActor)
-		return run(ctx, cmd, app.NewServices(db), args)
+		return run(ctx, cmd, app.NewServices(db, ""), args)
 	}
 	return cmd
 }

@@ -27,7 +27,7 @@ func TestUserResetMFA(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		s := app.NewServices(db)
+		s := app.NewServices(db, "")
 		u, err := s.Users.FindUserByEmail(tandem.NewContextWithActor(context.Background(), tandem.SystemActor), "boss@msp.example")
 		if err != nil {
 			t.Fatal(err)
