@@ -47,12 +47,24 @@ type Main struct {
 	// default (30 minutes, 12 hours).
 	SessionIdleTimeout time.Duration
 	SessionMaxAge      time.Duration
+	// TimerInterval is how often the timer worker fires the SLA warnings
+	// and breaches that have come due; zero means 15 seconds.
+	TimerInterval time.Duration
+	// AttachmentStore says where attachment bytes go: "files" under
+	// DataDir/attachments, or "database" (the blobs table) for replicas that
+	// share a database but no disk. Empty means files, or the database when
+	// DatabaseURL is set and DataDir is empty.
+	AttachmentStore string
+	// AttachmentMaxBytes bounds one attachment; zero means 25 MiB.
+	AttachmentMaxBytes int64
 
 	Stdout io.Writer
 	Logger *slog.Logger
 
 	Services   *Services
 	HTTPServer *tandemhttp.Server
+
+	worker *timerWorker
 }
 
 // validate checks settings that need no I/O.
@@ -69,11 +81,35 @@ func (m *Main) validate() error {
 	if m.SessionMaxAge == 0 {
 		m.SessionMaxAge = tandem.DefaultSessionMaxAge
 	}
+	if m.TimerInterval == 0 {
+		m.TimerInterval = DefaultTimerInterval
+	}
+	if m.TimerInterval < 10*time.Millisecond || m.TimerInterval > time.Hour {
+		return tandem.Errorf(tandem.ECONFIG, "--timer-interval (TANDEM_TIMER_INTERVAL) %v must be between 10ms and 1h; 15s suits most installations", m.TimerInterval)
+	}
 	if m.SessionIdleTimeout < time.Minute || m.SessionIdleTimeout > m.SessionMaxAge {
 		return tandem.Errorf(tandem.ECONFIG, "--session-idle-timeout (TANDEM_SESSION_IDLE_TIMEOUT) %v must be at least 1m and at most --session-max-age (TANDEM_SESSION_MAX_AGE, %v)", m.SessionIdleTimeout, m.SessionMaxAge)
 	}
+	switch m.AttachmentStore {
+	case "", AttachmentsInDatabase:
+	case AttachmentsInFiles:
+		if m.DataDir == "" {
+			return tandem.Errorf(tandem.ECONFIG, "--attachment-store (TANDEM_ATTACHMENT_STORE) files needs a data directory: set --data (TANDEM_DATA), or use --attachment-store database")
+		}
+	default:
+		return tandem.Errorf(tandem.ECONFIG, "--attachment-store (TANDEM_ATTACHMENT_STORE) %q is unknown: use files or database", m.AttachmentStore)
+	}
+	if m.AttachmentMaxBytes < 0 {
+		return tandem.Errorf(tandem.ECONFIG, "--attachment-max-bytes (TANDEM_ATTACHMENT_MAX_BYTES) %d must be positive", m.AttachmentMaxBytes)
+	}
 	return nil
 }
+
+// The attachment stores AttachmentStore names.
+const (
+	AttachmentsInFiles    = "files"
+	AttachmentsInDatabase = "database"
+)
 
 // Run opens the database, prepares the installation and starts serving. It
 // returns once the server listens.
@@ -93,6 +129,8 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Services = NewServices(db, m.DataDir)
 	m.Services.Sessions.IdleTimeout, m.Services.Sessions.AbsoluteTimeout = m.SessionIdleTimeout, m.SessionMaxAge
+	m.Services.Tickets.Blobs = newBlobStore(db, m.DataDir, m.AttachmentStore)
+	m.Services.Tickets.MaxAttachmentBytes = m.AttachmentMaxBytes
 	provider := m.ProviderName
 	switch {
 	case provider != "":
@@ -112,6 +150,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 	s := tandemhttp.NewServer()
 	s.Addr, s.Logger, s.SecureCookies, s.PublicURL = m.Addr, m.Logger, m.SecureCookies, m.PublicURL
+	s.MaxAttachmentBytes = m.AttachmentMaxBytes
 	s.Ready = db.Ready
 	s.OrganizationService = m.Services.Organizations
 	s.UserService = m.Services.Users
@@ -129,6 +168,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.HTTPServer = s
+	m.worker = startTimerWorker(m.Services.SLA, m.TimerInterval, db.Now, m.Logger)
 
 	where := "SQLite in " + db.Path
 	if db.Dialect() == sqlstore.Postgres {
@@ -169,7 +209,7 @@ func (m *Main) printSetupLink(ctx context.Context) error {
 
 func (m *Main) loadDemo(ctx context.Context) error {
 	ctx = tandem.NewContextWithActor(ctx, tandem.SystemActor)
-	logins, err := demo.Load(ctx, demo.Services{Organizations: m.Services.Organizations, Users: m.Services.Users, Matrix: m.Services.Matrix})
+	logins, err := demo.Load(ctx, demo.Services{Organizations: m.Services.Organizations, Users: m.Services.Users, Matrix: m.Services.Matrix, Tickets: m.Services.Tickets, SLA: m.Services.SLA})
 	if err != nil {
 		return err
 	}
@@ -189,10 +229,14 @@ func (m *Main) loadDemo(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the HTTP server, letting requests in flight finish, then closes
-// the database.
+// Close stops the timer worker and the HTTP server, letting a round of
+// timers and requests in flight finish, then closes the database.
 func (m *Main) Close() error {
 	var err error
+	if m.worker != nil {
+		m.worker.stop()
+		m.worker = nil
+	}
 	if m.HTTPServer != nil {
 		err = m.HTTPServer.Close()
 	}
@@ -238,10 +282,7 @@ type Services struct {
 // (replicas on PostgreSQL that share no disk).
 func NewServices(db *sqlstore.DB, dataDir string) *Services {
 	users := sqlstore.NewUserService(db)
-	var blobs tandem.BlobStore = sqlstore.NewDBBlobStore(db)
-	if dataDir != "" {
-		blobs = sqlstore.NewFileBlobStore(filepath.Join(dataDir, "attachments"))
-	}
+	blobs := newBlobStore(db, dataDir, "")
 	return &Services{
 		DB:            db,
 		Organizations: sqlstore.NewOrganizationService(db),
@@ -256,4 +297,13 @@ func NewServices(db *sqlstore.DB, dataDir string) *Services {
 		Tickets:       sqlstore.NewTicketService(db, blobs),
 		SLA:           sqlstore.NewSLAService(db),
 	}
+}
+
+// newBlobStore returns the attachment store a setting names (see
+// Main.AttachmentStore).
+func newBlobStore(db *sqlstore.DB, dataDir, store string) tandem.BlobStore {
+	if store == AttachmentsInDatabase || store == "" && dataDir == "" {
+		return sqlstore.NewDBBlobStore(db)
+	}
+	return sqlstore.NewFileBlobStore(filepath.Join(dataDir, "attachments"))
 }

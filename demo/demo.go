@@ -1,6 +1,7 @@
 // Package demo loads a demonstration dataset: a managed service provider, two
 // client organisations each with its own internal IT team, and users of every
-// role. Later capabilities extend it with their own records.
+// role, each client's responsibility matrix, and service-desk tickets in
+// every state. Later capabilities extend it with their own records.
 package demo
 
 import (
@@ -21,6 +22,8 @@ type Services struct {
 	Organizations tandem.OrganizationService
 	Users         tandem.UserService
 	Matrix        tandem.MatrixService
+	Tickets       tandem.TicketService
+	SLA           tandem.SLAService
 }
 
 // Login describes one demo user for the start-up banner.
@@ -76,6 +79,7 @@ func Load(ctx context.Context, s Services) ([]Login, error) {
 	var logins []Login
 	itAdmins := map[string]*tandem.User{}
 	var providerAdmin *tandem.User
+	byEmail := map[string]*tandem.User{}
 	for _, du := range users {
 		u := &tandem.User{Email: du.email, Name: du.name, Role: du.role}
 		if du.org != "" {
@@ -89,6 +93,7 @@ func Load(ctx context.Context, s Services) ([]Login, error) {
 			return nil, err
 		}
 		logins = append(logins, Login{Email: du.email, Description: du.what})
+		byEmail[u.Email] = u
 		if du.role == tandem.RoleITAdmin {
 			itAdmins[du.org] = u
 		}
@@ -100,6 +105,9 @@ func Load(ctx context.Context, s Services) ([]Login, error) {
 		if err := acceptSeedMatrix(ctx, s.Matrix, id, itAdmins[slug], providerAdmin); err != nil {
 			return nil, err
 		}
+	}
+	if err := loadTickets(ctx, s, ids, byEmail); err != nil {
+		return nil, err
 	}
 	return logins, nil
 }
@@ -136,11 +144,7 @@ func acceptSeedMatrix(ctx context.Context, m tandem.MatrixService, orgID int64, 
 	// The organisation's it-admin signs for the internal team, the
 	// provider's admin for the provider.
 	for _, u := range []*tandem.User{itAdmin, providerAdmin} {
-		signer := &tandem.Actor{UserID: u.ID, Email: u.Email, Party: u.Party, Role: u.Role}
-		if u.OrganizationID != nil {
-			signer.OrganizationID = *u.OrganizationID
-		}
-		if _, err := m.SignMatrix(tandem.NewContextWithActor(ctx, signer), orgID, v.Number); err != nil {
+		if _, err := m.SignMatrix(as(ctx, u), orgID, v.Number); err != nil {
 			return err
 		}
 	}

@@ -13,7 +13,8 @@ import (
 func TestLoad(t *testing.T) {
 	testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := testserver.SystemContext()
-		s := demo.Services{Organizations: sqlstore.NewOrganizationService(db), Users: sqlstore.NewUserService(db), Matrix: sqlstore.NewMatrixService(db)}
+		s := demo.Services{Organizations: sqlstore.NewOrganizationService(db), Users: sqlstore.NewUserService(db), Matrix: sqlstore.NewMatrixService(db),
+			Tickets: sqlstore.NewTicketService(db, sqlstore.NewDBBlobStore(db)), SLA: sqlstore.NewSLAService(db)}
 		logins, err := demo.Load(ctx, s)
 		if err != nil {
 			t.Fatal(err)
@@ -69,6 +70,55 @@ func TestLoad(t *testing.T) {
 						}
 					}
 				}
+			}
+		})
+
+		t.Run("TicketsInEveryState", func(t *testing.T) {
+			page, err := s.Tickets.FindTickets(ctx, tandem.TicketFilter{Limit: 500})
+			if err != nil {
+				t.Fatal(err)
+			}
+			statuses := map[tandem.TicketStatus]int{}
+			handoffs := map[tandem.HandoffStatus]int{}
+			visibilities := map[tandem.Visibility]int{}
+			owners := map[tandem.PartyKind]int{}
+			for _, tk := range page.Tickets {
+				statuses[tk.Status]++
+				owners[tk.OwningParty]++
+				hs, err := s.Tickets.Handoffs(ctx, tk.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, h := range hs {
+					handoffs[h.Status]++
+				}
+				events, err := s.Tickets.Timeline(ctx, tk.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, e := range events {
+					if e.Kind == tandem.EventComment {
+						visibilities[e.Visibility]++
+					}
+				}
+			}
+			for _, st := range tandem.TicketStatuses {
+				if statuses[st] == 0 {
+					t.Errorf("no demo ticket is %s (have %v)", st, statuses)
+				}
+			}
+			for _, hs := range []tandem.HandoffStatus{tandem.HandoffPending, tandem.HandoffAccepted, tandem.HandoffDeclined} {
+				if handoffs[hs] == 0 {
+					t.Errorf("no demo handoff is %s (have %v)", hs, handoffs)
+				}
+			}
+			for _, v := range []tandem.Visibility{tandem.VisibilityPublic, tandem.VisibilityTeams, tandem.VisibilityParty} {
+				if visibilities[v] == 0 {
+					t.Errorf("no demo comment is %s (have %v)", v, visibilities)
+				}
+			}
+			if owners[tandem.PartyInternal] == 0 || owners[tandem.PartyProvider] == 0 {
+				t.Errorf("demo tickets by owning party = %v; want both queues filled", owners)
 			}
 		})
 

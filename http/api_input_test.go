@@ -24,6 +24,9 @@ func TestAPI_BadInput(t *testing.T) {
 			return fmt.Sprintf(`{"email":"new@acme.test","role":"requester","organization_id":%d,"password":"long enough secret"%s}`, w.orgA.ID, fields)
 		}
 		huge := `{"name":"` + strings.Repeat("a", 1<<20) + `"}`
+		var tk tandem.Ticket
+		w.admin.post(t, orgA+"/tickets", map[string]any{"title": "Input checks"}).want(t, http.StatusCreated, &tk)
+		ticket := fmt.Sprintf("/api/v1/tickets/%d", tk.ID)
 
 		tests := []struct {
 			name        string
@@ -97,6 +100,40 @@ func TestAPI_BadInput(t *testing.T) {
 			{"UserIDNotANumber", "GET", "/api/v1/users/me", "", "", 404, tandem.ENOTFOUND, "me"},
 			{"UserIDNegativeOnPatch", "PATCH", "/api/v1/users/-1", "", `{"name": "x"}`, 404, tandem.ENOTFOUND, "-1"},
 			{"UnknownRoute", "GET", "/api/v1/organisations", "", "", 404, tandem.ENOTFOUND, "/api/v1/organisations"},
+
+			// The service desk.
+			{"TicketOrganizationInBody", "POST", orgA + "/tickets", "", `{"title": "x", "organization_id": 1}`, 400, tandem.EBADREQUEST, `"organization_id"`},
+			{"TicketAreaWrongType", "POST", orgA + "/tickets", "", `{"title": "x", "area_id": "printers"}`, 400, tandem.EBADREQUEST, `"area_id"`},
+			{"TicketTitleMissing", "POST", orgA + "/tickets", "", `{"description": "It broke."}`, 422, tandem.EINVALID, "Title"},
+			{"TicketBadImpact", "POST", orgA + "/tickets", "", `{"title": "x", "impact": "extreme"}`, 422, tandem.EINVALID, "extreme"},
+			{"TicketUnknownArea", "POST", orgA + "/tickets", "", `{"title": "x", "area_id": 999999}`, 422, tandem.EINVALID, "999999"},
+			{"TicketBadStatus", "PATCH", ticket, "", `{"status": "done"}`, 422, tandem.EINVALID, "done"},
+			{"TicketMoveNotAllowed", "PATCH", ticket, "", `{"status": "closed"}`, 422, tandem.EINVALID, "closed"},
+			{"TicketTagsWrongType", "PATCH", ticket, "", `{"tags": "urgent"}`, 400, tandem.EBADREQUEST, `"tags"`},
+			{"TicketBadTag", "PATCH", ticket, "", `{"tags": ["no spaces"]}`, 422, tandem.EINVALID, "no spaces"},
+			{"TicketIDNotANumber", "GET", "/api/v1/tickets/abc", "", "", 404, tandem.ENOTFOUND, "abc"},
+			{"TicketIDZeroOnPatch", "PATCH", "/api/v1/tickets/0", "", `{"title": "x"}`, 404, tandem.ENOTFOUND, "0"},
+			{"HandoffIDNotANumber", "POST", ticket + "/handoffs/first/accept", "", "", 404, tandem.ENOTFOUND, "first"},
+			{"WatcherNotAUser", "PUT", ticket + "/watchers/someone", "", "", 404, tandem.ENOTFOUND, "someone"},
+			{"AttachmentIDNotANumber", "GET", ticket + "/attachments/logo.png", "", "", 404, tandem.ENOTFOUND, "logo.png"},
+			{"CommentEmpty", "POST", ticket + "/comments", "", `{"body": "   "}`, 422, tandem.EINVALID, "empty"},
+			{"CommentBadVisibility", "POST", ticket + "/comments", "", `{"body": "x", "visibility": "secret"}`, 422, tandem.EINVALID, "secret"},
+			{"TimeEntryZero", "POST", ticket + "/time-entries", "", `{"minutes": 0}`, 422, tandem.EINVALID, "Minutes"},
+			{"TimeEntryBadDate", "POST", ticket + "/time-entries", "", `{"minutes": 5, "spent_on": "yesterday"}`, 422, tandem.EINVALID, "yesterday"},
+			{"UploadAsJSON", "POST", ticket + "/attachments", "", `{"file": "x"}`, 400, tandem.EBADREQUEST, "multipart/form-data"},
+			{"UploadWithoutFile", "POST", ticket + "/attachments", "multipart/form-data; boundary=b", "--b\r\nContent-Disposition: form-data; name=\"visibility\"\r\n\r\npublic\r\n--b--\r\n", 400, tandem.EBADREQUEST, `"file"`},
+			{"UploadUnknownField", "POST", ticket + "/attachments", "multipart/form-data; boundary=b", "--b\r\nContent-Disposition: form-data; name=\"owner\"\r\n\r\nme\r\n--b--\r\n", 400, tandem.EBADREQUEST, `"owner"`},
+			{"TicketFilterStatus", "GET", "/api/v1/tickets?status=done", "", "", 400, tandem.EBADREQUEST, "status"},
+			{"TicketFilterAssignee", "GET", "/api/v1/tickets?assignee_id=you", "", "", 400, tandem.EBADREQUEST, "assignee_id"},
+			{"TicketFilterPriority", "GET", "/api/v1/tickets?priority=9", "", "", 400, tandem.EBADREQUEST, "priority"},
+			{"TicketFilterCursor", "GET", "/api/v1/tickets?cursor=abc", "", "", 400, tandem.EBADREQUEST, "cursor"},
+			{"CalendarWithoutDefinition", "POST", orgA + "/calendars", "", `{"name": "Office"}`, 422, tandem.EINVALID, "definition"},
+			{"CalendarBadZone", "POST", orgA + "/calendars", "", `{"name": "Office", "definition": {"timezone": "Mars/Olympus", "hours": {"mon": [["09:00", "17:00"]]}}}`, 422, tandem.EINVALID, "Mars/Olympus"},
+			{"CalendarOverlap", "POST", orgA + "/calendars", "", `{"name": "Office", "definition": {"timezone": "UTC", "hours": {"mon": [["09:00", "13:00"], ["12:00", "17:00"]]}}}`, 422, tandem.EINVALID, "mon"},
+			{"CalendarIDNotANumber", "GET", orgA + "/calendars/office", "", "", 404, tandem.ENOTFOUND, "office"},
+			{"SLAPolicyUnknownField", "PUT", orgA + "/sla-policy", "", `{"warn": 50}`, 400, tandem.EBADREQUEST, `"warn"`},
+			{"SLAPolicyBadWarn", "PUT", orgA + "/sla-policy", "", `{"warn_percent": 150}`, 422, tandem.EINVALID, "warn_percent"},
+			{"SLAPolicyBadPriority", "PUT", orgA + "/sla-policy", "", `{"targets": [{"priority": 7, "response_minutes": 10, "resolution_minutes": 60}]}`, 422, tandem.EINVALID, "7"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

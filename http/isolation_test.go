@@ -50,6 +50,11 @@ type isolation struct {
 	tokenA      int64 // an API token of A's it-admin
 	sessionA    int64 // a browser session of A's it-admin
 	areaA       int64 // a service area of A
+
+	ticketA     int64 // a ticket of A, with a comment, a pending handoff and an attachment
+	handoffA    int64 // the handoff of ticketA waiting for the provider
+	attachmentA int64 // a file attached to ticketA
+	calendarA   int64 // a business calendar of A
 }
 
 // routeCase says how to call one route against organisation A's records.
@@ -74,6 +79,14 @@ type routeCase struct {
 	refused []int
 }
 
+// uploadBoundary separates the parts of plantedUpload, a multipart upload
+// of one file; plantedICS is an iCalendar file with one holiday.
+const (
+	uploadBoundary = "isolation-boundary"
+	plantedUpload  = "--" + uploadBoundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"planted.txt\"\r\nContent-Type: text/plain\r\n\r\nPlanted file\r\n--" + uploadBoundary + "--\r\n"
+	plantedICS     = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//isolation//EN\r\nBEGIN:VEVENT\r\nUID:planted@isolation\r\nDTSTAMP:20300101T000000Z\r\nDTSTART;VALUE=DATE:20300102\r\nSUMMARY:Planted\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+
 func fixed(p string) func(*isolation) string { return func(*isolation) string { return p } }
 
 func orgPath(format string) func(*isolation) string {
@@ -91,6 +104,7 @@ var (
 	tokenAID      = func(f *isolation) int64 { return f.tokenA }
 	sessionAID    = func(f *isolation) int64 { return f.sessionA }
 	areaAID       = func(f *isolation) int64 { return f.areaA }
+	ticketAID     = func(f *isolation) int64 { return f.ticketA }
 	invalidOrg    = []int{http.StatusNotFound, http.StatusUnprocessableEntity}
 )
 
@@ -145,6 +159,48 @@ var routeCases = map[string]routeCase{
 	"POST /api/v1/orgs/{id}/matrix/versions/{n}/withdraw": {path: idPath("/api/v1/orgs/%d/matrix/versions/1/withdraw", orgAID)},
 	"GET /api/v1/orgs/{id}/matrix/gaps":                   {path: idPath("/api/v1/orgs/%d/matrix/gaps", orgAID)},
 
+	// API: the service desk. Lists answer an outsider with nothing of A's;
+	// every ticket, calendar and policy of A is not there for them.
+	"GET /api/v1/tickets":                {path: fixed("/api/v1/tickets?q=" + victimMarker), listing: true},
+	"POST /api/v1/orgs/{id}/tickets":     {path: idPath("/api/v1/orgs/%d/tickets", orgAID), body: `{"title":"Planted ticket"}`},
+	"GET /api/v1/tickets/{id}":           {path: idPath("/api/v1/tickets/%d", ticketAID)},
+	"PATCH /api/v1/tickets/{id}":         {path: idPath("/api/v1/tickets/%d", ticketAID), body: `{"status":"resolved","title":"Renamed by an outsider"}`},
+	"GET /api/v1/tickets/{id}/timeline":  {path: idPath("/api/v1/tickets/%d/timeline", ticketAID)},
+	"POST /api/v1/tickets/{id}/comments": {path: idPath("/api/v1/tickets/%d/comments", ticketAID), body: `{"body":"Planted comment"}`},
+	"GET /api/v1/tickets/{id}/handoffs":  {path: idPath("/api/v1/tickets/%d/handoffs", ticketAID)},
+	"POST /api/v1/tickets/{id}/handoffs": {path: idPath("/api/v1/tickets/%d/handoffs", ticketAID), body: `{"reason":"Planted handoff"}`},
+	"POST /api/v1/tickets/{id}/handoffs/{handoff}/accept": {path: func(f *isolation) string {
+		return fmt.Sprintf("/api/v1/tickets/%d/handoffs/%d/accept", f.ticketA, f.handoffA)
+	}},
+	"POST /api/v1/tickets/{id}/handoffs/{handoff}/decline": {path: func(f *isolation) string {
+		return fmt.Sprintf("/api/v1/tickets/%d/handoffs/%d/decline", f.ticketA, f.handoffA)
+	}, body: `{"reason":"Declined by an outsider"}`},
+	"PUT /api/v1/tickets/{id}/watchers/{user}":    {path: idPath("/api/v1/tickets/%d/watchers/me", ticketAID)},
+	"DELETE /api/v1/tickets/{id}/watchers/{user}": {path: func(f *isolation) string { return fmt.Sprintf("/api/v1/tickets/%d/watchers/%d", f.ticketA, f.userA.ID) }},
+	"GET /api/v1/tickets/{id}/time-entries":       {path: idPath("/api/v1/tickets/%d/time-entries", ticketAID)},
+	"POST /api/v1/tickets/{id}/time-entries":      {path: idPath("/api/v1/tickets/%d/time-entries", ticketAID), body: `{"minutes":30}`},
+	"GET /api/v1/tickets/{id}/attachments":        {path: idPath("/api/v1/tickets/%d/attachments", ticketAID)},
+	"POST /api/v1/tickets/{id}/attachments":       {path: idPath("/api/v1/tickets/%d/attachments", ticketAID), body: plantedUpload},
+	"GET /api/v1/tickets/{id}/attachments/{attachment}": {path: func(f *isolation) string {
+		return fmt.Sprintf("/api/v1/tickets/%d/attachments/%d", f.ticketA, f.attachmentA)
+	}},
+	"GET /api/v1/orgs/{id}/calendars":  {path: idPath("/api/v1/orgs/%d/calendars", orgAID)},
+	"POST /api/v1/orgs/{id}/calendars": {path: idPath("/api/v1/orgs/%d/calendars", orgAID), body: `{"name":"Planted calendar","definition":{"timezone":"UTC","hours":{"mon":[["00:00","24:00"]]}}}`},
+	"GET /api/v1/orgs/{id}/calendars/{calendar}": {path: func(f *isolation) string {
+		return fmt.Sprintf("/api/v1/orgs/%d/calendars/%d", f.orgA.ID, f.calendarA)
+	}},
+	"PUT /api/v1/orgs/{id}/calendars/{calendar}": {path: func(f *isolation) string {
+		return fmt.Sprintf("/api/v1/orgs/%d/calendars/%d", f.orgA.ID, f.calendarA)
+	}, body: `{"name":"Renamed by an outsider","definition":{"timezone":"UTC","hours":{"mon":[["00:00","24:00"]]}}}`},
+	"DELETE /api/v1/orgs/{id}/calendars/{calendar}": {path: func(f *isolation) string {
+		return fmt.Sprintf("/api/v1/orgs/%d/calendars/%d", f.orgA.ID, f.calendarA)
+	}},
+	"POST /api/v1/orgs/{id}/calendars/{calendar}/holidays": {path: func(f *isolation) string {
+		return fmt.Sprintf("/api/v1/orgs/%d/calendars/%d/holidays", f.orgA.ID, f.calendarA)
+	}, body: plantedICS},
+	"GET /api/v1/orgs/{id}/sla-policy": {path: idPath("/api/v1/orgs/%d/sla-policy", orgAID)},
+	"PUT /api/v1/orgs/{id}/sla-policy": {path: idPath("/api/v1/orgs/%d/sla-policy", orgAID), body: `{"warn_percent":50,"targets":[{"priority":1,"response_minutes":1,"resolution_minutes":2}]}`},
+
 	// UI: home, organisation, audit.
 	"GET /{$}":                   {path: fixed("/"), listing: true},
 	"GET /orgs/{slug}":           {path: orgPath("/orgs/%s")},
@@ -197,6 +253,44 @@ var routeCases = map[string]routeCase{
 	"GET /account/tokens":               {path: fixed("/account/tokens"), listing: true},
 	"POST /account/tokens":              {path: fixed("/account/tokens"), body: "name=planted&organization_id=%ORGA%", refused: invalidOrg},
 	"POST /account/tokens/{id}/revoke":  {path: idPath("/account/tokens/%d/revoke", tokenAID)},
+
+	// UI: the service desk pages (ui_ticket.go). The list, the queue and the
+	// organisation chooser answer an outsider with their own tickets only.
+	"GET /tickets":                   {path: fixed("/tickets?q=payroll"), listing: true},
+	"GET /queue":                     {path: fixed("/queue"), listing: true},
+	"GET /tickets/new":               {path: fixed("/tickets/new"), listing: true},
+	"GET /orgs/{slug}/tickets/new":   {path: orgPath("/orgs/%s/tickets/new")},
+	"POST /orgs/{slug}/tickets/new":  {path: orgPath("/orgs/%s/tickets/new"), body: "title=Planted+ticket&description=Planted"},
+	"GET /tickets/{id}":              {path: idPath("/tickets/%d", ticketAID)},
+	"POST /tickets/{id}/comments":    {path: idPath("/tickets/%d/comments", ticketAID), body: "body=Planted+comment&visibility=public"},
+	"POST /tickets/{id}/status":      {path: idPath("/tickets/%d/status", ticketAID), body: "status=resolved"},
+	"POST /tickets/{id}/assign":      {path: idPath("/tickets/%d/assign", ticketAID), body: "assignee=me"},
+	"POST /tickets/{id}/handoffs":    {path: idPath("/tickets/%d/handoffs", ticketAID), body: "reason=Planted+handoff"},
+	"POST /tickets/{id}/time":        {path: idPath("/tickets/%d/time", ticketAID), body: "minutes=30&billable=on"},
+	"POST /tickets/{id}/attachments": {path: idPath("/tickets/%d/attachments", ticketAID), body: plantedUpload},
+	"POST /tickets/{id}/handoffs/{handoff}/accept": {path: func(f *isolation) string {
+		return fmt.Sprintf("/tickets/%d/handoffs/%d/accept", f.ticketA, f.handoffA)
+	}},
+	"POST /tickets/{id}/handoffs/{handoff}/decline": {path: func(f *isolation) string {
+		return fmt.Sprintf("/tickets/%d/handoffs/%d/decline", f.ticketA, f.handoffA)
+	}, body: "reason=Declined+by+an+outsider"},
+	"GET /tickets/{id}/attachments/{attachment}": {path: func(f *isolation) string {
+		return fmt.Sprintf("/tickets/%d/attachments/%d", f.ticketA, f.attachmentA)
+	}},
+
+	// UI: an organisation's SLA settings (ui_sla.go).
+	"GET /orgs/{slug}/sla":            {path: orgPath("/orgs/%s/sla")},
+	"POST /orgs/{slug}/sla":           {path: orgPath("/orgs/%s/sla"), body: "warn_percent=50&response_1=1&resolution_1=2&matrix_high_high=1"},
+	"POST /orgs/{slug}/sla/calendars": {path: orgPath("/orgs/%s/sla/calendars"), body: "name=Planted&definition=%7B%22timezone%22%3A%22UTC%22%2C%22hours%22%3A%7B%22mon%22%3A%5B%5B%2200%3A00%22%2C%2224%3A00%22%5D%5D%7D%7D"},
+	"POST /orgs/{slug}/sla/calendars/{id}": {path: func(f *isolation) string {
+		return fmt.Sprintf("/orgs/%s/sla/calendars/%d", f.orgA.Slug, f.calendarA)
+	}, body: "name=Renamed+by+an+outsider&definition=%7B%22timezone%22%3A%22UTC%22%2C%22hours%22%3A%7B%22mon%22%3A%5B%5B%2200%3A00%22%2C%2224%3A00%22%5D%5D%7D%7D"},
+	"POST /orgs/{slug}/sla/calendars/{id}/delete": {path: func(f *isolation) string {
+		return fmt.Sprintf("/orgs/%s/sla/calendars/%d/delete", f.orgA.Slug, f.calendarA)
+	}},
+	"POST /orgs/{slug}/sla/calendars/{id}/holidays": {path: func(f *isolation) string {
+		return fmt.Sprintf("/orgs/%s/sla/calendars/%d/holidays", f.orgA.Slug, f.calendarA)
+	}, body: plantedUpload},
 }
 
 func TestRouteIsolation(t *testing.T) {
@@ -269,7 +363,44 @@ func newIsolation(t *testing.T, s *testserver.Server) *isolation {
 	if _, err := s.Services.Matrix.ProposeMatrix(ctx, f.orgA.ID, []tandem.Assignment{{AreaID: f.areaA, Party: tandem.PartyInternal, Responsible: true, Accountable: true}}); err != nil {
 		t.Fatal(err)
 	}
+	f.newDeskFixture(t, ctx)
 	return f
+}
+
+// newDeskFixture gives A a ticket with a comment, a time entry, a watcher,
+// an attachment and a handoff waiting for the provider, and a business
+// calendar, each naming the victim.
+func (f *isolation) newDeskFixture(t *testing.T, ctx context.Context) {
+	t.Helper()
+	s := f.s
+	tk, err := s.Services.Tickets.CreateTicket(ctx, tandem.TicketInput{OrganizationID: f.orgA.ID, Title: victimMarker + " payroll server is down",
+		Description: "The " + victimMarker + " payroll run stops at step 3.", Watchers: []int64{f.userA.ID}, Tags: []string{"payroll"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.ticketA = tk.ID
+	if _, err := s.Services.Tickets.AddComment(ctx, tk.ID, tandem.CommentInput{Body: victimMarker + " payroll logs are attached."}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Services.Tickets.AddTimeEntry(ctx, tk.ID, &tandem.TimeEntry{Minutes: 15, Note: victimMarker + " triage"}); err != nil {
+		t.Fatal(err)
+	}
+	a := &tandem.Attachment{Filename: victimMarker + "-payroll.txt"}
+	if err := s.Services.Tickets.AddAttachment(ctx, tk.ID, a, strings.NewReader(victimMarker+" payroll log\n")); err != nil {
+		t.Fatal(err)
+	}
+	f.attachmentA = a.ID
+	h, err := s.Services.Tickets.RequestHandoff(ctx, tk.ID, victimMarker+" needs the provider's payroll specialist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.handoffA = h.ID
+	cal := &tandem.BusinessCalendar{OrganizationID: f.orgA.ID, Name: victimMarker + " office hours",
+		Definition: []byte(`{"timezone":"Europe/Berlin","hours":{"mon":[["09:00","17:00"]]},"holidays":["2030-12-25"]}`)}
+	if err := s.Services.SLA.CreateCalendar(ctx, cal); err != nil {
+		t.Fatal(err)
+	}
+	f.calendarA = cal.ID
 }
 
 // check calls one route as each outsider and proves nothing changed.
@@ -348,9 +479,14 @@ func (f *isolation) call(t *testing.T, method, path, body string, cookie *http.C
 		t.Fatal(err)
 	}
 	if body != "" {
-		if strings.HasPrefix(path, "/api/") {
+		switch {
+		case strings.HasPrefix(body, "--"+uploadBoundary):
+			req.Header.Set("Content-Type", "multipart/form-data; boundary="+uploadBoundary)
+		case strings.HasPrefix(body, "BEGIN:VCALENDAR"):
+			req.Header.Set("Content-Type", "text/calendar")
+		case strings.HasPrefix(path, "/api/"):
 			req.Header.Set("Content-Type", "application/json")
-		} else {
+		default:
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		}
 	}
@@ -385,7 +521,9 @@ func fingerprint(t *testing.T, s *testserver.Server) string {
 	}
 	defer db.Close()
 	h := sha256.New()
-	tables := []string{"provider", "organizations", "parties", "users", "user_organizations", "api_tokens", "invitations", "recovery_codes", "sessions", "service_areas", "matrix_versions", "matrix_assignments"}
+	tables := []string{"provider", "organizations", "parties", "users", "user_organizations", "api_tokens", "invitations", "recovery_codes", "sessions", "service_areas", "matrix_versions", "matrix_assignments",
+		"tickets", "ticket_tags", "ticket_watchers", "ticket_pauses", "ticket_events", "ticket_handoffs", "ticket_time_entries", "ticket_attachments",
+		"blobs", "sla_timers", "business_calendars", "sla_policies"}
 	sort.Strings(tables)
 	for _, table := range tables {
 		rows, err := db.Query("SELECT * FROM " + table + " ORDER BY 1")

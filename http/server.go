@@ -40,6 +40,10 @@ type Server struct {
 	// PublicURL is the base URL users reach Tandem at, for links the server
 	// shows (invitations). Empty means the request's own scheme and host.
 	PublicURL string
+	// MaxAttachmentBytes bounds an uploaded attachment's body (the file plus
+	// a little multipart framing); zero means DefaultMaxAttachmentBytes. Set
+	// it to the storage's limit.
+	MaxAttachmentBytes int64
 
 	OrganizationService tandem.OrganizationService
 	UserService         tandem.UserService
@@ -74,6 +78,8 @@ func NewServer() *Server {
 	s.registerAccountRoutes() // ui_account.go: password, sessions, MFA
 	s.registerPeopleRoutes()  // ui_people.go, api_invitation.go, api_token.go: invitations, team management, tokens
 	s.registerMatrixRoutes()  // api_matrix.go: service areas, responsibility matrix
+	s.registerTicketRoutes()  // api_ticket.go, api_sla.go: tickets, calendars, SLA policy
+	s.registerDeskUIRoutes()  // ui_ticket.go, ui_sla.go: ticket pages, queues, SLA settings
 	return s
 }
 

@@ -221,14 +221,20 @@ func TestUserService_AuthenticateTiming(t *testing.T) {
 		return elapsed
 	}
 	attempt("warm-up@acme.test") // makes the dummy hash
-	known, unknown := time.Hour, time.Hour
-	for range 6 {
-		known = min(known, attempt(u.Email))
-		unknown = min(unknown, attempt("nobody@acme.test"))
+	// A leak shows in every round; a machine busy with other test binaries
+	// can skew one, so the test fails only when three rounds in a row do.
+	var known, unknown time.Duration
+	for range 3 {
+		known, unknown = time.Hour, time.Hour
+		for range 6 {
+			known = min(known, attempt(u.Email))
+			unknown = min(unknown, attempt("nobody@acme.test"))
+		}
+		if ratio := float64(unknown) / float64(known); ratio >= 0.5 && ratio <= 2 {
+			return
+		}
 	}
-	if ratio := float64(unknown) / float64(known); ratio < 0.5 || ratio > 2 {
-		t.Errorf("wrong password takes %v, unknown email %v: the difference tells which accounts exist", known, unknown)
-	}
+	t.Errorf("wrong password takes %v, unknown email %v: the difference tells which accounts exist", known, unknown)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

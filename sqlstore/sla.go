@@ -2,10 +2,17 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/sla"
 )
 
 // SLAService implements tandem.SLAService.
@@ -18,41 +25,562 @@ var _ tandem.SLAService = (*SLAService)(nil)
 
 // FindCalendars implements tandem.SLAService.
 func (s *SLAService) FindCalendars(ctx context.Context, orgID int64) ([]*tandem.BusinessCalendar, error) {
-	return nil, errTODO
+	a, tx, err := s.db.readAs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if err := slaAllowed(ctx, tx, a, orgID, tandem.ActionRead); err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, organization_id, name, definition, created_at, updated_at FROM business_calendars
+		WHERE organization_id = ? ORDER BY name, id`, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	list := []*tandem.BusinessCalendar{}
+	for rows.Next() {
+		c, err := scanCalendar(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, c)
+	}
+	return list, rows.Err()
 }
 
 // FindCalendar implements tandem.SLAService.
 func (s *SLAService) FindCalendar(ctx context.Context, orgID, id int64) (*tandem.BusinessCalendar, error) {
-	return nil, errTODO
+	a, tx, err := s.db.readAs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if err := slaAllowed(ctx, tx, a, orgID, tandem.ActionRead); err != nil {
+		return nil, err
+	}
+	return findCalendar(ctx, tx, orgID, id)
 }
 
 // CreateCalendar implements tandem.SLAService.
 func (s *SLAService) CreateCalendar(ctx context.Context, c *tandem.BusinessCalendar) error {
-	return errTODO
+	a, tx, err := s.db.writeAs(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := slaAllowed(ctx, tx, a, c.OrganizationID, tandem.ActionSLAManage); err != nil {
+		return err
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	def, err := canonicalCalendar(c.Definition)
+	if err != nil {
+		return err
+	}
+	c.Definition, c.CreatedAt, c.UpdatedAt = def, tx.now, tx.now
+	c.ID, err = tx.insert(ctx, `INSERT INTO business_calendars (organization_id, name, definition, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+		c.OrganizationID, c.Name, string(c.Definition), at(c.CreatedAt), at(c.UpdatedAt))
+	if isUniqueViolation(err) {
+		return calendarNameTaken(c.Name)
+	} else if err != nil {
+		return err
+	}
+	if err := tx.audit(ctx, a, &c.OrganizationID, "calendar.create", calendarTarget(c.ID), map[string]any{"name": c.Name, "definition": c.Definition}); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
-// UpdateCalendar implements tandem.SLAService.
+// UpdateCalendar implements tandem.SLAService. Changing the calendar the
+// SLA policy uses recomputes the timers of the organisation's open tickets
+// in the same transaction.
 func (s *SLAService) UpdateCalendar(ctx context.Context, c *tandem.BusinessCalendar) error {
-	return errTODO
+	a, tx, err := s.db.writeAs(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := slaAllowed(ctx, tx, a, c.OrganizationID, tandem.ActionSLAManage); err != nil {
+		return err
+	}
+	old, err := findCalendar(ctx, tx, c.OrganizationID, c.ID)
+	if err != nil {
+		return err
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	def, err := canonicalCalendar(c.Definition)
+	if err != nil {
+		return err
+	}
+	c.Definition, c.CreatedAt = def, old.CreatedAt
+	changes := map[string]any{}
+	if c.Name != old.Name {
+		changes["name"] = c.Name
+	}
+	if string(def) != string(old.Definition) {
+		changes["definition"] = def
+	}
+	if len(changes) == 0 {
+		c.UpdatedAt = old.UpdatedAt
+		return nil
+	}
+	if err := saveCalendar(ctx, tx, c); err != nil {
+		return err
+	}
+	if _, ok := changes["definition"]; ok {
+		n, err := recomputeIfPolicyCalendar(ctx, tx, c.OrganizationID, c.ID)
+		if err != nil {
+			return err
+		}
+		if n >= 0 {
+			changes["recomputed_tickets"] = n
+		}
+	}
+	if err := tx.audit(ctx, a, &c.OrganizationID, "calendar.update", calendarTarget(c.ID), changes); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // DeleteCalendar implements tandem.SLAService.
-func (s *SLAService) DeleteCalendar(ctx context.Context, orgID, id int64) error { return errTODO }
+func (s *SLAService) DeleteCalendar(ctx context.Context, orgID, id int64) error {
+	a, tx, err := s.db.writeAs(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := slaAllowed(ctx, tx, a, orgID, tandem.ActionSLAManage); err != nil {
+		return err
+	}
+	c, err := findCalendar(ctx, tx, orgID, id)
+	if err != nil {
+		return err
+	}
+	if used, err := policyUsesCalendar(ctx, tx, orgID, id); err != nil {
+		return err
+	} else if used {
+		return tandem.Errorf(tandem.ECONFLICT, "Calendar %q is the one the SLA policy runs on; choose another calendar (or 24×7) in the policy first.", c.Name)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM business_calendars WHERE id = ?`, id); err != nil {
+		return err
+	}
+	if err := tx.audit(ctx, a, &orgID, "calendar.delete", calendarTarget(id), map[string]any{"name": c.Name}); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
 
-// ImportHolidays implements tandem.SLAService.
+// ImportHolidays implements tandem.SLAService. The dates are merged into
+// the calendar's holidays, which stay sorted and unique; the audit entry
+// also records how many timed events the file held (ignored: they are not
+// whole days).
 func (s *SLAService) ImportHolidays(ctx context.Context, orgID, id int64, ics io.Reader) (*tandem.BusinessCalendar, []string, error) {
-	return nil, nil, errTODO
+	a, tx, err := s.db.writeAs(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer tx.Rollback()
+	if err := slaAllowed(ctx, tx, a, orgID, tandem.ActionSLAManage); err != nil {
+		return nil, nil, err
+	}
+	c, err := findCalendar(ctx, tx, orgID, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	feed, err := sla.ParseICalHolidays(ics, tx.now)
+	if err != nil {
+		return nil, nil, tandem.Errorf(tandem.EINVALID, "The iCalendar file cannot be imported: %s.", err.Error())
+	}
+	var def struct {
+		Timezone string          `json:"timezone"`
+		Hours    json.RawMessage `json:"hours"`
+		Holidays []string        `json:"holidays"`
+	}
+	if err := json.Unmarshal(c.Definition, &def); err != nil {
+		return nil, nil, fmt.Errorf("stored calendar %d: %w", id, err)
+	}
+	have := map[string]bool{}
+	for _, d := range def.Holidays {
+		have[d] = true
+	}
+	added := []string{}
+	for _, d := range feed.Dates {
+		if !have[d] {
+			added = append(added, d)
+			def.Holidays = append(def.Holidays, d)
+		}
+	}
+	if len(added) == 0 {
+		return c, added, nil
+	}
+	slices.Sort(def.Holidays)
+	raw, err := json.Marshal(def)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.Definition, err = canonicalCalendar(raw); err != nil {
+		return nil, nil, err
+	}
+	if err := saveCalendar(ctx, tx, c); err != nil {
+		return nil, nil, err
+	}
+	summary := map[string]any{"added": added, "timed_events_ignored": feed.TimedEvents, "cancelled_events_ignored": feed.CancelledEvents, "repeating_events": feed.RepeatingEvents}
+	n, err := recomputeIfPolicyCalendar(ctx, tx, orgID, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if n >= 0 {
+		summary["recomputed_tickets"] = n
+	}
+	if err := tx.audit(ctx, a, &orgID, "calendar.import_holidays", calendarTarget(id), summary); err != nil {
+		return nil, nil, err
+	}
+	return c, added, tx.Commit()
 }
 
 // FindSLAPolicy implements tandem.SLAService.
 func (s *SLAService) FindSLAPolicy(ctx context.Context, orgID int64) (*tandem.SLAPolicy, error) {
-	return nil, errTODO
+	a, tx, err := s.db.readAs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if err := slaAllowed(ctx, tx, a, orgID, tandem.ActionRead); err != nil {
+		return nil, err
+	}
+	return findSLAPolicy(ctx, tx, orgID)
 }
 
-// UpdateSLAPolicy implements tandem.SLAService.
-func (s *SLAService) UpdateSLAPolicy(ctx context.Context, p *tandem.SLAPolicy) error { return errTODO }
+// UpdateSLAPolicy implements tandem.SLAService: it replaces the policy and
+// recomputes, in the same transaction, the timers of every ticket of the
+// organisation that is not closed.
+func (s *SLAService) UpdateSLAPolicy(ctx context.Context, p *tandem.SLAPolicy) error {
+	a, tx, err := s.db.writeAs(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := slaAllowed(ctx, tx, a, p.OrganizationID, tandem.ActionSLAManage); err != nil {
+		return err
+	}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if p.CalendarID != nil {
+		if _, err := findCalendar(ctx, tx, p.OrganizationID, *p.CalendarID); tandem.ErrorCode(err) == tandem.ENOTFOUND {
+			return tandem.Errorf(tandem.EINVALID, "Calendar %d is not one of this organisation's calendars; create it first or choose none (24×7).", *p.CalendarID)
+		} else if err != nil {
+			return err
+		}
+	}
+	if p.Targets == nil {
+		p.Targets = []tandem.SLATarget{}
+	}
+	if p.OLAs == nil {
+		p.OLAs = []tandem.OLATarget{}
+	}
+	targets, err := json.Marshal(p.Targets)
+	if err != nil {
+		return err
+	}
+	olas, err := json.Marshal(p.OLAs)
+	if err != nil {
+		return err
+	}
+	matrix, err := json.Marshal(p.PriorityMatrix)
+	if err != nil {
+		return err
+	}
+	p.UpdatedAt = tx.now
+	if _, err := tx.ExecContext(ctx, `INSERT INTO sla_policies (organization_id, calendar_id, warn_percent, targets, olas, priority_matrix, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (organization_id) DO UPDATE SET calendar_id = excluded.calendar_id, warn_percent = excluded.warn_percent,
+		targets = excluded.targets, olas = excluded.olas, priority_matrix = excluded.priority_matrix, updated_at = excluded.updated_at`,
+		p.OrganizationID, p.CalendarID, p.WarnPercent, string(targets), string(olas), string(matrix), at(p.UpdatedAt)); err != nil {
+		return err
+	}
+	n, err := tx.recomputeOrgTimers(ctx, p.OrganizationID)
+	if err != nil {
+		return err
+	}
+	if err := tx.audit(ctx, a, &p.OrganizationID, "sla_policy.update", "sla_policy:"+strconv.FormatInt(p.OrganizationID, 10), map[string]any{
+		"calendar_id": p.CalendarID, "warn_percent": p.WarnPercent, "targets": p.Targets, "olas": p.OLAs,
+		"priority_matrix": p.PriorityMatrix, "recomputed_tickets": n,
+	}); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
 
-// ProcessTimers implements tandem.SLAService.
+// slaAllowed finds the organisation in the actor's scope (ENOTFOUND) and
+// then checks the action on it (EFORBIDDEN), in that order, so a refused
+// caller learns nothing about another organisation's calendars.
+func slaAllowed(ctx context.Context, tx *Tx, a *tandem.Actor, orgID int64, action tandem.Action) error {
+	if err := findScopedOrg(ctx, tx, a, orgID); err != nil {
+		return err
+	}
+	return a.Can(action, orgID)
+}
+
+// canonicalCalendar validates a definition with sla.ParseCalendar and
+// returns the form it writes, so equal calendars are stored alike.
+func canonicalCalendar(def json.RawMessage) (json.RawMessage, error) {
+	cal, err := sla.ParseCalendar(def)
+	if err != nil {
+		return nil, tandem.Errorf(tandem.EINVALID, "Calendar definition is invalid: %s.", err.Error())
+	}
+	return cal.MarshalJSON()
+}
+
+func calendarNameTaken(name string) error {
+	return tandem.Errorf(tandem.ECONFLICT, "A calendar named %q already exists in this organisation; choose another name.", name)
+}
+
+func calendarTarget(id int64) string { return "calendar:" + strconv.FormatInt(id, 10) }
+
+func scanCalendar(row interface{ Scan(...any) error }) (*tandem.BusinessCalendar, error) {
+	c := &tandem.BusinessCalendar{}
+	var def string
+	if err := row.Scan(&c.ID, &c.OrganizationID, &c.Name, &def, scanTime(&c.CreatedAt), scanTime(&c.UpdatedAt)); err != nil {
+		return nil, err
+	}
+	c.Definition = json.RawMessage(def)
+	return c, nil
+}
+
+// findCalendar returns a calendar of the organisation; the caller has
+// checked the organisation is in scope.
+func findCalendar(ctx context.Context, tx *Tx, orgID, id int64) (*tandem.BusinessCalendar, error) {
+	c, err := scanCalendar(tx.QueryRowContext(ctx, `SELECT id, organization_id, name, definition, created_at, updated_at FROM business_calendars
+		WHERE organization_id = ? AND id = ?`, orgID, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, tandem.Errorf(tandem.ENOTFOUND, "Calendar %d not found.", id)
+	}
+	return c, err
+}
+
+func saveCalendar(ctx context.Context, tx *Tx, c *tandem.BusinessCalendar) error {
+	c.UpdatedAt = tx.now
+	_, err := tx.ExecContext(ctx, `UPDATE business_calendars SET name = ?, definition = ?, updated_at = ? WHERE id = ?`,
+		c.Name, string(c.Definition), at(c.UpdatedAt), c.ID)
+	if isUniqueViolation(err) {
+		return calendarNameTaken(c.Name)
+	}
+	return err
+}
+
+func policyUsesCalendar(ctx context.Context, tx *Tx, orgID, calendarID int64) (bool, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM sla_policies WHERE organization_id = ? AND calendar_id = ?`, orgID, calendarID).Scan(&n)
+	return n > 0, err
+}
+
+// recomputeIfPolicyCalendar recomputes the organisation's timers when its
+// policy runs on the calendar, returning how many tickets it recomputed, or
+// -1 when the policy does not use the calendar.
+func recomputeIfPolicyCalendar(ctx context.Context, tx *Tx, orgID, calendarID int64) (int, error) {
+	used, err := policyUsesCalendar(ctx, tx, orgID, calendarID)
+	if err != nil || !used {
+		return -1, err
+	}
+	return tx.recomputeOrgTimers(ctx, orgID)
+}
+
+// findSLAPolicy returns the organisation's policy, or the default.
+func findSLAPolicy(ctx context.Context, tx *Tx, orgID int64) (*tandem.SLAPolicy, error) {
+	p := &tandem.SLAPolicy{OrganizationID: orgID}
+	var targets, olas, matrix string
+	err := tx.QueryRowContext(ctx, `SELECT calendar_id, warn_percent, targets, olas, priority_matrix, updated_at FROM sla_policies WHERE organization_id = ?`, orgID).
+		Scan(&p.CalendarID, &p.WarnPercent, &targets, &olas, &matrix, scanTime(&p.UpdatedAt))
+	if errors.Is(err, sql.ErrNoRows) {
+		return tandem.DefaultSLAPolicy(orgID), nil
+	} else if err != nil {
+		return nil, err
+	}
+	for _, f := range []struct {
+		raw string
+		dst any
+	}{{targets, &p.Targets}, {olas, &p.OLAs}, {matrix, &p.PriorityMatrix}} {
+		if err := json.Unmarshal([]byte(f.raw), f.dst); err != nil {
+			return nil, fmt.Errorf("SLA policy of organisation %d: %w", orgID, err)
+		}
+	}
+	return p, nil
+}
+
+// policyCalendar returns the calendar a policy runs on: its calendar, or
+// 24×7 when it names none.
+func policyCalendar(ctx context.Context, tx *Tx, p *tandem.SLAPolicy) (*sla.Calendar, error) {
+	if p.CalendarID == nil {
+		return sla.TwentyFourSeven(), nil
+	}
+	c, err := findCalendar(ctx, tx, p.OrganizationID, *p.CalendarID)
+	if err != nil {
+		return nil, err
+	}
+	cal, err := sla.ParseCalendar(c.Definition)
+	if err != nil {
+		return nil, fmt.Errorf("stored calendar %d: %w", c.ID, err)
+	}
+	return cal, nil
+}
+
+// ProcessTimers implements tandem.SLAService; only the system runs it. It
+// looks for timers whose warning or due instant has come, in batches, and
+// fires each in its own transaction, guarded so that it fires once however
+// many workers run (see fireTimer).
 func (s *SLAService) ProcessTimers(ctx context.Context, now time.Time) (int, error) {
-	return 0, errTODO
+	a, err := tandem.RequireActor(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if !a.System {
+		return 0, tandem.Errorf(tandem.EFORBIDDEN, "Only the timer worker processes SLA timers.")
+	}
+	now = now.UTC().Truncate(time.Microsecond)
+	const batch = 200
+	fired := 0
+	after := int64(0)
+	for {
+		ids, err := s.dueTimers(ctx, now, after, batch)
+		if err != nil {
+			return fired, err
+		}
+		for _, id := range ids {
+			ok, err := s.fireTimer(ctx, a, id, now)
+			if err != nil {
+				return fired, fmt.Errorf("fire SLA timer %d: %w", id, err)
+			}
+			if ok {
+				fired++
+			}
+		}
+		if len(ids) < batch {
+			return fired, nil
+		}
+		after = ids[len(ids)-1]
+	}
+}
+
+// dueTimers returns the next batch of timers with a warning or breach to fire.
+func (s *SLAService) dueTimers(ctx context.Context, now time.Time, after int64, limit int) ([]int64, error) {
+	tx, err := s.db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	// One arm per partial index (sla_timers_warn, sla_timers_due).
+	return tx.queryIDs(ctx, `SELECT id FROM (
+		SELECT id FROM sla_timers WHERE state = 'running' AND warned_at IS NULL AND warn_at <= ?
+		UNION SELECT id FROM sla_timers WHERE state IN ('running', 'breached') AND breached_at IS NULL AND due_at <= ?
+		) due WHERE id > ? ORDER BY id LIMIT ?`, at(now), at(now), after, limit)
+}
+
+// fireTimer fires one timer's breach or, failing that, its warning. The
+// UPDATE … WHERE … IS NULL is the guard: only the transaction whose update
+// touched the row writes the timeline event and the audit entry, so a
+// second worker, or a restart halfway, never fires it again. A breach
+// supersedes a warning not yet fired: the timeline shows the breach alone.
+func (s *SLAService) fireTimer(ctx context.Context, a *tandem.Actor, id int64, now time.Time) (bool, error) {
+	tx, err := s.db.beginWrite(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	tx.now = now
+	var ticketID, orgID int64
+	var kind tandem.TimerKind
+	var party tandem.PartyKind
+	if err := tx.QueryRowContext(ctx, `SELECT t.ticket_id, k.organization_id, t.kind, t.party FROM sla_timers t JOIN tickets k ON k.id = t.ticket_id WHERE t.id = ?`, id).
+		Scan(&ticketID, &orgID, &kind, &party); errors.Is(err, sql.ErrNoRows) {
+		return false, nil // gone with its ticket or handoff
+	} else if err != nil {
+		return false, err
+	}
+	// Lock the ticket first, as the ticket service does, so that a ticket's
+	// changes and its timer events queue behind each other.
+	if tx.db.dialect == Postgres {
+		if _, err := tx.ExecContext(ctx, `SELECT id FROM tickets WHERE id = ? FOR UPDATE`, ticketID); err != nil {
+			return false, err
+		}
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE sla_timers SET breached_at = ?, warned_at = COALESCE(warned_at, ?), state = 'breached'
+		WHERE id = ? AND breached_at IS NULL AND state IN ('running', 'breached') AND due_at <= ?`, at(now), at(now), id, at(now))
+	if err != nil {
+		return false, err
+	}
+	evKind, action := tandem.EventSLABreach, "sla.breach"
+	if n, err := res.RowsAffected(); err != nil {
+		return false, err
+	} else if n == 0 {
+		res, err = tx.ExecContext(ctx, `UPDATE sla_timers SET warned_at = ? WHERE id = ? AND warned_at IS NULL AND state = 'running' AND warn_at <= ?`, at(now), id, at(now))
+		if err != nil {
+			return false, err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return false, err
+		} else if n == 0 {
+			return false, nil // another worker fired it, or a change moved it
+		}
+		evKind, action = tandem.EventSLAWarning, "sla.warning"
+	}
+	var due, warn *time.Time
+	var minutes int
+	if err := tx.QueryRowContext(ctx, `SELECT due_at, warn_at, target_minutes FROM sla_timers WHERE id = ?`, id).
+		Scan(scanTimePtr(&due), scanTimePtr(&warn), &minutes); err != nil {
+		return false, err
+	}
+	p, err := findSLAPolicy(ctx, tx, orgID)
+	if err != nil {
+		return false, err
+	}
+	cal, err := policyCalendar(ctx, tx, p)
+	if err != nil {
+		return false, err
+	}
+	body := timerLabel(kind, party)
+	if evKind == tandem.EventSLAWarning {
+		body += fmt.Sprintf(" %d%% used: due %s.", p.WarnPercent, formatDue(due, cal))
+	} else {
+		body += fmt.Sprintf(" breached: it was due %s.", formatDue(due, cal))
+	}
+	data := map[string]any{"timer_id": id, "kind": kind, "party": party, "target_minutes": minutes}
+	if due != nil {
+		data["due_at"] = *due
+	}
+	if err := tx.addEvent(ctx, eventBy(a, ticketID, evKind, tandem.VisibilityTeams, body, data)); err != nil {
+		return false, err
+	}
+	if err := tx.syncTimers(ctx, ticketID); err != nil {
+		return false, err
+	}
+	if err := tx.audit(ctx, a, &orgID, action, ticketTarget(ticketID), data); err != nil {
+		return false, err
+	}
+	return true, tx.Commit()
+}
+
+// timerLabel names a timer in a timeline entry.
+func timerLabel(kind tandem.TimerKind, party tandem.PartyKind) string {
+	switch kind {
+	case tandem.TimerResponse:
+		return "Response target"
+	case tandem.TimerResolution:
+		return "Resolution target"
+	}
+	return "Acceptance target (OLA) of the " + string(party) + " party"
+}
+
+// formatDue shows a due instant in the calendar's zone.
+func formatDue(due *time.Time, cal *sla.Calendar) string {
+	if due == nil {
+		return "when the clock resumes"
+	}
+	loc := cal.Location()
+	return due.In(loc).Format("2006-01-02 15:04") + " " + loc.String()
 }

@@ -1,6 +1,15 @@
 package sqlstore
 
-import "context"
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/sla"
+)
 
 // syncTimers brings the sla_timers rows and tickets.sla_state of one ticket
 // in line with its current state (status, priority, pauses, first response,
@@ -8,5 +17,407 @@ import "context"
 // service calls it, in the same transaction, after every change to a ticket;
 // it is idempotent.
 func (tx *Tx) syncTimers(ctx context.Context, ticketID int64) error {
+	_, err := tx.syncTicketTimers(ctx, `t.id = ?`, ticketID)
+	return err
+}
+
+// recomputeOrgTimers does what syncTimers does for every ticket of an
+// organisation that is not closed, in a few queries rather than one round
+// per ticket: after a change of its policy or of the calendar the policy
+// runs on. It returns how many tickets it recomputed.
+func (tx *Tx) recomputeOrgTimers(ctx context.Context, orgID int64) (int, error) {
+	return tx.syncTicketTimers(ctx, `t.organization_id = ? AND t.status <> 'closed'`, orgID)
+}
+
+// slaTicket is one ticket's clock inputs and stored timers.
+type slaTicket struct {
+	id, orgID int64
+	state     tandem.SLAState
+	clock     tandem.TicketClock
+	rows      []*tandem.Timer
+}
+
+// timerKey identifies a timer of a ticket: its kind and, for acceptance
+// clocks, its handoff.
+type timerKey struct {
+	kind    tandem.TimerKind
+	handoff int64
+}
+
+func keyOf(t *tandem.Timer) timerKey {
+	k := timerKey{kind: t.Kind}
+	if t.HandoffID != nil {
+		k.handoff = *t.HandoffID
+	}
+	return k
+}
+
+// syncTicketTimers loads the tickets matching where (on tickets t), their
+// pauses, handoffs and timers, plans their clocks and writes what changed.
+func (tx *Tx) syncTicketTimers(ctx context.Context, where string, args ...any) (int, error) {
+	tickets, err := tx.loadSLATickets(ctx, where, args...)
+	if err != nil || len(tickets) == 0 {
+		return 0, err
+	}
+	bulk := len(tickets) > 1
+	w := tx.newTimerWriter(bulk)
+	// Many tickets share an organisation's calendar: its open periods from
+	// the oldest ticket to a year ahead are computed once (sla.Span).
+	oldest := map[int64]time.Time{}
+	for _, t := range tickets {
+		if o, ok := oldest[t.orgID]; !ok || t.clock.CreatedAt.Before(o) {
+			oldest[t.orgID] = t.clock.CreatedAt
+		}
+	}
+	planners := map[int64]*tandem.TimerPlanner{}
+	for _, t := range tickets {
+		pl := planners[t.orgID]
+		if pl == nil {
+			p, err := findSLAPolicy(ctx, tx, t.orgID)
+			if err != nil {
+				return 0, err
+			}
+			cal, err := policyCalendar(ctx, tx, p)
+			if err != nil {
+				return 0, err
+			}
+			var clock tandem.BusinessClock = tandem.CalendarClock{Calendar: cal}
+			if bulk {
+				clock = sla.NewSpan(cal, oldest[t.orgID], tx.now.AddDate(1, 0, 0))
+			}
+			pl = tandem.NewTimerPlanner(p, clock, tx.now)
+			planners[t.orgID] = pl
+		}
+		timers, _ := pl.Plan(&t.clock)
+		if err := w.reconcile(ctx, t, timers); err != nil {
+			return 0, err
+		}
+	}
+	return len(tickets), w.flush(ctx)
+}
+
+// loadSLATickets reads the clock inputs of the matching tickets in four
+// queries, whatever their number.
+func (tx *Tx) loadSLATickets(ctx context.Context, where string, args ...any) ([]*slaTicket, error) {
+	// On PostgreSQL the tickets are locked, in id order, before their
+	// timers: the order every writer of timers follows (the ticket service
+	// and the worker lock the ticket first), so a policy change and the
+	// worker queue behind each other instead of deadlocking.
+	lock := ""
+	if tx.db.dialect == Postgres {
+		lock = " FOR UPDATE OF t"
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT t.id, t.organization_id, t.sla_state, t.created_at, t.priority, t.status, t.owning_party,
+		t.first_response_at, t.resolved_at FROM tickets t WHERE `+where+` ORDER BY t.id`+lock, args...)
+	if err != nil {
+		return nil, err
+	}
+	var list []*slaTicket
+	byID := map[int64]*slaTicket{}
+	for rows.Next() {
+		t := &slaTicket{}
+		c := &t.clock
+		if err := rows.Scan(&t.id, &t.orgID, &t.state, scanTime(&c.CreatedAt), &c.Priority, &c.Status, &c.OwningParty,
+			scanTimePtr(&c.FirstResponseAt), scanTimePtr(&c.ResolvedAt)); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		list = append(list, t)
+		byID[t.id] = t
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(list) == 0 {
+		return list, err
+	}
+
+	if err := tx.eachRow(ctx, `SELECT p.ticket_id, p.started_at, p.ended_at FROM ticket_pauses p JOIN tickets t ON t.id = p.ticket_id
+		WHERE `+where, args, func(rows *sql.Rows) error {
+		var id int64
+		var iv tandem.Interval
+		if err := rows.Scan(&id, scanTime(&iv.Start), scanTimePtr(&iv.End)); err != nil {
+			return err
+		}
+		if t := byID[id]; t != nil {
+			t.clock.Pauses = append(t.clock.Pauses, iv)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+
+	if err := tx.eachRow(ctx, `SELECT h.ticket_id, h.id, h.to_party, h.requested_at, h.status, h.answered_at FROM ticket_handoffs h JOIN tickets t ON t.id = h.ticket_id
+		WHERE `+where, args, func(rows *sql.Rows) error {
+		var id int64
+		var h tandem.HandoffClock
+		if err := rows.Scan(&id, &h.ID, &h.ToParty, scanTime(&h.RequestedAt), &h.Status, scanTimePtr(&h.AnsweredAt)); err != nil {
+			return err
+		}
+		if t := byID[id]; t != nil {
+			t.clock.Handoffs = append(t.clock.Handoffs, h)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+
+	err = tx.eachRow(ctx, `SELECT s.id, s.ticket_id, s.kind, s.party, s.handoff_id, s.state, s.target_minutes, s.started_at, s.due_at, s.warn_at,
+		s.warned_at, s.breached_at, s.met_at, s.elapsed_minutes FROM sla_timers s JOIN tickets t ON t.id = s.ticket_id
+		WHERE `+where, args, func(rows *sql.Rows) error {
+		tm := &tandem.Timer{}
+		if err := rows.Scan(&tm.ID, &tm.TicketID, &tm.Kind, &tm.Party, &tm.HandoffID, &tm.State, &tm.Minutes, scanTime(&tm.StartedAt),
+			scanTimePtr(&tm.DueAt), scanTimePtr(&tm.WarnAt), scanTimePtr(&tm.WarnedAt), scanTimePtr(&tm.BreachedAt), scanTimePtr(&tm.MetAt),
+			&tm.ElapsedMinutes); err != nil {
+			return err
+		}
+		if t := byID[tm.TicketID]; t != nil {
+			t.rows = append(t.rows, tm)
+		}
+		return nil
+	})
+	return list, err
+}
+
+// eachRow runs a query and calls fn for each row.
+func (tx *Tx) eachRow(ctx context.Context, query string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// timerWriter writes planned timers over the stored ones. For a whole
+// organisation (bulk) it gathers the rows and writes them hundreds to a
+// statement.
+type timerWriter struct {
+	tx                      *Tx
+	bulk                    bool
+	inserts, updates, state [][]any
+}
+
+const (
+	timerInsertSQL = `INSERT INTO sla_timers (ticket_id, kind, party, handoff_id, state, target_minutes, started_at, due_at, warn_at, met_at, elapsed_minutes)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	timerUpdateSQL = `UPDATE sla_timers SET party = ?, state = ?, target_minutes = ?, started_at = ?, due_at = ?, warn_at = ?, met_at = ?, elapsed_minutes = ?
+		WHERE id = ?`
+	ticketStateSQL = `UPDATE tickets SET sla_state = ? WHERE id = ?`
+)
+
+// bulkBatch is how many rows one bulk statement writes: well below the
+// parameter limits of both databases.
+const bulkBatch = 400
+
+// The columns of the bulk statements, with their PostgreSQL types (its
+// VALUES lists need them; SQLite takes the values as they come).
+var (
+	timerInsertCols = [][2]string{{"ticket_id", "bigint"}, {"kind", "text"}, {"party", "text"}, {"handoff_id", "bigint"}, {"state", "text"},
+		{"target_minutes", "bigint"}, {"started_at", "timestamptz"}, {"due_at", "timestamptz"}, {"warn_at", "timestamptz"}, {"met_at", "timestamptz"},
+		{"elapsed_minutes", "double precision"}}
+	timerUpdateCols = [][2]string{{"party", "text"}, {"state", "text"}, {"target_minutes", "bigint"}, {"started_at", "timestamptz"},
+		{"due_at", "timestamptz"}, {"warn_at", "timestamptz"}, {"met_at", "timestamptz"}, {"elapsed_minutes", "double precision"}, {"id", "bigint"}}
+	ticketStateCols = [][2]string{{"sla_state", "text"}, {"id", "bigint"}}
+)
+
+func (tx *Tx) newTimerWriter(bulk bool) *timerWriter {
+	return &timerWriter{tx: tx, bulk: bulk}
+}
+
+// insert, update and setState write a row now, or gather it in bulk mode.
+func (w *timerWriter) insert(ctx context.Context, args ...any) error {
+	if !w.bulk {
+		_, err := w.tx.ExecContext(ctx, timerInsertSQL, args...)
+		return err
+	}
+	w.inserts = append(w.inserts, args)
+	return w.flushIfFull(ctx)
+}
+
+func (w *timerWriter) update(ctx context.Context, args ...any) error {
+	if !w.bulk {
+		_, err := w.tx.ExecContext(ctx, timerUpdateSQL, args...)
+		return err
+	}
+	w.updates = append(w.updates, args)
+	return w.flushIfFull(ctx)
+}
+
+func (w *timerWriter) setState(ctx context.Context, args ...any) error {
+	if !w.bulk {
+		_, err := w.tx.ExecContext(ctx, ticketStateSQL, args...)
+		return err
+	}
+	w.state = append(w.state, args)
+	return w.flushIfFull(ctx)
+}
+
+func (w *timerWriter) flushIfFull(ctx context.Context) error {
+	if len(w.inserts) < bulkBatch && len(w.updates) < bulkBatch && len(w.state) < bulkBatch {
+		return nil
+	}
+	return w.flush(ctx)
+}
+
+// flush writes the gathered rows: inserts as one multi-row INSERT, updates
+// as one UPDATE … FROM a VALUES list per table.
+func (w *timerWriter) flush(ctx context.Context) error {
+	if len(w.inserts) > 0 {
+		names := make([]string, len(timerInsertCols))
+		for i, c := range timerInsertCols {
+			names[i] = c[0]
+		}
+		var q strings.Builder
+		q.WriteString("INSERT INTO sla_timers (" + strings.Join(names, ", ") + ") VALUES ")
+		args := w.values(&q, timerInsertCols, w.inserts, false)
+		if _, err := w.tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("insert %d timers: %w", len(w.inserts), err)
+		}
+		w.inserts = w.inserts[:0]
+	}
+	for _, u := range []struct {
+		rows  *[][]any
+		table string
+		cols  [][2]string
+	}{{&w.updates, "sla_timers", timerUpdateCols}, {&w.state, "tickets", ticketStateCols}} {
+		if len(*u.rows) == 0 {
+			continue
+		}
+		names, sets := make([]string, len(u.cols)), []string{}
+		for i, c := range u.cols {
+			names[i] = c[0]
+			if c[0] != "id" {
+				sets = append(sets, c[0]+" = v."+c[0])
+			}
+		}
+		var q strings.Builder
+		q.WriteString("WITH v (" + strings.Join(names, ", ") + ") AS (VALUES ")
+		args := w.values(&q, u.cols, *u.rows, true)
+		q.WriteString(") UPDATE " + u.table + " SET " + strings.Join(sets, ", ") + " FROM v WHERE " + u.table + ".id = v.id")
+		if _, err := w.tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("update %d rows of %s: %w", len(*u.rows), u.table, err)
+		}
+		*u.rows = (*u.rows)[:0]
+	}
 	return nil
+}
+
+// values writes the VALUES rows, cast to the column types on PostgreSQL
+// when the list stands alone (cast), and returns their arguments.
+func (w *timerWriter) values(q *strings.Builder, cols [][2]string, rows [][]any, cast bool) []any {
+	args := make([]any, 0, len(rows)*len(cols))
+	for i, r := range rows {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteByte('(')
+		for j := range cols {
+			if j > 0 {
+				q.WriteString(", ")
+			}
+			if cast && w.tx.db.dialect == Postgres {
+				q.WriteString("CAST(? AS " + cols[j][1] + ")")
+			} else {
+				q.WriteByte('?')
+			}
+		}
+		q.WriteByte(')')
+		args = append(args, r...)
+	}
+	return args
+}
+
+// reconcile writes one ticket's planned timers: one row per kind and
+// handoff, updated in place. What the worker recorded (warned_at,
+// breached_at) is never cleared, and a timer whose breach fired stays
+// breached whatever a later plan says; a timer the plan no longer has
+// (its target became zero) is deleted, or cancelled once it fired.
+func (w *timerWriter) reconcile(ctx context.Context, t *slaTicket, planned []*tandem.Timer) error {
+	stored := make(map[timerKey]*tandem.Timer, len(t.rows))
+	for _, r := range t.rows {
+		stored[keyOf(r)] = r
+	}
+	final := make([]*tandem.Timer, 0, len(planned)+len(t.rows))
+	for _, p := range planned {
+		p.TicketID = t.id
+		k := keyOf(p)
+		old := stored[k]
+		delete(stored, k)
+		if old == nil {
+			id, err := w.insertTimer(ctx, p)
+			if err != nil {
+				return err
+			}
+			p.ID = id
+			final = append(final, p)
+			continue
+		}
+		p.ID, p.WarnedAt, p.BreachedAt = old.ID, old.WarnedAt, old.BreachedAt
+		if p.BreachedAt != nil {
+			p.State = tandem.TimerBreached
+		}
+		if !sameTimer(old, p) {
+			if err := w.update(ctx, p.Party, p.State, p.Minutes, at(p.StartedAt), atPtr(p.DueAt), atPtr(p.WarnAt),
+				atPtr(p.MetAt), p.ElapsedMinutes, p.ID); err != nil {
+				return err
+			}
+		}
+		final = append(final, p)
+	}
+	for _, old := range t.rows {
+		if _, gone := stored[keyOf(old)]; !gone {
+			continue
+		}
+		if old.WarnedAt == nil && old.BreachedAt == nil {
+			if _, err := w.tx.ExecContext(ctx, `DELETE FROM sla_timers WHERE id = ?`, old.ID); err != nil {
+				return err
+			}
+			continue
+		}
+		if old.State != tandem.TimerCancelled {
+			if err := w.update(ctx, old.Party, tandem.TimerCancelled, old.Minutes, at(old.StartedAt), atPtr(nil), atPtr(nil),
+				atPtr(old.MetAt), old.ElapsedMinutes, old.ID); err != nil {
+				return err
+			}
+		}
+	}
+	state := tandem.PlanState(t.clock.Status, final, w.tx.now)
+	if state != t.state {
+		if err := w.setState(ctx, state, t.id); err != nil {
+			return err
+		}
+		t.state = state
+	}
+	return nil
+}
+
+func (w *timerWriter) insertTimer(ctx context.Context, p *tandem.Timer) (int64, error) {
+	args := []any{p.TicketID, p.Kind, p.Party, p.HandoffID, p.State, p.Minutes, at(p.StartedAt), atPtr(p.DueAt), atPtr(p.WarnAt), atPtr(p.MetAt), p.ElapsedMinutes}
+	if w.bulk {
+		// A bulk write does not need the ids.
+		return 0, w.insert(ctx, args...)
+	}
+	id, err := w.tx.insert(ctx, timerInsertSQL, args...)
+	if err != nil {
+		return 0, fmt.Errorf("insert %s timer of ticket %d: %w", p.Kind, p.TicketID, err)
+	}
+	return id, nil
+}
+
+// sameTimer reports whether a stored timer already holds what was planned.
+func sameTimer(old, p *tandem.Timer) bool {
+	return old.Party == p.Party && old.State == p.State && old.Minutes == p.Minutes && sameInstant(&old.StartedAt, &p.StartedAt) &&
+		sameInstant(old.DueAt, p.DueAt) && sameInstant(old.WarnAt, p.WarnAt) && sameInstant(old.MetAt, p.MetAt) &&
+		old.ElapsedMinutes == p.ElapsedMinutes
+}
+
+func sameInstant(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Truncate(time.Microsecond).Equal(b.Truncate(time.Microsecond))
 }

@@ -148,6 +148,38 @@ func TestConfigErrors(t *testing.T) {
 			want: []string{`--log-level (TANDEM_LOG_LEVEL) "loud" is unknown`},
 		},
 		{
+			name: "AttachmentStoreUnknown",
+			args: []string{"serve", "--attachment-store", "s3"},
+			want: []string{`--attachment-store (TANDEM_ATTACHMENT_STORE) "s3" is unknown`, "use files or database"},
+		},
+		{
+			name: "AttachmentStoreEnvUnknown",
+			env:  map[string]string{"TANDEM_ATTACHMENT_STORE": "Database"},
+			args: []string{"serve"},
+			want: []string{`--attachment-store (TANDEM_ATTACHMENT_STORE) "Database" is unknown`},
+		},
+		{
+			name: "AttachmentStoreFilesWithoutDataDir",
+			args: []string{"serve", "--attachment-store", "files", "--data", ""},
+			want: []string{"--attachment-store (TANDEM_ATTACHMENT_STORE) files needs a data directory", "--data (TANDEM_DATA)"},
+		},
+		{
+			name: "AttachmentMaxBytesMalformed",
+			args: []string{"serve", "--attachment-max-bytes", "25MB"},
+			want: []string{`--attachment-max-bytes (TANDEM_ATTACHMENT_MAX_BYTES) "25MB" is not a size`, "25MiB"},
+		},
+		{
+			name: "AttachmentMaxBytesEnvZero",
+			env:  map[string]string{"TANDEM_ATTACHMENT_MAX_BYTES": "0"},
+			args: []string{"serve"},
+			want: []string{`--attachment-max-bytes (TANDEM_ATTACHMENT_MAX_BYTES) "0" is not a size`},
+		},
+		{
+			name: "AttachmentMaxBytesAboveOneGiB",
+			args: []string{"serve", "--attachment-max-bytes", "2GiB"},
+			want: []string{`"2GiB" is not a size from 1 byte to 1GiB`},
+		},
+		{
 			name: "ExpiresNegative",
 			args: []string{"token", "create", "--user", "admin@msp.example", "--expires", "-3d"},
 			want: []string{`--expires "-3d" is not a lifetime`, "30d, 12h, 90m or never"},

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,7 +17,8 @@ import (
 func newServeCommand() *cobra.Command {
 	m := &app.Main{}
 	var db dbConfig
-	var idle, maxAge string
+	var idle, maxAge, maxAttachment string
+	var timerInterval string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the Tandem server",
@@ -33,6 +36,12 @@ func newServeCommand() *cobra.Command {
 				return err
 			}
 			if m.SessionMaxAge, err = parseDuration("--session-max-age", "TANDEM_SESSION_MAX_AGE", maxAge); err != nil {
+				return err
+			}
+			if m.TimerInterval, err = parseDuration("--timer-interval", "TANDEM_TIMER_INTERVAL", timerInterval); err != nil {
+				return err
+			}
+			if m.AttachmentMaxBytes, err = parseByteSize("--attachment-max-bytes", "TANDEM_ATTACHMENT_MAX_BYTES", maxAttachment); err != nil {
 				return err
 			}
 			if err := m.Run(cmd.Context()); err != nil {
@@ -54,6 +63,9 @@ func newServeCommand() *cobra.Command {
 	f.BoolVar(&m.Demo, "demo", false, "load the demo dataset into an empty database and print its logins")
 	f.StringVar(&idle, "session-idle-timeout", env("TANDEM_SESSION_IDLE_TIMEOUT", "30m"), "end a browser session unused this long (env TANDEM_SESSION_IDLE_TIMEOUT)")
 	f.StringVar(&maxAge, "session-max-age", env("TANDEM_SESSION_MAX_AGE", "12h"), "end any browser session this long after login (env TANDEM_SESSION_MAX_AGE)")
+	f.StringVar(&m.AttachmentStore, "attachment-store", env("TANDEM_ATTACHMENT_STORE", ""), "where attachment bytes go: files (under the data directory) or database (for replicas that share no disk); default files, or database with --database-url and an empty --data (env TANDEM_ATTACHMENT_STORE)")
+	f.StringVar(&maxAttachment, "attachment-max-bytes", env("TANDEM_ATTACHMENT_MAX_BYTES", "25MiB"), "largest attachment accepted, in bytes or with KiB, MiB or GiB (env TANDEM_ATTACHMENT_MAX_BYTES)")
+	f.StringVar(&timerInterval, "timer-interval", env("TANDEM_TIMER_INTERVAL", "15s"), "how often the timer worker fires SLA warnings and breaches that have come due, 10ms to 1h (env TANDEM_TIMER_INTERVAL)")
 	f.BoolVar(&m.SecureCookies, "secure-cookies", env("TANDEM_SECURE_COOKIES", "") == "true", "mark cookies Secure; set when Tandem is served over HTTPS (env TANDEM_SECURE_COOKIES=true)")
 	return cmd
 }
@@ -66,6 +78,27 @@ func parseDuration(flag, envName, v string) (time.Duration, error) {
 		return 0, tandem.Errorf(tandem.ECONFIG, "%s (%s) %q is not a positive duration: write it as 30m, 2h or 1h30m", flag, envName, v)
 	}
 	return d, nil
+}
+
+// parseByteSize reads a size setting such as 26214400, 512KiB or 25MiB,
+// naming the flag and variable to fix when it is not a positive size of at
+// most 1 GiB.
+func parseByteSize(flag, envName, v string) (int64, error) {
+	num, unit := v, int64(1)
+	for _, u := range []struct {
+		suffix string
+		bytes  int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if n, ok := strings.CutSuffix(v, u.suffix); ok {
+			num, unit = n, u.bytes
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 || n > (1<<30)/unit {
+		return 0, tandem.Errorf(tandem.ECONFIG, "%s (%s) %q is not a size from 1 byte to 1GiB: write it as 26214400, 512KiB or 25MiB", flag, envName, v)
+	}
+	return n * unit, nil
 }
 
 // newLogger builds the slog logger the flags ask for.

@@ -1,0 +1,284 @@
+package tandem
+
+import (
+	"time"
+
+	"github.com/tandemhq/tandem/sla"
+)
+
+// TicketClock is what a ticket's SLA and OLA clocks depend on. Storage loads
+// it; PlanTimers turns it into timers without any I/O, so the same code
+// serves one ticket after a change and a whole organisation after a policy
+// change.
+type TicketClock struct {
+	CreatedAt       time.Time
+	Priority        Priority
+	Status          TicketStatus
+	OwningParty     PartyKind
+	FirstResponseAt *time.Time
+	ResolvedAt      *time.Time
+	// Pauses are the periods the resolution clock stood still (pending,
+	// resolved, closed); the last may be open (End nil): paused now.
+	Pauses   []Interval
+	Handoffs []HandoffClock
+}
+
+// HandoffClock is what the acceptance clock of one handoff depends on.
+type HandoffClock struct {
+	ID          int64
+	ToParty     PartyKind
+	RequestedAt time.Time
+	Status      HandoffStatus
+	AnsweredAt  *time.Time
+}
+
+// PlanTimers computes a ticket's clocks on the calendar at now, and the SLA
+// state they add up to:
+//
+//   - response: the owning party's, from creation, never paused, met at the
+//     first response (or at resolution, which answers the requester too);
+//   - resolution: from creation, paused by the ticket's pauses, met at
+//     resolution; a reopened ticket resumes where it stopped, since the time
+//     spent resolved is a pause;
+//   - accept: one per handoff, the receiving party's OLA, from the request,
+//     met when accepted and cancelled when declined.
+//
+// A target of zero minutes starts no timer. A timer whose due instant has
+// passed is breached even if no worker has noticed yet, and stays breached
+// when it is met late. A paused timer has no due or warning instant.
+// Timers come back without ID or TicketID; cal nil means 24×7.
+func PlanTimers(p *SLAPolicy, cal *sla.Calendar, c *TicketClock, now time.Time) ([]*Timer, SLAState) {
+	if cal == nil {
+		cal = sla.TwentyFourSeven()
+	}
+	return NewTimerPlanner(p, CalendarClock{cal}, now).Plan(c)
+}
+
+// BusinessClock is what planning needs of a calendar: sla.Due and
+// sla.Between. A *sla.Span answers them fastest for many tickets.
+type BusinessClock interface {
+	Due(start time.Time, d time.Duration, pauses []sla.Interval) (time.Time, error)
+	Between(start, end time.Time, pauses []sla.Interval) (time.Duration, error)
+}
+
+// CalendarClock walks the calendar for each answer: the cheapest for the
+// few timers of one ticket.
+type CalendarClock struct{ Calendar *sla.Calendar }
+
+// Due implements BusinessClock with sla.Due.
+func (c CalendarClock) Due(start time.Time, d time.Duration, pauses []sla.Interval) (time.Time, error) {
+	return sla.Due(c.Calendar, start, d, pauses)
+}
+
+// Between implements BusinessClock with sla.Between.
+func (c CalendarClock) Between(start, end time.Time, pauses []sla.Interval) (time.Duration, error) {
+	return sla.Between(c.Calendar, start, end, pauses)
+}
+
+// TimerPlanner plans the timers of many tickets under one policy at one
+// instant, as a policy change does; with an *sla.Span covering the tickets'
+// lifetimes it costs a few binary searches per timer.
+type TimerPlanner struct {
+	p           *SLAPolicy
+	clock       BusinessClock
+	warnPercent int
+	now         time.Time
+}
+
+// NewTimerPlanner returns a planner of policy p on clock at now.
+func NewTimerPlanner(p *SLAPolicy, clock BusinessClock, now time.Time) *TimerPlanner {
+	tp := &TimerPlanner{p: p, clock: clock, warnPercent: p.WarnPercent, now: now}
+	if tp.warnPercent <= 0 || tp.warnPercent >= 100 {
+		tp.warnPercent = 75
+	}
+	return tp
+}
+
+// Plan is PlanTimers for one ticket.
+func (pl *TimerPlanner) Plan(c *TicketClock) ([]*Timer, SLAState) {
+	p, now := pl.p, pl.now
+	var timers []*Timer
+	target := p.Target(c.Priority)
+	done := c.Status.Done()
+	var resolvedAt *time.Time
+	if done {
+		resolvedAt = c.ResolvedAt
+		if resolvedAt == nil {
+			// A done ticket without its instant: the open pause began then.
+			if open := openPause(c.Pauses); open != nil {
+				resolvedAt = &open.Start
+			} else {
+				resolvedAt = &now
+			}
+		}
+	}
+
+	if target.ResponseMinutes > 0 {
+		met := c.FirstResponseAt
+		if met == nil {
+			met = resolvedAt
+		}
+		timers = append(timers, pl.plan(TimerResponse, c.OwningParty, target.ResponseMinutes, c.CreatedAt, nil, nil, met))
+	}
+	if target.ResolutionMinutes > 0 {
+		closed, open := splitPauses(c.Pauses)
+		var pausedAt *time.Time
+		if !done && open != nil {
+			pausedAt = &open.Start
+		}
+		timers = append(timers, pl.plan(TimerResolution, c.OwningParty, target.ResolutionMinutes, c.CreatedAt, closed, pausedAt, resolvedAt))
+	}
+	for _, h := range c.Handoffs {
+		minutes := p.OLA(h.ToParty)
+		if minutes <= 0 {
+			continue
+		}
+		var met *time.Time
+		if h.Status == HandoffAccepted {
+			met = h.AnsweredAt
+			if met == nil {
+				met = &now
+			}
+		}
+		t := pl.plan(TimerAccept, h.ToParty, minutes, h.RequestedAt, nil, nil, met)
+		id := h.ID
+		t.HandoffID = &id
+		if h.Status == HandoffDeclined {
+			// A decline ends the clock; one that ran out first stays breached.
+			end := now
+			if h.AnsweredAt != nil {
+				end = *h.AnsweredAt
+			}
+			t.State = TimerCancelled
+			if t.DueAt != nil && end.After(*t.DueAt) {
+				t.State = TimerBreached
+			}
+			t.ElapsedMinutes = pl.elapsed(h.RequestedAt, end, nil)
+		}
+		timers = append(timers, t)
+	}
+	return timers, PlanState(c.Status, timers, now)
+}
+
+// PlanState is the SLA state of a ticket in status with these timers at
+// now: breached if any timer is; paused while the resolution clock is;
+// met once the ticket is done; warning when a running timer is past its
+// warning instant; ok while any runs; none without timers.
+func PlanState(status TicketStatus, timers []*Timer, now time.Time) SLAState {
+	state := SLANone
+	for _, t := range timers {
+		if t.State == TimerBreached {
+			return SLABreached
+		}
+	}
+	for _, t := range timers {
+		if t.Kind == TimerResolution && t.State == TimerPaused {
+			return SLAPaused
+		}
+	}
+	if status.Done() {
+		for _, t := range timers {
+			if t.State == TimerMet {
+				return SLAMet
+			}
+		}
+		return SLANone
+	}
+	for _, t := range timers {
+		if t.State != TimerRunning {
+			continue
+		}
+		if t.WarnAt != nil && !now.Before(*t.WarnAt) {
+			return SLAWarning
+		}
+		state = SLAOK
+	}
+	return state
+}
+
+// plan computes one timer of minutes from start, not counting pauses;
+// pausedAt is the start of an open pause (paused now), met when it was met.
+// Business time adds up, so the due instant continues from the warning
+// instant and the elapsed time from the last of them passed: each stretch
+// of the calendar is walked once.
+func (pl *TimerPlanner) plan(kind TimerKind, party PartyKind, minutes int, start time.Time, pauses []sla.Interval, pausedAt, met *time.Time) *Timer {
+	t := &Timer{Kind: kind, Party: party, Minutes: minutes, StartedAt: start, State: TimerRunning}
+	target := time.Duration(minutes) * time.Minute
+	warnAfter := target * time.Duration(pl.warnPercent) / 100
+	warn, err := pl.clock.Due(start, warnAfter, pauses)
+	var due time.Time
+	if err == nil {
+		due, err = pl.clock.Due(warn, target-warnAfter, pauses)
+	}
+	if err != nil {
+		// Beyond the ten years sla walks: a due instant nobody will see.
+		// The timer runs without one rather than failing the ticket.
+		t.ElapsedMinutes = pl.elapsed(start, pl.now, pauses)
+		return t
+	}
+	t.DueAt, t.WarnAt = &due, &warn
+	end := pl.now
+	switch {
+	case met != nil:
+		m := *met
+		t.MetAt, end = &m, m
+		t.State = TimerMet
+		if m.After(due) {
+			t.State = TimerBreached
+		}
+	case pausedAt != nil:
+		end = *pausedAt
+		if !due.After(end) {
+			// It ran out before the pause began.
+			t.State = TimerBreached
+		} else {
+			t.State, t.DueAt, t.WarnAt = TimerPaused, nil, nil
+		}
+	case !due.After(pl.now):
+		t.State = TimerBreached
+	}
+	// Past the due (or warning) instant, the time used is the target (or
+	// its share) plus what came after.
+	from, used := start, time.Duration(0)
+	switch {
+	case !end.Before(due):
+		from, used = due, target
+	case !end.Before(warn):
+		from, used = warn, warnAfter
+	}
+	d, err := pl.clock.Between(from, end, pauses)
+	if err == nil {
+		t.ElapsedMinutes = (used + d).Minutes()
+	}
+	return t
+}
+
+// elapsed is the business time from start to end in minutes.
+func (pl *TimerPlanner) elapsed(start, end time.Time, pauses []sla.Interval) float64 {
+	d, err := pl.clock.Between(start, end, pauses)
+	if err != nil {
+		return 0
+	}
+	return d.Minutes()
+}
+
+// splitPauses converts the closed pauses for sla and returns the open one.
+func splitPauses(list []Interval) ([]sla.Interval, *Interval) {
+	var closed []sla.Interval
+	var open *Interval
+	for i, p := range list {
+		if p.End == nil {
+			if open == nil || p.Start.Before(open.Start) {
+				open = &list[i]
+			}
+			continue
+		}
+		closed = append(closed, sla.Interval{Start: p.Start, End: *p.End})
+	}
+	return closed, open
+}
+
+func openPause(list []Interval) *Interval {
+	_, open := splitPauses(list)
+	return open
+}

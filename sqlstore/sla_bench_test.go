@@ -1,0 +1,98 @@
+package sqlstore_test
+
+import (
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/testdb"
+	"github.com/tandemhq/tandem/sqlstore"
+)
+
+// BenchmarkSLARecompute measures what a change of an organisation's SLA
+// policy costs: recomputing, in one transaction, the timers of all its open
+// tickets (TANDEM_BENCH_SLA_TICKETS, default 100,000; a third of them with a
+// pause behind them, half with a first response). Each round flips the
+// resolution targets, so every timer row is rewritten.
+//
+//	go test ./sqlstore -run '^$' -bench SLARecompute -benchtime 3x
+func BenchmarkSLARecompute(b *testing.B) {
+	n := 100_000
+	if v := os.Getenv("TANDEM_BENCH_SLA_TICKETS"); v != "" {
+		n, _ = strconv.Atoi(v)
+	}
+	open := map[string]func(testing.TB) *sqlstore.DB{"sqlite": testdb.MustOpenSQLite, "postgres": testdb.MustOpenPostgres}
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		b.Run(dialect, func(b *testing.B) {
+			db := open[dialect](b)
+			s := newServices(b, db)
+			ctx := systemCtx(b)
+			if _, err := s.Setup.EnsureProvider(ctx, "Northwind MSP"); err != nil {
+				b.Fatal(err)
+			}
+			org := s.mustCreateOrg(b, "Bench Corp")
+			u := s.mustCreateUser(b, "bench@bench.test", &org.ID, tandem.RoleRequester)
+			started := time.Now()
+			slaBenchTickets(b, db, org.ID, u.ID, n, s.Clock.Now())
+			b.Logf("%s: wrote %d open tickets in %s", dialect, n, time.Since(started).Round(time.Millisecond))
+
+			svc := sqlstore.NewSLAService(db)
+			cal := &tandem.BusinessCalendar{OrganizationID: org.ID, Name: "Office", Definition: []byte(officeHours)}
+			if err := svc.CreateCalendar(ctx, cal); err != nil {
+				b.Fatal(err)
+			}
+			p := tandem.DefaultSLAPolicy(org.ID)
+			p.CalendarID = &cal.ID
+			started = time.Now()
+			if err := svc.UpdateSLAPolicy(ctx, p); err != nil { // writes the timer rows
+				b.Fatal(err)
+			}
+			timers, _ := sqlstore.CountRaw(db, `SELECT COUNT(*) FROM sla_timers`)
+			b.Logf("%s: first computation (inserting %d timers) took %s", dialect, timers, time.Since(started).Round(time.Millisecond))
+			round := 0
+			for b.Loop() {
+				round++
+				for i := range p.Targets {
+					p.Targets[i].ResolutionMinutes += 60 * (1 - 2*(round%2))
+				}
+				if err := svc.UpdateSLAPolicy(ctx, p); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/recompute")
+		})
+	}
+}
+
+// slaBenchTickets writes n open tickets of an organisation in a few
+// statements, created a minute apart over the last n minutes before now.
+func slaBenchTickets(tb testing.TB, db *sqlstore.DB, orgID, userID int64, n int, now time.Time) {
+	tb.Helper()
+	created := `strftime('%Y-%m-%dT%H:%M:%S.000000Z', ?, '-' || i || ' minutes')`
+	plusHours := func(h int) string {
+		return `strftime('%Y-%m-%dT%H:%M:%S.000000Z', created_at, '+` + strconv.Itoa(h) + ` hours')`
+	}
+	if db.Dialect() == sqlstore.Postgres {
+		created = `CAST(? AS timestamptz) - i * interval '1 minute'`
+		plusHours = func(h int) string { return `created_at + interval '` + strconv.Itoa(h) + ` hours'` }
+	}
+	stamp := now.UTC().Format("2006-01-02T15:04:05.000000Z")
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO tickets (organization_id, requester_id, title, description, impact, urgency, priority, status, owning_party, sla_state, created_by, created_at, updated_at)
+			WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ?)
+			SELECT ?, ?, 'Bench ticket ' || i, '', 'medium', 'medium', 1 + i % 5, CASE WHEN i % 7 = 0 THEN 'pending-customer' ELSE 'open' END, 'provider', 'none', ?, ` + created + `, ` + created + ` FROM seq`,
+			[]any{n, orgID, userID, userID, stamp, stamp}},
+		{`UPDATE tickets SET first_response_at = ` + plusHours(1) + ` WHERE organization_id = ? AND id % 2 = 0`, []any{orgID}},
+		{`INSERT INTO ticket_pauses (ticket_id, started_at, ended_at) SELECT id, ` + plusHours(2) + `, ` + plusHours(20) + ` FROM tickets WHERE organization_id = ? AND id % 3 = 0`, []any{orgID}},
+		{`INSERT INTO ticket_pauses (ticket_id, started_at) SELECT id, ` + plusHours(21) + ` FROM tickets WHERE organization_id = ? AND status = 'pending-customer'`, []any{orgID}},
+	} {
+		if err := sqlstore.ExecRaw(db, q.sql, q.args...); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}

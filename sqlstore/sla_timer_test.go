@@ -1,0 +1,420 @@
+package sqlstore_test
+
+import (
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/testdb"
+	"github.com/tandemhq/tandem/sla"
+	"github.com/tandemhq/tandem/sqlstore"
+)
+
+// The desk's clock starts on Thursday 14 March 2030, 09:00 UTC: 10:00 in
+// Berlin (UTC+1 until the end of March).
+var berlinZone = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
+// inBerlin returns a wall clock in Berlin in March 2030.
+func inBerlin(day, hour, min int) time.Time {
+	return time.Date(2030, 3, day, hour, min, 0, 0, berlinZone)
+}
+
+// slaDesk is the desk with its SLA service and a policy for medium-priority
+// tickets (P3, what a ticket gets by default): response and resolution
+// targets as given, OLAs of 30 (provider) and 60 (internal) minutes.
+type slaDesk struct {
+	*desk
+	SLA *sqlstore.SLAService
+}
+
+func newSLADesk(t *testing.T, db *sqlstore.DB, calendar string, response, resolution int) *slaDesk {
+	t.Helper()
+	d := &slaDesk{desk: newDesk(t, db), SLA: sqlstore.NewSLAService(db)}
+	p := &tandem.SLAPolicy{OrganizationID: d.Org.ID, WarnPercent: 75,
+		Targets: []tandem.SLATarget{{Priority: 3, ResponseMinutes: response, ResolutionMinutes: resolution}},
+		OLAs:    []tandem.OLATarget{{Party: tandem.PartyProvider, AcceptMinutes: 30}, {Party: tandem.PartyInternal, AcceptMinutes: 60}}}
+	if calendar != "" {
+		c := &tandem.BusinessCalendar{OrganizationID: d.Org.ID, Name: "Office", Definition: json.RawMessage(calendar)}
+		if err := d.SLA.CreateCalendar(systemCtx(t), c); err != nil {
+			t.Fatal(err)
+		}
+		p.CalendarID = &c.ID
+	}
+	if err := d.SLA.UpdateSLAPolicy(systemCtx(t), p); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// timer returns the ticket's timer of a kind (the last accept timer for
+// TimerAccept), failing when there is none.
+func (d *slaDesk) timer(id int64, kind tandem.TimerKind) *tandem.Timer {
+	d.tb.Helper()
+	var found *tandem.Timer
+	for _, tm := range d.ticket(id).Timers {
+		if tm.Kind == kind {
+			found = tm
+		}
+	}
+	if found == nil {
+		d.tb.Fatalf("ticket %d has no %s timer", id, kind)
+	}
+	return found
+}
+
+// wantTimer checks a timer's state and due instant (zero: none).
+func wantTimer(t *testing.T, tm *tandem.Timer, state tandem.TimerState, due time.Time) {
+	t.Helper()
+	switch {
+	case tm.State != state:
+		t.Fatalf("%s timer is %s, want %s (%+v)", tm.Kind, tm.State, state, tm)
+	case due.IsZero() && tm.DueAt != nil:
+		t.Fatalf("%s timer due %v, want none", tm.Kind, tm.DueAt)
+	case !due.IsZero() && (tm.DueAt == nil || !tm.DueAt.Equal(due)):
+		t.Fatalf("%s timer due %v, want %v", tm.Kind, tm.DueAt, due.UTC())
+	}
+}
+
+func (d *slaDesk) wantState(id int64, want tandem.SLAState) {
+	d.tb.Helper()
+	if got := d.ticket(id).SLAState; got != want {
+		d.tb.Fatalf("ticket %d SLA state %s, want %s", id, got, want)
+	}
+}
+
+// advanceTo moves the desk's clock to t.
+func (d *slaDesk) advanceTo(t time.Time) {
+	d.Clock.Advance(t.Sub(d.Clock.Now()))
+}
+
+func TestSLATimerPause(t *testing.T) {
+	t.Parallel()
+	testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		d := newSLADesk(t, db, officeHours, 60, 480)
+		cal, err := sla.ParseCalendar([]byte(officeHours))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk := d.open(d.Requester, "end-user-support", "Laptop does not boot")
+		// Eight business hours from Thursday 10:00: seven on Thursday, one
+		// on Friday.
+		firstDue := inBerlin(15, 10, 0)
+		wantTimer(t, d.timer(tk.ID, tandem.TimerResponse), tandem.TimerRunning, inBerlin(14, 11, 0))
+		wantTimer(t, d.timer(tk.ID, tandem.TimerResolution), tandem.TimerRunning, firstDue)
+		d.wantState(tk.ID, tandem.SLAOK)
+
+		d.advanceTo(inBerlin(14, 10, 30))
+		d.setStatus(d.ITTech, tk.ID, tandem.StatusOpen)
+		wantTimer(t, d.timer(tk.ID, tandem.TimerResponse), tandem.TimerMet, inBerlin(14, 11, 0))
+
+		d.advanceTo(inBerlin(14, 11, 0))
+		d.setStatus(d.ITTech, tk.ID, tandem.StatusPendingCustomer)
+		wantTimer(t, d.timer(tk.ID, tandem.TimerResolution), tandem.TimerPaused, time.Time{})
+		d.wantState(tk.ID, tandem.SLAPaused)
+
+		// Reassigned, handed to the provider and accepted while pending:
+		// the pause holds throughout.
+		d.advanceTo(inBerlin(14, 13, 0))
+		assignee := d.ITAdmin.ID
+		if _, err := d.Tickets.UpdateTicket(d.as(d.ITTech), tk.ID, tandem.TicketUpdate{AssigneeID: &assignee}); err != nil {
+			t.Fatal(err)
+		}
+		wantTimer(t, d.timer(tk.ID, tandem.TimerResolution), tandem.TimerPaused, time.Time{})
+		if _, err := d.Tickets.RequestHandoff(d.as(d.ITTech), tk.ID, "Needs the provider's imaging server"); err != nil {
+			t.Fatal(err)
+		}
+		wantTimer(t, d.timer(tk.ID, tandem.TimerAccept), tandem.TimerRunning, inBerlin(14, 13, 30))
+		wantTimer(t, d.timer(tk.ID, tandem.TimerResolution), tandem.TimerPaused, time.Time{})
+		d.advanceTo(inBerlin(14, 13, 10))
+		if _, err := d.Tickets.AnswerHandoff(d.as(d.ProviderTech), tk.ID, d.ticket(tk.ID).PendingHandoff.ID, true, ""); err != nil {
+			t.Fatal(err)
+		}
+		acc := d.timer(tk.ID, tandem.TimerAccept)
+		wantTimer(t, acc, tandem.TimerMet, inBerlin(14, 13, 30))
+		if acc.Party != tandem.PartyProvider || acc.ElapsedMinutes != 10 {
+			t.Fatalf("accept timer %+v, want the provider's, met after 10 minutes", acc)
+		}
+		wantTimer(t, d.timer(tk.ID, tandem.TimerResolution), tandem.TimerPaused, time.Time{})
+		d.wantState(tk.ID, tandem.SLAPaused)
+
+		// Back to work on Friday 11:00: the due instant moves by exactly
+		// the paused business time (Thursday 11–17, Friday 9–11: 8 hours),
+		// to Monday 10:00.
+		d.advanceTo(inBerlin(15, 11, 0))
+		d.setStatus(d.ProviderTech, tk.ID, tandem.StatusOpen)
+		paused, err := sla.Between(cal, inBerlin(14, 11, 0), inBerlin(15, 11, 0), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		moved, err := sla.Due(cal, firstDue, paused, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !moved.Equal(inBerlin(18, 10, 0)) {
+			t.Fatalf("hand check: %v paused moves the due instant to %v", paused, moved)
+		}
+		res := d.timer(tk.ID, tandem.TimerResolution)
+		wantTimer(t, res, tandem.TimerRunning, moved)
+		if res.ElapsedMinutes != 60 || res.Party != tandem.PartyProvider {
+			t.Fatalf("resolution %+v, want 60 minutes used, owned by the provider now", res)
+		}
+		d.wantState(tk.ID, tandem.SLAOK)
+
+		// Resolved an hour later, reopened on Monday 09:30: six hours are
+		// left, so it is due at 15:30.
+		d.advanceTo(inBerlin(15, 12, 0))
+		d.setStatus(d.ProviderTech, tk.ID, tandem.StatusResolved)
+		res = d.timer(tk.ID, tandem.TimerResolution)
+		if res.State != tandem.TimerMet || res.MetAt == nil || !res.MetAt.Equal(inBerlin(15, 12, 0)) || res.ElapsedMinutes != 120 {
+			t.Fatalf("resolved: %+v, want met at Friday 12:00 after 120 minutes", res)
+		}
+		d.wantState(tk.ID, tandem.SLAMet)
+		d.advanceTo(inBerlin(18, 9, 30))
+		d.setStatus(d.ProviderTech, tk.ID, tandem.StatusOpen)
+		res = d.timer(tk.ID, tandem.TimerResolution)
+		wantTimer(t, res, tandem.TimerRunning, inBerlin(18, 15, 30))
+		if res.MetAt != nil || res.ElapsedMinutes != 120 {
+			t.Fatalf("reopened: %+v, want running again with 120 minutes used", res)
+		}
+		d.wantState(tk.ID, tandem.SLAOK)
+	})
+}
+
+func TestSLATimerHandoffOLA(t *testing.T) {
+	t.Parallel()
+	testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		d := newSLADesk(t, db, "", 240, 1440) // 24×7
+		t0 := d.Clock.Now()
+		tk := d.open(d.Requester, "end-user-support", "Printer offline")
+
+		h, err := d.Tickets.RequestHandoff(d.as(d.ITTech), tk.ID, "Provider manages the print server")
+		if err != nil {
+			t.Fatal(err)
+		}
+		acc := d.timer(tk.ID, tandem.TimerAccept)
+		wantTimer(t, acc, tandem.TimerRunning, t0.Add(30*time.Minute))
+		if acc.HandoffID == nil || *acc.HandoffID != h.ID || acc.Party != tandem.PartyProvider {
+			t.Fatalf("accept timer %+v, want the provider's for handoff %d", acc, h.ID)
+		}
+		d.Clock.Advance(5 * time.Minute)
+		if _, err := d.Tickets.AnswerHandoff(d.as(d.ProviderTech), tk.ID, h.ID, false, "The print server is yours"); err != nil {
+			t.Fatal(err)
+		}
+		acc = d.timer(tk.ID, tandem.TimerAccept)
+		if acc.State != tandem.TimerCancelled || acc.ElapsedMinutes != 5 {
+			t.Fatalf("declined: %+v, want cancelled after 5 minutes", acc)
+		}
+		d.wantState(tk.ID, tandem.SLAOK)
+
+		// A second handoff gets its own clock; accepted after 40 minutes
+		// it is met late, so breached.
+		h2, err := d.Tickets.RequestHandoff(d.as(d.ITTech), tk.ID, "Please take it after all")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Clock.Advance(40 * time.Minute)
+		if _, err := d.Tickets.AnswerHandoff(d.as(d.ProviderTech), tk.ID, h2.ID, true, ""); err != nil {
+			t.Fatal(err)
+		}
+		var accepts []*tandem.Timer
+		for _, tm := range d.ticket(tk.ID).Timers {
+			if tm.Kind == tandem.TimerAccept {
+				accepts = append(accepts, tm)
+			}
+		}
+		if len(accepts) != 2 || accepts[0].State != tandem.TimerCancelled || accepts[1].State != tandem.TimerBreached ||
+			accepts[1].MetAt == nil || *accepts[1].HandoffID != h2.ID {
+			t.Fatalf("accept timers %+v %+v, want the first cancelled and the second met late (breached)", accepts[0], accepts[len(accepts)-1])
+		}
+		d.wantState(tk.ID, tandem.SLABreached)
+		// The timeline gets the breach once the worker runs, once.
+		if n, err := d.SLA.ProcessTimers(systemCtx(t), d.Clock.Now()); err != nil || n != 1 {
+			t.Fatalf("ProcessTimers fired %d, %v; want the late acceptance", n, err)
+		}
+		if n, err := d.SLA.ProcessTimers(systemCtx(t), d.Clock.Now()); err != nil || n != 0 {
+			t.Fatalf("ProcessTimers fired %d again, %v", n, err)
+		}
+	})
+}
+
+func TestSLATimerWorkerFiresOnce(t *testing.T) {
+	t.Parallel()
+	testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		d := newSLADesk(t, db, "", 60, 120) // 24×7
+		t0 := d.Clock.Now()
+		tk := d.open(d.Requester, "end-user-support", "VPN drops every hour")
+		ctx := systemCtx(t)
+		process := func(at time.Duration) int {
+			t.Helper()
+			d.advanceTo(t0.Add(at))
+			n, err := d.SLA.ProcessTimers(ctx, d.Clock.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		count := func(kind tandem.EventKind) (n int, last *tandem.Event) {
+			for _, e := range d.timeline(d.ITTech, tk.ID) {
+				if e.Kind == kind {
+					n, last = n+1, e
+				}
+			}
+			return n, last
+		}
+
+		_, err := d.SLA.ProcessTimers(d.as(d.ProviderAdmin), t0)
+		wantCode(t, err, tandem.EFORBIDDEN)
+		if n := process(44 * time.Minute); n != 0 {
+			t.Fatalf("fired %d before 75%% of the response target", n)
+		}
+		mark := auditMark(t, db)
+		if n := process(45 * time.Minute); n != 1 {
+			t.Fatalf("fired %d at 75%% of the response target, want 1", n)
+		}
+		if n := process(46 * time.Minute); n != 0 {
+			t.Fatalf("fired %d again", n)
+		}
+		n, ev := count(tandem.EventSLAWarning)
+		if n != 1 || ev.Body != "Response target 75% used: due 2030-03-14 10:00 UTC." || ev.Visibility != tandem.VisibilityTeams || ev.ActorID != nil {
+			t.Fatalf("%d warnings, last %+v", n, ev)
+		}
+		for _, e := range d.timeline(d.Requester, tk.ID) {
+			if e.Kind == tandem.EventSLAWarning || e.Kind == tandem.EventSLABreach {
+				t.Fatalf("the requester sees %s", e.Kind)
+			}
+		}
+		d.wantState(tk.ID, tandem.SLAWarning)
+
+		// Past the response's due and the resolution's warning, two
+		// workers at once fire each exactly once.
+		d.advanceTo(t0.Add(100 * time.Minute))
+		var wg sync.WaitGroup
+		fired := make([]int, 4)
+		for i := range fired {
+			wg.Go(func() {
+				n, err := d.SLA.ProcessTimers(ctx, d.Clock.Now())
+				if err != nil {
+					t.Error(err)
+				}
+				fired[i] = n
+			})
+		}
+		wg.Wait()
+		if total := fired[0] + fired[1] + fired[2] + fired[3]; total != 2 {
+			t.Fatalf("concurrent workers fired %v, want 2 in all", fired)
+		}
+		if n := process(130 * time.Minute); n != 1 {
+			t.Fatalf("fired %d at the resolution's due, want 1", n)
+		}
+		if n := process(200 * time.Minute); n != 0 {
+			t.Fatalf("fired %d after everything fired", n)
+		}
+		if n, _ := count(tandem.EventSLAWarning); n != 2 {
+			t.Fatalf("%d warnings, want response and resolution", n)
+		}
+		n, ev = count(tandem.EventSLABreach)
+		if n != 2 || ev.Body != "Resolution target breached: it was due 2030-03-14 11:00 UTC." {
+			t.Fatalf("%d breaches, last %+v", n, ev)
+		}
+		wantAudit(t, db, mark, "sla.warning", "sla.breach", "sla.warning", "sla.breach")
+		res := d.timer(tk.ID, tandem.TimerResolution)
+		if res.State != tandem.TimerBreached || res.BreachedAt == nil || res.WarnedAt == nil {
+			t.Fatalf("resolution %+v, want breached with both instants recorded", res)
+		}
+		d.wantState(tk.ID, tandem.SLABreached)
+
+		// Resolving later keeps the breach, with the instant it was met.
+		d.setStatus(d.ITTech, tk.ID, tandem.StatusResolved)
+		res = d.timer(tk.ID, tandem.TimerResolution)
+		if res.State != tandem.TimerBreached || res.MetAt == nil {
+			t.Fatalf("resolved late: %+v, want breached with met_at", res)
+		}
+		d.wantState(tk.ID, tandem.SLABreached)
+	})
+}
+
+func TestSLATimerPolicyChange(t *testing.T) {
+	t.Parallel()
+	testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		d := newSLADesk(t, db, "", 60, 120) // 24×7
+		t0 := d.Clock.Now()
+		open := d.open(d.Requester, "end-user-support", "Mailbox full")
+		closed := d.open(d.Requester, "end-user-support", "Password reset")
+		// Pending ten minutes later: its due instant stays unknown.
+		pending := d.open(d.Requester, "end-user-support", "Waiting for the user's answer")
+		d.Clock.Advance(10 * time.Minute)
+		d.setStatus(d.ITTech, closed.ID, tandem.StatusResolved)
+		d.setStatus(d.ITTech, closed.ID, tandem.StatusClosed)
+		d.setStatus(d.ITTech, pending.ID, tandem.StatusPendingCustomer)
+		closedBefore := d.timer(closed.ID, tandem.TimerResolution)
+		wantTimer(t, d.timer(open.ID, tandem.TimerResolution), tandem.TimerRunning, t0.Add(2*time.Hour))
+
+		// Longer targets on an office calendar: Thursday 10:00 Berlin plus
+		// eight business hours is Friday 10:00.
+		c := &tandem.BusinessCalendar{OrganizationID: d.Org.ID, Name: "Berlin", Definition: json.RawMessage(officeHours)}
+		if err := d.SLA.CreateCalendar(d.as(d.ITAdmin), c); err != nil {
+			t.Fatal(err)
+		}
+		p, err := d.SLA.FindSLAPolicy(d.as(d.ITAdmin), d.Org.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.CalendarID = &c.ID
+		p.Targets = []tandem.SLATarget{{Priority: 3, ResponseMinutes: 120, ResolutionMinutes: 480}}
+		mark := auditMark(t, db)
+		if err := d.SLA.UpdateSLAPolicy(d.as(d.ITAdmin), p); err != nil {
+			t.Fatal(err)
+		}
+		entries := wantAudit(t, db, mark, "sla_policy.update")
+		if !strings.Contains(string(entries[0].Summary), `"recomputed_tickets":2`) {
+			t.Errorf("audit %s, want two tickets recomputed (the closed one stays)", entries[0].Summary)
+		}
+		wantTimer(t, d.timer(open.ID, tandem.TimerResolution), tandem.TimerRunning, inBerlin(15, 10, 0))
+		wantTimer(t, d.timer(open.ID, tandem.TimerResponse), tandem.TimerRunning, inBerlin(14, 12, 0))
+		wantTimer(t, d.timer(pending.ID, tandem.TimerResolution), tandem.TimerPaused, time.Time{})
+		if res := d.timer(pending.ID, tandem.TimerResolution); res.Minutes != 480 || res.ElapsedMinutes != 10 {
+			t.Fatalf("pending ticket's resolution %+v, want 480 minutes of which 10 used", res)
+		}
+		d.wantState(pending.ID, tandem.SLAPaused)
+		if after := d.timer(closed.ID, tandem.TimerResolution); *after.DueAt != *closedBefore.DueAt || after.Minutes != 120 {
+			t.Fatalf("the closed ticket's timer changed: %+v", after)
+		}
+
+		// Changing the calendar the policy runs on recomputes too: opening
+		// at 08:00, the eighth hour is Friday 08:00 to 09:00.
+		c.Definition = json.RawMessage(strings.ReplaceAll(officeHours, `"09:00"`, `"08:00"`))
+		if err := d.SLA.UpdateCalendar(d.as(d.ITAdmin), c); err != nil {
+			t.Fatal(err)
+		}
+		wantTimer(t, d.timer(open.ID, tandem.TimerResolution), tandem.TimerRunning, inBerlin(15, 9, 0))
+
+		// A policy without targets removes the clocks that never fired.
+		p.Targets = []tandem.SLATarget{}
+		if err := d.SLA.UpdateSLAPolicy(d.as(d.ITAdmin), p); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []int64{open.ID, pending.ID} {
+			if tm := d.ticket(id).Timers; len(tm) != 0 {
+				t.Fatalf("timers %+v, want none without targets", tm)
+			}
+			d.wantState(id, tandem.SLANone)
+		}
+		// Targets again: the clocks come back, counted from creation.
+		p.Targets = []tandem.SLATarget{{Priority: 3, ResponseMinutes: 60, ResolutionMinutes: 480}}
+		if err := d.SLA.UpdateSLAPolicy(d.as(d.ITAdmin), p); err != nil {
+			t.Fatal(err)
+		}
+		wantTimer(t, d.timer(open.ID, tandem.TimerResolution), tandem.TimerRunning, inBerlin(15, 9, 0))
+		wantTimer(t, d.timer(pending.ID, tandem.TimerResolution), tandem.TimerPaused, time.Time{})
+		wantTimer(t, d.timer(pending.ID, tandem.TimerResponse), tandem.TimerRunning, inBerlin(14, 11, 0))
+	})
+}

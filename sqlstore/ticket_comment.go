@@ -1,0 +1,117 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/tandemhq/tandem"
+)
+
+// AddComment implements tandem.TicketService. Requesters reply publicly on
+// the tickets they see; comments for the teams or for one party need
+// ticket.work. A requester's reply on a pending-customer ticket puts it back
+// to open, and the owning party's first public comment is the response the
+// SLA measures.
+func (s *TicketService) AddComment(ctx context.Context, id int64, in tandem.CommentInput) (*tandem.Event, error) {
+	a, tx, err := s.db.writeAs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	t, err := lockTicket(ctx, tx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	requester := a.IsRequesterRole()
+	if requester {
+		if err := a.Can(tandem.ActionTicketRequest, t.OrganizationID); err != nil {
+			return nil, err
+		}
+		if in.Visibility != "" && in.Visibility != tandem.VisibilityPublic {
+			return nil, tandem.Errorf(tandem.EFORBIDDEN, "Requesters' comments are public; post without a visibility.")
+		}
+		if in.Status != nil && !requesterMayMove(a, t, *in.Status) {
+			return nil, tandem.Errorf(tandem.EFORBIDDEN, "Requesters may only reopen or close their own resolved tickets.")
+		}
+	} else if err := a.Can(tandem.ActionTicketWork, t.OrganizationID); err != nil {
+		return nil, err
+	}
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+
+	ch := &ticketChange{tx: tx, a: a, t: t, audit: map[string]any{}}
+	e := eventBy(a, t.ID, tandem.EventComment, in.Visibility, in.Body, nil)
+	if err := tx.addEvent(ctx, e); err != nil {
+		return nil, err
+	}
+	if in.Visibility == tandem.VisibilityPublic && ch.ownsTicket() {
+		ch.respond()
+	}
+	switch {
+	case in.Status != nil && *in.Status != t.Status:
+		err = ch.moveStatus(ctx, *in.Status)
+	case in.Status == nil && requester && t.Status == tandem.StatusPendingCustomer:
+		err = ch.moveStatus(ctx, tandem.StatusOpen)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := ch.save(ctx); err != nil {
+		return nil, err
+	}
+	// The body stays out of the audit trail: it may be party-only.
+	ch.audit["event_id"], ch.audit["visibility"] = e.ID, e.Visibility
+	if err := tx.audit(ctx, a, &t.OrganizationID, "ticket.comment", ticketTarget(t.ID), ch.audit); err != nil {
+		return nil, err
+	}
+	if err := tx.syncTimers(ctx, t.ID); err != nil {
+		return nil, err
+	}
+	if e.ActorID != nil {
+		e.ActorName = userLabel(ctx, tx, *e.ActorID)
+	}
+	return e, tx.Commit()
+}
+
+// Timeline implements tandem.TicketService.
+func (s *TicketService) Timeline(ctx context.Context, id int64) ([]*tandem.Event, error) {
+	a, tx, err := s.db.readAs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if _, err := scopedTicketOrg(ctx, tx, a, id); err != nil {
+		return nil, err
+	}
+	return findEvents(ctx, tx, a, id)
+}
+
+// findEvents returns the timeline entries of a ticket the actor may read,
+// oldest first; the caller has checked the ticket is in scope.
+func findEvents(ctx context.Context, tx *Tx, a *tandem.Actor, ticketID int64) ([]*tandem.Event, error) {
+	vis, args := visibilityScope(a, "e")
+	rows, err := tx.QueryContext(ctx, `SELECT e.id, e.ticket_id, e.kind, e.visibility, e.actor_id,
+		COALESCE(CASE WHEN u.name <> '' THEN u.name ELSE u.email END, ''), e.party, e.body, e.data, e.created_at
+		FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id WHERE e.ticket_id = ? AND `+vis+` ORDER BY e.id`,
+		append([]any{ticketID}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	list := []*tandem.Event{}
+	for rows.Next() {
+		e := &tandem.Event{}
+		var data *string
+		if err := rows.Scan(&e.ID, &e.TicketID, &e.Kind, &e.Visibility, &e.ActorID, &e.ActorName, &e.Party, &e.Body, &data, scanTime(&e.CreatedAt)); err != nil {
+			return nil, err
+		}
+		if data != nil && *data != "" {
+			if err := json.Unmarshal([]byte(*data), &e.Data); err != nil {
+				return nil, err
+			}
+		}
+		list = append(list, e)
+	}
+	return list, rows.Err()
+}

@@ -1,0 +1,189 @@
+package sqlstore_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/testdb"
+	"github.com/tandemhq/tandem/sqlstore"
+)
+
+func TestTicketHandoff(t *testing.T) {
+	t.Parallel()
+	testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		d := newDesk(t, db)
+
+		t.Run("EscalateAndAccept", func(t *testing.T) {
+			tk := d.open(d.Requester, "end-user-support", "Server room too hot")
+			d.setStatus(d.ITTech, tk.ID, tandem.StatusOpen)
+			mark := auditMark(t, db)
+			h, err := d.Tickets.RequestHandoff(d.as(d.ITTech), tk.ID, "  Needs the provider's HVAC contract  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h.FromParty != tandem.PartyInternal || h.ToParty != tandem.PartyProvider || h.Status != tandem.HandoffPending || h.Reason != "Needs the provider's HVAC contract" {
+				t.Fatalf("handoff = %+v", h)
+			}
+			got := d.ticket(tk.ID)
+			if got.OwningParty != tandem.PartyInternal || got.PendingHandoff == nil || got.PendingHandoff.ID != h.ID {
+				t.Fatalf("while pending: owner %s, pending %+v; want it still internal, waiting", got.OwningParty, got.PendingHandoff)
+			}
+			// The requester sees neither the handoff nor its reason.
+			if r, err := d.Tickets.FindTicket(d.as(d.Requester), tk.ID); err != nil || r.PendingHandoff != nil {
+				t.Fatalf("requester's view: %v, pending %+v", err, r.PendingHandoff)
+			}
+			if list, err := d.Tickets.Handoffs(d.as(d.Requester), tk.ID); err != nil || len(list) != 0 {
+				t.Fatalf("requester's handoffs: %v %v", list, err)
+			}
+			// A second handoff waits for the first.
+			_, err = d.Tickets.RequestHandoff(d.as(d.ITTech), tk.ID, "again")
+			wantCode(t, err, tandem.ECONFLICT)
+			// The sending party cannot answer its own handoff.
+			_, err = d.Tickets.AnswerHandoff(d.as(d.ITAdmin), tk.ID, h.ID, true, "")
+			wantCode(t, err, tandem.EFORBIDDEN)
+			// Changing the area or resolving is refused while it waits.
+			area := d.area("cybersecurity")
+			_, err = d.Tickets.UpdateTicket(d.as(d.ITTech), tk.ID, tandem.TicketUpdate{AreaID: &area})
+			wantCode(t, err, tandem.ECONFLICT)
+			resolved := tandem.StatusResolved
+			_, err = d.Tickets.UpdateTicket(d.as(d.ITTech), tk.ID, tandem.TicketUpdate{Status: &resolved})
+			wantCode(t, err, tandem.ECONFLICT)
+
+			h, err = d.Tickets.AnswerHandoff(d.as(d.ProviderTech), tk.ID, h.ID, true, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h.Status != tandem.HandoffAccepted || h.AnsweredBy == nil || *h.AnsweredBy != d.ProviderTech.ID {
+				t.Fatalf("answered %+v", h)
+			}
+			got = d.ticket(tk.ID)
+			if got.OwningParty != tandem.PartyProvider || got.AssigneeID == nil || *got.AssigneeID != d.ProviderTech.ID || got.PendingHandoff != nil {
+				t.Fatalf("after acceptance: owner %s, assignee %v, pending %v", got.OwningParty, got.AssigneeID, got.PendingHandoff)
+			}
+			wantAudit(t, db, mark, "ticket.handoff.request", "ticket.handoff.answer")
+			// Answered once only.
+			_, err = d.Tickets.AnswerHandoff(d.as(d.ProviderTech), tk.ID, h.ID, false, "changed my mind")
+			wantCode(t, err, tandem.ECONFLICT)
+			_, err = d.Tickets.AnswerHandoff(d.as(d.ProviderTech), tk.ID, h.ID+1000, true, "")
+			wantCode(t, err, tandem.ENOTFOUND)
+
+			var got2 []tandem.EventKind
+			for _, e := range d.timeline(d.ITTech, tk.ID) {
+				if strings.HasPrefix(string(e.Kind), "handoff") {
+					got2 = append(got2, e.Kind)
+					if e.Visibility != tandem.VisibilityTeams {
+						t.Fatalf("%s entry is %s, want teams", e.Kind, e.Visibility)
+					}
+				}
+			}
+			if want := []tandem.EventKind{tandem.EventHandoffRequested, tandem.EventHandoffAccepted}; !slices.Equal(got2, want) {
+				t.Fatalf("handoff entries = %v, want %v", got2, want)
+			}
+			// A later area change no longer re-routes: a handoff decided the owner.
+			if got, err = d.Tickets.UpdateTicket(d.as(d.ProviderTech), tk.ID, tandem.TicketUpdate{AreaID: &area}); err != nil {
+				t.Fatal(err)
+			}
+			if got.OwningParty != tandem.PartyProvider || got.AssigneeID == nil {
+				t.Fatalf("after an area change: %s, assignee %v", got.OwningParty, got.AssigneeID)
+			}
+
+			// Now the provider owns it and may hand it back.
+			_, err = d.Tickets.RequestHandoff(d.as(d.ITTech), tk.ID, "take it")
+			wantCode(t, err, tandem.EFORBIDDEN)
+			back, err := d.Tickets.RequestHandoff(d.as(d.ProviderTech), tk.ID, "On-site work needed")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if back.ToParty != tandem.PartyInternal {
+				t.Fatalf("hand back goes to %s", back.ToParty)
+			}
+			list, err := d.Tickets.Handoffs(d.as(d.ITTech), tk.ID)
+			if err != nil || len(list) != 2 || list[0].ID != h.ID || list[1].ID != back.ID {
+				t.Fatalf("handoffs = %+v, %v", list, err)
+			}
+		})
+
+		t.Run("FirstResponseByAcceptance", func(t *testing.T) {
+			tk := d.open(d.Requester, "hardware-deployment", "New starter laptop")
+			h, err := d.Tickets.RequestHandoff(d.as(d.ITTech), tk.ID, "Provider images laptops")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := d.ticket(tk.ID); got.FirstResponseAt != nil {
+				t.Fatal("requesting a handoff counted as a response")
+			}
+			if _, err := d.Tickets.AnswerHandoff(d.as(d.ProviderAdmin), tk.ID, h.ID, true, ""); err != nil {
+				t.Fatal(err)
+			}
+			if got := d.ticket(tk.ID); got.FirstResponseAt == nil || *got.AssigneeID != d.ProviderAdmin.ID {
+				t.Fatalf("after acceptance: first response %v, assignee %v", got.FirstResponseAt, got.AssigneeID)
+			}
+		})
+
+		t.Run("Decline", func(t *testing.T) {
+			tk := d.open(d.Requester, "cybersecurity", "Firewall rule for the ERP")
+			if tk.OwningParty != tandem.PartyProvider {
+				t.Fatalf("owner %s", tk.OwningParty)
+			}
+			h, err := d.Tickets.RequestHandoff(d.as(d.ProviderTech), tk.ID, "The ERP is yours")
+			if err != nil {
+				t.Fatal(err)
+			}
+			mark := auditMark(t, db)
+			_, err = d.Tickets.AnswerHandoff(d.as(d.ITTech), tk.ID, h.ID, false, "   ")
+			wantCode(t, err, tandem.EINVALID)
+			// Requesters, viewers and the outsider cannot answer either.
+			_, err = d.Tickets.AnswerHandoff(d.as(d.Requester), tk.ID, h.ID, true, "")
+			wantCode(t, err, tandem.EFORBIDDEN)
+			_, err = d.Tickets.AnswerHandoff(d.as(d.Viewer), tk.ID, h.ID, true, "")
+			wantCode(t, err, tandem.EFORBIDDEN)
+			_, err = d.Tickets.AnswerHandoff(d.as(d.OutsiderAdmin), tk.ID, h.ID, true, "")
+			wantCode(t, err, tandem.ENOTFOUND)
+			// The provider admin is of the sending party: no.
+			_, err = d.Tickets.AnswerHandoff(d.as(d.ProviderAdmin), tk.ID, h.ID, true, "")
+			wantCode(t, err, tandem.EFORBIDDEN)
+			wantAudit(t, db, mark)
+
+			h, err = d.Tickets.AnswerHandoff(d.as(d.ITTech), tk.ID, h.ID, false, "Firewall rules are the provider's per the matrix")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h.Status != tandem.HandoffDeclined || h.Answer != "Firewall rules are the provider's per the matrix" {
+				t.Fatalf("declined %+v", h)
+			}
+			got := d.ticket(tk.ID)
+			if got.OwningParty != tandem.PartyProvider || got.PendingHandoff != nil || got.AssigneeID != nil {
+				t.Fatalf("after declining: owner %s, pending %v, assignee %v", got.OwningParty, got.PendingHandoff, got.AssigneeID)
+			}
+			list := d.timeline(d.ProviderTech, tk.ID)
+			last := list[len(list)-1]
+			if last.Kind != tandem.EventHandoffDeclined || !strings.Contains(last.Body, "per the matrix") {
+				t.Fatalf("last entry = %s %q", last.Kind, last.Body)
+			}
+			// A new handoff may follow.
+			if _, err := d.Tickets.RequestHandoff(d.as(d.ProviderTech), tk.ID, "Please reconsider"); err != nil {
+				t.Fatal(err)
+			}
+		})
+
+		t.Run("Refused", func(t *testing.T) {
+			tk := d.open(d.Requester, "end-user-support", "x")
+			_, err := d.Tickets.RequestHandoff(d.as(d.ITTech), tk.ID, "  ")
+			wantCode(t, err, tandem.EINVALID)
+			_, err = d.Tickets.RequestHandoff(d.as(d.ProviderTech), tk.ID, "mine now")
+			wantCode(t, err, tandem.EFORBIDDEN)
+			_, err = d.Tickets.RequestHandoff(d.as(d.Requester), tk.ID, "please")
+			wantCode(t, err, tandem.EFORBIDDEN)
+			_, err = d.Tickets.RequestHandoff(d.as(d.Requester2), tk.ID, "please")
+			wantCode(t, err, tandem.ENOTFOUND)
+			d.setStatus(d.ITTech, tk.ID, tandem.StatusResolved)
+			_, err = d.Tickets.RequestHandoff(d.as(d.ITTech), tk.ID, "too late")
+			wantCode(t, err, tandem.ECONFLICT)
+			if list, err := d.Tickets.Handoffs(d.as(d.ITTech), tk.ID); err != nil || len(list) != 0 {
+				t.Fatalf("handoffs = %v, %v; want none stored", list, err)
+			}
+		})
+	})
+}
