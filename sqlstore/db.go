@@ -95,7 +95,7 @@ func OpenSQLiteFile(ctx context.Context, path string) (*DB, error) {
 	}
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
 	fileURL := "file:" + (&url.URL{Path: abs}).EscapedPath()
-	write, err := sql.Open("sqlite", fileURL+"?"+pragmas+"&_txlock=immediate")
+	write, err := sql.Open(cachedDriverName, fileURL+"?"+pragmas+"&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +109,7 @@ func OpenSQLiteFile(ctx context.Context, path string) (*DB, error) {
 		write.Close()
 		return nil, tandem.Errorf(tandem.ECONFIG, "cannot open SQLite database %s (%v): check the file or set --data or TANDEM_DATA to another directory", abs, rootCause(err))
 	}
-	read, err := sql.Open("sqlite", fileURL+"?"+pragmas+"&_pragma=query_only(1)")
+	read, err := sql.Open(cachedDriverName, fileURL+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
 		write.Close()
 		return nil, err
