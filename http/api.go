@@ -140,26 +140,31 @@ func jsonError(err error) error {
 		if field == "" {
 			return tandem.Errorf(tandem.EBADREQUEST, "Request body must be a JSON object, not %s.", typ.Value)
 		}
-		return tandem.Errorf(tandem.EBADREQUEST, "Field %q must be %s, not %s.", field, jsonTypeName(typ.Type.String()), typ.Value)
+		return tandem.Errorf(tandem.EBADREQUEST, "Field %q must be %s, not %s.", field, jsonTypeName(typ.Type), typ.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return tandem.Errorf(tandem.EBADREQUEST, "Unknown field %s; see /api/v1/openapi.json for the fields this route takes.", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	}
 	return tandem.Errorf(tandem.EBADREQUEST, "Request body cannot be read: %v.", err)
 }
 
-func jsonTypeName(goType string) string {
-	goType = strings.TrimLeft(goType, "*")
-	switch {
-	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"):
+func jsonTypeName(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return "an integer"
-	case goType == "string", goType == "tandem.Role":
-		return "a string"
-	case goType == "bool":
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string" // also the domain's named strings (roles, levels, statuses)
+	case reflect.Bool:
 		return "true or false"
-	case strings.HasPrefix(goType, "[]"):
+	case reflect.Slice, reflect.Array:
 		return "an array"
 	}
-	return "a " + goType
+	return "an object"
 }
 
 // pathID reads the numeric {id} path parameter; anything else is a noun not found.

@@ -106,6 +106,8 @@ func TestAPI_BadInput(t *testing.T) {
 			{"TicketAreaWrongType", "POST", orgA + "/tickets", "", `{"title": "x", "area_id": "printers"}`, 400, tandem.EBADREQUEST, `"area_id"`},
 			{"TicketTitleMissing", "POST", orgA + "/tickets", "", `{"description": "It broke."}`, 422, tandem.EINVALID, "Title"},
 			{"TicketBadImpact", "POST", orgA + "/tickets", "", `{"title": "x", "impact": "extreme"}`, 422, tandem.EINVALID, "extreme"},
+			{"TicketImpactNotAString", "POST", orgA + "/tickets", "", `{"title": "x", "impact": 3}`, 400, tandem.EBADREQUEST, `"impact" must be a string, not number`},
+			{"TicketTagsNotAnArray", "POST", orgA + "/tickets", "", `{"title": "x", "tags": "printer"}`, 400, tandem.EBADREQUEST, `"tags" must be an array, not string`},
 			{"TicketUnknownArea", "POST", orgA + "/tickets", "", `{"title": "x", "area_id": 999999}`, 422, tandem.EINVALID, "999999"},
 			{"TicketBadStatus", "PATCH", ticket, "", `{"status": "done"}`, 422, tandem.EINVALID, "done"},
 			{"TicketMoveNotAllowed", "PATCH", ticket, "", `{"status": "closed"}`, 422, tandem.EINVALID, "closed"},
