@@ -66,9 +66,20 @@ type calendarRequest struct {
 	Definition json.RawMessage `json:"definition"`
 }
 
-// decodeCalendar reads a calendarRequest; a missing definition is named
-// rather than passed on as JSON null.
-func decodeCalendar(w http.ResponseWriter, r *http.Request) (*tandem.BusinessCalendar, error) {
+// readCalendar reads a calendar from the path (the organisation, and for
+// an existing calendar its id) and from the body, a calendarRequest; a
+// missing definition is named rather than passed on as JSON null.
+func readCalendar(w http.ResponseWriter, r *http.Request, existing bool) (*tandem.BusinessCalendar, error) {
+	c := &tandem.BusinessCalendar{}
+	var err error
+	if existing {
+		c.OrganizationID, c.ID, err = calendarPath(r)
+	} else {
+		c.OrganizationID, err = pathID(r, "organisation")
+	}
+	if err != nil {
+		return nil, err
+	}
 	var req calendarRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return nil, err
@@ -76,41 +87,30 @@ func decodeCalendar(w http.ResponseWriter, r *http.Request) (*tandem.BusinessCal
 	if len(req.Definition) == 0 || string(req.Definition) == "null" {
 		return nil, tandem.Errorf(tandem.EINVALID, `Calendar definition is required, such as {"timezone":"Europe/Berlin","hours":{"mon":[["09:00","17:00"]]},"holidays":[]}.`)
 	}
-	return &tandem.BusinessCalendar{Name: req.Name, Definition: req.Definition}, nil
+	c.Name, c.Definition = req.Name, req.Definition
+	return c, nil
 }
 
 func (s *Server) handleCalendarCreate(w http.ResponseWriter, r *http.Request) {
-	orgID, err := pathID(r, "organisation")
+	c, err := readCalendar(w, r, false)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	c, err := decodeCalendar(w, r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	c.OrganizationID = orgID
 	if err := s.SLAService.CreateCalendar(r.Context(), c); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("Location", "/api/v1/orgs/"+itoa64(orgID)+"/calendars/"+itoa64(c.ID))
+	w.Header().Set("Location", "/api/v1/orgs/"+itoa64(c.OrganizationID)+"/calendars/"+itoa64(c.ID))
 	writeJSON(w, http.StatusCreated, c)
 }
 
 func (s *Server) handleCalendarUpdate(w http.ResponseWriter, r *http.Request) {
-	orgID, id, err := calendarPath(r)
+	c, err := readCalendar(w, r, true)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	c, err := decodeCalendar(w, r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	c.OrganizationID, c.ID = orgID, id
 	if err := s.SLAService.UpdateCalendar(r.Context(), c); err != nil {
 		s.writeError(w, r, err)
 		return

@@ -43,6 +43,14 @@ func (b browserless) do(t *testing.T, method, path string, form url.Values) (int
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	res, data := b.send(t, req)
+	return res.StatusCode, string(data), res.Header
+}
+
+// send sends req with the session's cookie, without following redirects,
+// and returns the answer with its whole body read.
+func (b browserless) send(t *testing.T, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
 	req.AddCookie(b.cookie)
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := c.Do(req)
@@ -54,7 +62,7 @@ func (b browserless) do(t *testing.T, method, path string, form url.Values) (int
 	if err != nil {
 		t.Fatal(err)
 	}
-	return res.StatusCode, string(data), res.Header
+	return res, data
 }
 
 // page GETs a page and fails unless it answers with status.

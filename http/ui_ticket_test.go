@@ -2,7 +2,6 @@ package http_test
 
 import (
 	"bytes"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -37,14 +36,7 @@ func (b browserless) upload(t *testing.T, path, filename string, content []byte,
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.AddCookie(b.cookie)
-	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	data, _ := io.ReadAll(res.Body)
+	res, data := b.send(t, req)
 	if res.StatusCode != status {
 		t.Fatalf("POST %s: status %d, want %d\n%.2000s", path, res.StatusCode, status, data)
 	}

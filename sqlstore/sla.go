@@ -25,54 +25,31 @@ var _ tandem.SLAService = (*SLAService)(nil)
 
 // FindCalendars implements tandem.SLAService.
 func (s *SLAService) FindCalendars(ctx context.Context, orgID int64) ([]*tandem.BusinessCalendar, error) {
-	a, tx, err := s.db.readAs(ctx)
+	_, tx, err := s.begin(ctx, orgID, tandem.ActionRead)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	if err := slaAllowed(ctx, tx, a, orgID, tandem.ActionRead); err != nil {
-		return nil, err
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, organization_id, name, definition, created_at, updated_at FROM business_calendars
-		WHERE organization_id = ? ORDER BY name, id`, orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	list := []*tandem.BusinessCalendar{}
-	for rows.Next() {
-		c, err := scanCalendar(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, c)
-	}
-	return list, rows.Err()
+	return queryList(ctx, tx, scanCalendar, `SELECT `+calendarColumns+` FROM business_calendars WHERE organization_id = ? ORDER BY name, id`, orgID)
 }
 
 // FindCalendar implements tandem.SLAService.
 func (s *SLAService) FindCalendar(ctx context.Context, orgID, id int64) (*tandem.BusinessCalendar, error) {
-	a, tx, err := s.db.readAs(ctx)
+	_, tx, err := s.begin(ctx, orgID, tandem.ActionRead)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	if err := slaAllowed(ctx, tx, a, orgID, tandem.ActionRead); err != nil {
-		return nil, err
-	}
 	return findCalendar(ctx, tx, orgID, id)
 }
 
 // CreateCalendar implements tandem.SLAService.
 func (s *SLAService) CreateCalendar(ctx context.Context, c *tandem.BusinessCalendar) error {
-	a, tx, err := s.db.writeAs(ctx)
+	a, tx, err := s.begin(ctx, c.OrganizationID, tandem.ActionSLAManage)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if err := slaAllowed(ctx, tx, a, c.OrganizationID, tandem.ActionSLAManage); err != nil {
-		return err
-	}
 	if err := c.Validate(); err != nil {
 		return err
 	}
@@ -98,14 +75,11 @@ func (s *SLAService) CreateCalendar(ctx context.Context, c *tandem.BusinessCalen
 // SLA policy uses recomputes the timers of the organisation's open tickets
 // in the same transaction.
 func (s *SLAService) UpdateCalendar(ctx context.Context, c *tandem.BusinessCalendar) error {
-	a, tx, err := s.db.writeAs(ctx)
+	a, tx, err := s.begin(ctx, c.OrganizationID, tandem.ActionSLAManage)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if err := slaAllowed(ctx, tx, a, c.OrganizationID, tandem.ActionSLAManage); err != nil {
-		return err
-	}
 	old, err := findCalendar(ctx, tx, c.OrganizationID, c.ID)
 	if err != nil {
 		return err
@@ -133,12 +107,8 @@ func (s *SLAService) UpdateCalendar(ctx context.Context, c *tandem.BusinessCalen
 		return err
 	}
 	if _, ok := changes["definition"]; ok {
-		n, err := recomputeIfPolicyCalendar(ctx, tx, c.OrganizationID, c.ID)
-		if err != nil {
+		if err := recomputeIfPolicyCalendar(ctx, tx, c.OrganizationID, c.ID, changes); err != nil {
 			return err
-		}
-		if n >= 0 {
-			changes["recomputed_tickets"] = n
 		}
 	}
 	if err := tx.audit(ctx, a, &c.OrganizationID, "calendar.update", calendarTarget(c.ID), changes); err != nil {
@@ -149,14 +119,11 @@ func (s *SLAService) UpdateCalendar(ctx context.Context, c *tandem.BusinessCalen
 
 // DeleteCalendar implements tandem.SLAService.
 func (s *SLAService) DeleteCalendar(ctx context.Context, orgID, id int64) error {
-	a, tx, err := s.db.writeAs(ctx)
+	a, tx, err := s.begin(ctx, orgID, tandem.ActionSLAManage)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if err := slaAllowed(ctx, tx, a, orgID, tandem.ActionSLAManage); err != nil {
-		return err
-	}
 	c, err := findCalendar(ctx, tx, orgID, id)
 	if err != nil {
 		return err
@@ -180,14 +147,11 @@ func (s *SLAService) DeleteCalendar(ctx context.Context, orgID, id int64) error 
 // also records how many timed events the file held (ignored: they are not
 // whole days).
 func (s *SLAService) ImportHolidays(ctx context.Context, orgID, id int64, ics io.Reader) (*tandem.BusinessCalendar, []string, error) {
-	a, tx, err := s.db.writeAs(ctx)
+	a, tx, err := s.begin(ctx, orgID, tandem.ActionSLAManage)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer tx.Rollback()
-	if err := slaAllowed(ctx, tx, a, orgID, tandem.ActionSLAManage); err != nil {
-		return nil, nil, err
-	}
 	c, err := findCalendar(ctx, tx, orgID, id)
 	if err != nil {
 		return nil, nil, err
@@ -230,12 +194,8 @@ func (s *SLAService) ImportHolidays(ctx context.Context, orgID, id int64, ics io
 		return nil, nil, err
 	}
 	summary := map[string]any{"added": added, "timed_events_ignored": feed.TimedEvents, "cancelled_events_ignored": feed.CancelledEvents, "repeating_events": feed.RepeatingEvents}
-	n, err := recomputeIfPolicyCalendar(ctx, tx, orgID, id)
-	if err != nil {
+	if err := recomputeIfPolicyCalendar(ctx, tx, orgID, id, summary); err != nil {
 		return nil, nil, err
-	}
-	if n >= 0 {
-		summary["recomputed_tickets"] = n
 	}
 	if err := tx.audit(ctx, a, &orgID, "calendar.import_holidays", calendarTarget(id), summary); err != nil {
 		return nil, nil, err
@@ -245,14 +205,11 @@ func (s *SLAService) ImportHolidays(ctx context.Context, orgID, id int64, ics io
 
 // FindSLAPolicy implements tandem.SLAService.
 func (s *SLAService) FindSLAPolicy(ctx context.Context, orgID int64) (*tandem.SLAPolicy, error) {
-	a, tx, err := s.db.readAs(ctx)
+	_, tx, err := s.begin(ctx, orgID, tandem.ActionRead)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	if err := slaAllowed(ctx, tx, a, orgID, tandem.ActionRead); err != nil {
-		return nil, err
-	}
 	return findSLAPolicy(ctx, tx, orgID)
 }
 
@@ -260,14 +217,11 @@ func (s *SLAService) FindSLAPolicy(ctx context.Context, orgID int64) (*tandem.SL
 // recomputes, in the same transaction, the timers of every ticket of the
 // organisation that is not closed.
 func (s *SLAService) UpdateSLAPolicy(ctx context.Context, p *tandem.SLAPolicy) error {
-	a, tx, err := s.db.writeAs(ctx)
+	a, tx, err := s.begin(ctx, p.OrganizationID, tandem.ActionSLAManage)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if err := slaAllowed(ctx, tx, a, p.OrganizationID, tandem.ActionSLAManage); err != nil {
-		return err
-	}
 	if err := p.Validate(); err != nil {
 		return err
 	}
@@ -317,6 +271,26 @@ func (s *SLAService) UpdateSLAPolicy(ctx context.Context, p *tandem.SLAPolicy) e
 	return tx.Commit()
 }
 
+// begin opens a transaction as the caller on the organisation's calendars
+// and policy once slaAllowed lets the action through: a read transaction for
+// tandem.ActionRead, a write transaction for any other action. The caller
+// defers tx.Rollback.
+func (s *SLAService) begin(ctx context.Context, orgID int64, action tandem.Action) (*tandem.Actor, *Tx, error) {
+	begin := s.db.writeAs
+	if action == tandem.ActionRead {
+		begin = s.db.readAs
+	}
+	a, tx, err := begin(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := slaAllowed(ctx, tx, a, orgID, action); err != nil {
+		tx.Rollback()
+		return nil, nil, err
+	}
+	return a, tx, nil
+}
+
 // slaAllowed finds the organisation in the actor's scope (ENOTFOUND) and
 // then checks the action on it (EFORBIDDEN), in that order, so a refused
 // caller learns nothing about another organisation's calendars.
@@ -343,7 +317,10 @@ func calendarNameTaken(name string) error {
 
 func calendarTarget(id int64) string { return "calendar:" + strconv.FormatInt(id, 10) }
 
-func scanCalendar(row interface{ Scan(...any) error }) (*tandem.BusinessCalendar, error) {
+// calendarColumns are the columns scanCalendar reads.
+const calendarColumns = `id, organization_id, name, definition, created_at, updated_at`
+
+func scanCalendar(row scanner) (*tandem.BusinessCalendar, error) {
 	c := &tandem.BusinessCalendar{}
 	var def string
 	if err := row.Scan(&c.ID, &c.OrganizationID, &c.Name, &def, scanTime(&c.CreatedAt), scanTime(&c.UpdatedAt)); err != nil {
@@ -356,8 +333,7 @@ func scanCalendar(row interface{ Scan(...any) error }) (*tandem.BusinessCalendar
 // findCalendar returns a calendar of the organisation; the caller has
 // checked the organisation is in scope.
 func findCalendar(ctx context.Context, tx *Tx, orgID, id int64) (*tandem.BusinessCalendar, error) {
-	c, err := scanCalendar(tx.QueryRowContext(ctx, `SELECT id, organization_id, name, definition, created_at, updated_at FROM business_calendars
-		WHERE organization_id = ? AND id = ?`, orgID, id))
+	c, err := scanCalendar(tx.QueryRowContext(ctx, `SELECT `+calendarColumns+` FROM business_calendars WHERE organization_id = ? AND id = ?`, orgID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, tandem.Errorf(tandem.ENOTFOUND, "Calendar %d not found.", id)
 	}
@@ -381,14 +357,19 @@ func policyUsesCalendar(ctx context.Context, tx *Tx, orgID, calendarID int64) (b
 }
 
 // recomputeIfPolicyCalendar recomputes the organisation's timers when its
-// policy runs on the calendar, returning how many tickets it recomputed, or
-// -1 when the policy does not use the calendar.
-func recomputeIfPolicyCalendar(ctx context.Context, tx *Tx, orgID, calendarID int64) (int, error) {
+// policy runs on the calendar, and then notes in the audit summary how many
+// tickets it recomputed (recomputed_tickets).
+func recomputeIfPolicyCalendar(ctx context.Context, tx *Tx, orgID, calendarID int64, summary map[string]any) error {
 	used, err := policyUsesCalendar(ctx, tx, orgID, calendarID)
 	if err != nil || !used {
-		return -1, err
+		return err
 	}
-	return tx.recomputeOrgTimers(ctx, orgID)
+	n, err := tx.recomputeOrgTimers(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	summary["recomputed_tickets"] = n
+	return nil
 }
 
 // findSLAPolicy returns the organisation's policy, or the default.

@@ -1,13 +1,11 @@
 package sqlstore_test
 
 import (
-	"os"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/tandemhq/tandem"
-	"github.com/tandemhq/tandem/internal/testdb"
 	"github.com/tandemhq/tandem/sqlstore"
 )
 
@@ -19,51 +17,44 @@ import (
 //
 //	go test ./sqlstore -run '^$' -bench SLARecompute -benchtime 3x
 func BenchmarkSLARecompute(b *testing.B) {
-	n := 100_000
-	if v := os.Getenv("TANDEM_BENCH_SLA_TICKETS"); v != "" {
-		n, _ = strconv.Atoi(v)
-	}
-	open := map[string]func(testing.TB) *sqlstore.DB{"sqlite": testdb.MustOpenSQLite, "postgres": testdb.MustOpenPostgres}
-	for _, dialect := range []string{"sqlite", "postgres"} {
-		b.Run(dialect, func(b *testing.B) {
-			db := open[dialect](b)
-			s := newServices(b, db)
-			ctx := systemCtx(b)
-			if _, err := s.Setup.EnsureProvider(ctx, "Northwind MSP"); err != nil {
-				b.Fatal(err)
-			}
-			org := s.mustCreateOrg(b, "Bench Corp")
-			u := s.mustCreateUser(b, "bench@bench.test", &org.ID, tandem.RoleRequester)
-			started := time.Now()
-			slaBenchTickets(b, db, org.ID, u.ID, n, s.Clock.Now())
-			b.Logf("%s: wrote %d open tickets in %s", dialect, n, time.Since(started).Round(time.Millisecond))
+	n := benchSize("TANDEM_BENCH_SLA_TICKETS", 100_000)
+	benchDialects(b, func(b *testing.B, dialect string, db *sqlstore.DB) {
+		s := newServices(b, db)
+		ctx := systemCtx(b)
+		if _, err := s.Setup.EnsureProvider(ctx, "Northwind MSP"); err != nil {
+			b.Fatal(err)
+		}
+		org := s.mustCreateOrg(b, "Bench Corp")
+		u := s.mustCreateUser(b, "bench@bench.test", &org.ID, tandem.RoleRequester)
+		started := time.Now()
+		slaBenchTickets(b, db, org.ID, u.ID, n, s.Clock.Now())
+		b.Logf("%s: wrote %d open tickets in %s", dialect, n, time.Since(started).Round(time.Millisecond))
 
-			svc := sqlstore.NewSLAService(db)
-			cal := &tandem.BusinessCalendar{OrganizationID: org.ID, Name: "Office", Definition: []byte(officeHours)}
-			if err := svc.CreateCalendar(ctx, cal); err != nil {
+		svc := sqlstore.NewSLAService(db)
+		cal := &tandem.BusinessCalendar{OrganizationID: org.ID, Name: "Office", Definition: []byte(officeHours)}
+		if err := svc.CreateCalendar(ctx, cal); err != nil {
+			b.Fatal(err)
+		}
+		p := tandem.DefaultSLAPolicy(org.ID)
+		p.CalendarID = &cal.ID
+		started = time.Now()
+		if err := svc.UpdateSLAPolicy(ctx, p); err != nil { // writes the timer rows
+			b.Fatal(err)
+		}
+		timers, _ := sqlstore.CountRaw(db, `SELECT COUNT(*) FROM sla_timers`)
+		b.Logf("%s: first computation (inserting %d timers) took %s", dialect, timers, time.Since(started).Round(time.Millisecond))
+		round := 0
+		for b.Loop() {
+			round++
+			for i := range p.Targets {
+				p.Targets[i].ResolutionMinutes += 60 * (1 - 2*(round%2))
+			}
+			if err := svc.UpdateSLAPolicy(ctx, p); err != nil {
 				b.Fatal(err)
 			}
-			p := tandem.DefaultSLAPolicy(org.ID)
-			p.CalendarID = &cal.ID
-			started = time.Now()
-			if err := svc.UpdateSLAPolicy(ctx, p); err != nil { // writes the timer rows
-				b.Fatal(err)
-			}
-			timers, _ := sqlstore.CountRaw(db, `SELECT COUNT(*) FROM sla_timers`)
-			b.Logf("%s: first computation (inserting %d timers) took %s", dialect, timers, time.Since(started).Round(time.Millisecond))
-			round := 0
-			for b.Loop() {
-				round++
-				for i := range p.Targets {
-					p.Targets[i].ResolutionMinutes += 60 * (1 - 2*(round%2))
-				}
-				if err := svc.UpdateSLAPolicy(ctx, p); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/recompute")
-		})
-	}
+		}
+		b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/recompute")
+	})
 }
 
 // slaBenchTickets writes n open tickets of an organisation in a few

@@ -96,10 +96,7 @@ func (s *TicketService) AddAttachment(ctx context.Context, id int64, a *tandem.A
 	}
 	body := fmt.Sprintf("Attached %s (%s)", a.Filename, formatSize(a.Size))
 	data := map[string]any{"attachment_id": a.ID, "filename": a.Filename, "size": a.Size, "content_type": a.ContentType}
-	if err := tx.addEvent(ctx, eventBy(actor, id, tandem.EventAttachment, a.Visibility, body, data)); err != nil {
-		return err
-	}
-	if err := tx.audit(ctx, actor, &orgID, "ticket.attachment", ticketTarget(id), map[string]any{
+	if err := tx.record(ctx, actor, orgID, eventBy(actor, id, tandem.EventAttachment, a.Visibility, body, data), "ticket.attachment", map[string]any{
 		"attachment_id": a.ID, "filename": a.Filename, "content_type": a.ContentType, "size": a.Size, "sha256": a.SHA256, "visibility": a.Visibility,
 	}); err != nil {
 		return err
@@ -156,30 +153,14 @@ func checkUploadRights(ctx context.Context, tx *Tx, actor *tandem.Actor, id, org
 
 // Attachments implements tandem.TicketService.
 func (s *TicketService) Attachments(ctx context.Context, id int64) ([]*tandem.Attachment, error) {
-	a, tx, err := s.db.readAs(ctx)
+	a, tx, _, err := s.beginOnTicket(ctx, id, false)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	if _, err := scopedTicketOrg(ctx, tx, a, id); err != nil {
-		return nil, err
-	}
 	vis, args := visibilityScope(a, "e")
-	rows, err := tx.QueryContext(ctx, `SELECT `+attachmentColumns+` FROM ticket_attachments e WHERE e.ticket_id = ? AND `+vis+` ORDER BY e.id`,
+	return queryList(ctx, tx, scanAttachment, `SELECT `+attachmentColumns+` FROM ticket_attachments e WHERE e.ticket_id = ? AND `+vis+` ORDER BY e.id`,
 		append([]any{id}, args...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	list := []*tandem.Attachment{}
-	for rows.Next() {
-		att, err := scanAttachment(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, att)
-	}
-	return list, rows.Err()
 }
 
 // OpenAttachment implements tandem.TicketService. An attachment the actor
@@ -203,14 +184,11 @@ func (s *TicketService) OpenAttachment(ctx context.Context, id, attachmentID int
 // visibility lets the actor read it. The transaction ends before the bytes
 // are opened.
 func (s *TicketService) findAttachment(ctx context.Context, id, attachmentID int64) (*tandem.Attachment, error) {
-	a, tx, err := s.db.readAs(ctx)
+	a, tx, _, err := s.beginOnTicket(ctx, id, false)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	if _, err := scopedTicketOrg(ctx, tx, a, id); err != nil {
-		return nil, err
-	}
 	vis, args := visibilityScope(a, "e")
 	att, err := scanAttachment(tx.QueryRowContext(ctx, `SELECT `+attachmentColumns+` FROM ticket_attachments e WHERE e.id = ? AND e.ticket_id = ? AND `+vis,
 		append([]any{attachmentID, id}, args...)...))
@@ -222,7 +200,7 @@ func (s *TicketService) findAttachment(ctx context.Context, id, attachmentID int
 
 const attachmentColumns = `e.id, e.ticket_id, e.filename, e.content_type, e.size, e.sha256, e.visibility, e.party, e.uploaded_by, e.created_at`
 
-func scanAttachment(row interface{ Scan(...any) error }) (*tandem.Attachment, error) {
+func scanAttachment(row scanner) (*tandem.Attachment, error) {
 	att := &tandem.Attachment{}
 	err := row.Scan(&att.ID, &att.TicketID, &att.Filename, &att.ContentType, &att.Size, &att.SHA256, &att.Visibility, &att.Party, &att.UploadedBy, scanTime(&att.CreatedAt))
 	return att, err

@@ -13,15 +13,12 @@ import (
 // to open, and the owning party's first public comment is the response the
 // SLA measures.
 func (s *TicketService) AddComment(ctx context.Context, id int64, in tandem.CommentInput) (*tandem.Event, error) {
-	a, tx, err := s.db.writeAs(ctx)
+	ch, err := s.beginChange(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	defer tx.Rollback()
-	t, err := lockTicket(ctx, tx, a, id)
-	if err != nil {
-		return nil, err
-	}
+	defer ch.tx.Rollback()
+	a, tx, t := ch.a, ch.tx, ch.t
 	requester := a.IsRequesterRole()
 	if requester {
 		if err := a.Can(tandem.ActionTicketRequest, t.OrganizationID); err != nil {
@@ -40,7 +37,6 @@ func (s *TicketService) AddComment(ctx context.Context, id int64, in tandem.Comm
 		return nil, err
 	}
 
-	ch := &ticketChange{tx: tx, a: a, t: t, audit: map[string]any{}}
 	e := eventBy(a, t.ID, tandem.EventComment, in.Visibility, in.Body, nil)
 	if err := tx.addEvent(ctx, e); err != nil {
 		return nil, err
@@ -57,15 +53,9 @@ func (s *TicketService) AddComment(ctx context.Context, id int64, in tandem.Comm
 	if err != nil {
 		return nil, err
 	}
-	if err := ch.save(ctx); err != nil {
-		return nil, err
-	}
 	// The body stays out of the audit trail: it may be party-only.
 	ch.audit["event_id"], ch.audit["visibility"] = e.ID, e.Visibility
-	if err := tx.audit(ctx, a, &t.OrganizationID, "ticket.comment", ticketTarget(t.ID), ch.audit); err != nil {
-		return nil, err
-	}
-	if err := tx.syncTimers(ctx, t.ID); err != nil {
+	if err := ch.finish(ctx, "ticket.comment", ch.audit); err != nil {
 		return nil, err
 	}
 	if e.ActorID != nil {
@@ -76,14 +66,11 @@ func (s *TicketService) AddComment(ctx context.Context, id int64, in tandem.Comm
 
 // Timeline implements tandem.TicketService.
 func (s *TicketService) Timeline(ctx context.Context, id int64) ([]*tandem.Event, error) {
-	a, tx, err := s.db.readAs(ctx)
+	a, tx, _, err := s.beginOnTicket(ctx, id, false)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	if _, err := scopedTicketOrg(ctx, tx, a, id); err != nil {
-		return nil, err
-	}
 	return findEvents(ctx, tx, a, id)
 }
 
@@ -91,27 +78,23 @@ func (s *TicketService) Timeline(ctx context.Context, id int64) ([]*tandem.Event
 // oldest first; the caller has checked the ticket is in scope.
 func findEvents(ctx context.Context, tx *Tx, a *tandem.Actor, ticketID int64) ([]*tandem.Event, error) {
 	vis, args := visibilityScope(a, "e")
-	rows, err := tx.QueryContext(ctx, `SELECT e.id, e.ticket_id, e.kind, e.visibility, e.actor_id,
+	return queryList(ctx, tx, scanEvent, `SELECT e.id, e.ticket_id, e.kind, e.visibility, e.actor_id,
 		COALESCE(CASE WHEN u.name <> '' THEN u.name ELSE u.email END, ''), e.party, e.body, e.data, e.created_at
 		FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id WHERE e.ticket_id = ? AND `+vis+` ORDER BY e.id`,
 		append([]any{ticketID}, args...)...)
-	if err != nil {
+}
+
+// scanEvent reads one row of findEvents.
+func scanEvent(row scanner) (*tandem.Event, error) {
+	e := &tandem.Event{}
+	var data *string
+	if err := row.Scan(&e.ID, &e.TicketID, &e.Kind, &e.Visibility, &e.ActorID, &e.ActorName, &e.Party, &e.Body, &data, scanTime(&e.CreatedAt)); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	list := []*tandem.Event{}
-	for rows.Next() {
-		e := &tandem.Event{}
-		var data *string
-		if err := rows.Scan(&e.ID, &e.TicketID, &e.Kind, &e.Visibility, &e.ActorID, &e.ActorName, &e.Party, &e.Body, &data, scanTime(&e.CreatedAt)); err != nil {
+	if data != nil && *data != "" {
+		if err := json.Unmarshal([]byte(*data), &e.Data); err != nil {
 			return nil, err
 		}
-		if data != nil && *data != "" {
-			if err := json.Unmarshal([]byte(*data), &e.Data); err != nil {
-				return nil, err
-			}
-		}
-		list = append(list, e)
 	}
-	return list, rows.Err()
+	return e, nil
 }

@@ -15,18 +15,12 @@ import (
 
 // RequestHandoff implements tandem.TicketService.
 func (s *TicketService) RequestHandoff(ctx context.Context, id int64, reason string) (*tandem.Handoff, error) {
-	a, tx, err := s.db.writeAs(ctx)
+	ch, err := s.beginWork(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	defer tx.Rollback()
-	t, err := lockTicket(ctx, tx, a, id)
-	if err != nil {
-		return nil, err
-	}
-	if err := a.Can(tandem.ActionTicketWork, t.OrganizationID); err != nil {
-		return nil, err
-	}
+	defer ch.tx.Rollback()
+	a, tx, t := ch.a, ch.tx, ch.t
 	if a.System || a.Party != t.OwningParty {
 		return nil, tandem.Errorf(tandem.EFORBIDDEN, "Only the owning party hands a ticket over; ticket %d is in the %s queue.", t.ID, t.OwningParty)
 	}
@@ -49,20 +43,13 @@ func (s *TicketService) RequestHandoff(ctx context.Context, id int64, reason str
 		h.TicketID, h.FromParty, h.ToParty, h.Reason, h.Status, h.RequestedBy, at(h.RequestedAt)); err != nil {
 		return nil, err
 	}
-	ch := &ticketChange{tx: tx, a: a, t: t, audit: map[string]any{}}
 	t.PendingHandoff = h
-	if err := ch.save(ctx); err != nil {
-		return nil, err
-	}
 	if err := ch.event(ctx, tandem.EventHandoffRequested, tandem.VisibilityTeams, reason,
 		map[string]any{"handoff_id": h.ID, "from": h.FromParty, "to": h.ToParty, "direction": handoffDirection(h.ToParty)}); err != nil {
 		return nil, err
 	}
-	if err := tx.audit(ctx, a, &t.OrganizationID, "ticket.handoff.request", ticketTarget(t.ID),
+	if err := ch.finish(ctx, "ticket.handoff.request",
 		map[string]any{"handoff_id": h.ID, "from": h.FromParty, "to": h.ToParty, "reason": reason}); err != nil {
-		return nil, err
-	}
-	if err := tx.syncTimers(ctx, t.ID); err != nil {
 		return nil, err
 	}
 	return h, tx.Commit()
@@ -70,18 +57,12 @@ func (s *TicketService) RequestHandoff(ctx context.Context, id int64, reason str
 
 // AnswerHandoff implements tandem.TicketService.
 func (s *TicketService) AnswerHandoff(ctx context.Context, id, handoffID int64, accept bool, reason string) (*tandem.Handoff, error) {
-	a, tx, err := s.db.writeAs(ctx)
+	ch, err := s.beginWork(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	defer tx.Rollback()
-	t, err := lockTicket(ctx, tx, a, id)
-	if err != nil {
-		return nil, err
-	}
-	if err := a.Can(tandem.ActionTicketWork, t.OrganizationID); err != nil {
-		return nil, err
-	}
+	defer ch.tx.Rollback()
+	a, tx, t := ch.a, ch.tx, ch.t
 	h := t.PendingHandoff
 	if h == nil || h.ID != handoffID {
 		old, err := findHandoff(ctx, tx, t.ID, handoffID)
@@ -109,7 +90,6 @@ func (s *TicketService) AnswerHandoff(ctx context.Context, id, handoffID int64, 
 		h.Status, h.AnsweredBy, at(now), h.Answer, h.ID); err != nil {
 		return nil, err
 	}
-	ch := &ticketChange{tx: tx, a: a, t: t, audit: map[string]any{}}
 	t.PendingHandoff = nil
 	data := map[string]any{"handoff_id": h.ID, "from": h.FromParty, "to": h.ToParty}
 	if accept {
@@ -123,14 +103,8 @@ func (s *TicketService) AnswerHandoff(ctx context.Context, id, handoffID int64, 
 	if err != nil {
 		return nil, err
 	}
-	if err := ch.save(ctx); err != nil {
-		return nil, err
-	}
-	if err := tx.audit(ctx, a, &t.OrganizationID, "ticket.handoff.answer", ticketTarget(t.ID),
+	if err := ch.finish(ctx, "ticket.handoff.answer",
 		map[string]any{"handoff_id": h.ID, "status": h.Status, "answer": h.Answer, "owning_party": t.OwningParty, "assignee_id": t.AssigneeID}); err != nil {
-		return nil, err
-	}
-	if err := tx.syncTimers(ctx, t.ID); err != nil {
 		return nil, err
 	}
 	return h, tx.Commit()
@@ -139,14 +113,11 @@ func (s *TicketService) AnswerHandoff(ctx context.Context, id, handoffID int64, 
 // Handoffs implements tandem.TicketService. Handoffs are between the teams:
 // a requester gets an empty list.
 func (s *TicketService) Handoffs(ctx context.Context, id int64) ([]*tandem.Handoff, error) {
-	a, tx, err := s.db.readAs(ctx)
+	a, tx, _, err := s.beginOnTicket(ctx, id, false)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	if _, err := scopedTicketOrg(ctx, tx, a, id); err != nil {
-		return nil, err
-	}
 	if a.IsRequesterRole() {
 		return []*tandem.Handoff{}, nil
 	}
@@ -167,22 +138,13 @@ func findHandoff(ctx context.Context, tx *Tx, ticketID, id int64) (*tandem.Hando
 }
 
 func findHandoffs(ctx context.Context, tx *Tx, where string, args ...any) ([]*tandem.Handoff, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, ticket_id, from_party, to_party, reason, status, requested_by, requested_at, answered_by, answered_at, answer
-		FROM ticket_handoffs WHERE `+where, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	list := []*tandem.Handoff{}
-	for rows.Next() {
+	return queryList(ctx, tx, func(row scanner) (*tandem.Handoff, error) {
 		h := &tandem.Handoff{}
-		if err := rows.Scan(&h.ID, &h.TicketID, &h.FromParty, &h.ToParty, &h.Reason, &h.Status, &h.RequestedBy, scanTime(&h.RequestedAt),
-			&h.AnsweredBy, scanTimePtr(&h.AnsweredAt), &h.Answer); err != nil {
-			return nil, err
-		}
-		list = append(list, h)
-	}
-	return list, rows.Err()
+		err := row.Scan(&h.ID, &h.TicketID, &h.FromParty, &h.ToParty, &h.Reason, &h.Status, &h.RequestedBy, scanTime(&h.RequestedAt),
+			&h.AnsweredBy, scanTimePtr(&h.AnsweredAt), &h.Answer)
+		return h, err
+	}, `SELECT id, ticket_id, from_party, to_party, reason, status, requested_by, requested_at, answered_by, answered_at, answer
+		FROM ticket_handoffs WHERE `+where, args...)
 }
 
 func otherParty(p tandem.PartyKind) tandem.PartyKind {

@@ -132,7 +132,7 @@ func ticketFilter(scope string, args []any, f tandem.TicketFilter, dialect Diale
 		for i, st := range f.Statuses {
 			in[i] = st
 		}
-		add("t.status IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(in)), ", ")+")", in...)
+		add("t.status IN ("+marks(len(in))+")", in...)
 	}
 	if f.Open {
 		// Written exactly as the partial indexes' condition, so they apply.
@@ -267,7 +267,7 @@ func loadPendingHandoffs(ctx context.Context, tx *Tx, byHandoff map[int64]*tande
 	for id := range byHandoff {
 		args = append(args, id)
 	}
-	list, err := findHandoffs(ctx, tx, `id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")+`)`, args...)
+	list, err := findHandoffs(ctx, tx, `id IN (`+marks(len(args))+`)`, args...)
 	if err != nil {
 		return err
 	}

@@ -16,15 +16,11 @@ import (
 // organisation, or provider staff working for it). Adding a watcher twice
 // changes nothing.
 func (s *TicketService) AddWatcher(ctx context.Context, id, userID int64) error {
-	a, tx, err := s.db.writeAs(ctx)
+	a, tx, orgID, err := s.beginOnTicket(ctx, id, true)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	orgID, err := scopedTicketOrg(ctx, tx, a, id)
-	if err != nil {
-		return err
-	}
 	if err := a.Can(tandem.ActionTicketWork, orgID); err != nil {
 		return err
 	}
@@ -38,11 +34,8 @@ func (s *TicketService) AddWatcher(ctx context.Context, id, userID int64) error 
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return err
 	}
-	if err := tx.addEvent(ctx, eventBy(a, id, tandem.EventWatcher, tandem.VisibilityTeams, "Added "+userLabel(ctx, tx, userID)+" as a watcher.",
-		map[string]any{"user_id": userID, "watching": true})); err != nil {
-		return err
-	}
-	if err := tx.audit(ctx, a, &orgID, "ticket.watcher.add", ticketTarget(id), map[string]any{"user_id": userID}); err != nil {
+	if err := tx.record(ctx, a, orgID, eventBy(a, id, tandem.EventWatcher, tandem.VisibilityTeams, "Added "+userLabel(ctx, tx, userID)+" as a watcher.",
+		map[string]any{"user_id": userID, "watching": true}), "ticket.watcher.add", map[string]any{"user_id": userID}); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -52,15 +45,11 @@ func (s *TicketService) AddWatcher(ctx context.Context, id, userID int64) error 
 // ticket they see; removing someone else needs ticket.work. Removing a user
 // who does not watch changes nothing.
 func (s *TicketService) RemoveWatcher(ctx context.Context, id, userID int64) error {
-	a, tx, err := s.db.writeAs(ctx)
+	a, tx, orgID, err := s.beginOnTicket(ctx, id, true)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	orgID, err := scopedTicketOrg(ctx, tx, a, id)
-	if err != nil {
-		return err
-	}
 	self := !a.System && userID == a.UserID
 	switch {
 	case self && a.ReadOnly:
@@ -81,11 +70,8 @@ func (s *TicketService) RemoveWatcher(ctx context.Context, id, userID int64) err
 	if self {
 		body = "Stopped watching the ticket."
 	}
-	if err := tx.addEvent(ctx, eventBy(a, id, tandem.EventWatcher, tandem.VisibilityTeams, body,
-		map[string]any{"user_id": userID, "watching": false})); err != nil {
-		return err
-	}
-	if err := tx.audit(ctx, a, &orgID, "ticket.watcher.remove", ticketTarget(id), map[string]any{"user_id": userID}); err != nil {
+	if err := tx.record(ctx, a, orgID, eventBy(a, id, tandem.EventWatcher, tandem.VisibilityTeams, body,
+		map[string]any{"user_id": userID, "watching": false}), "ticket.watcher.remove", map[string]any{"user_id": userID}); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -96,15 +82,11 @@ func (s *TicketService) RemoveWatcher(ctx context.Context, id, userID int64) err
 // member of their own party's staff; its party is that person's. SpentOn
 // defaults to today in UTC.
 func (s *TicketService) AddTimeEntry(ctx context.Context, id int64, e *tandem.TimeEntry) error {
-	a, tx, err := s.db.writeAs(ctx)
+	a, tx, orgID, err := s.beginOnTicket(ctx, id, true)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	orgID, err := scopedTicketOrg(ctx, tx, a, id)
-	if err != nil {
-		return err
-	}
 	if err := a.Can(tandem.ActionTicketWork, orgID); err != nil {
 		return err
 	}
@@ -150,12 +132,8 @@ func (s *TicketService) AddTimeEntry(ctx context.Context, id int64, e *tandem.Ti
 	if e.Note != "" {
 		body += ": " + e.Note
 	}
-	if err := tx.addEvent(ctx, eventBy(a, id, tandem.EventTime, tandem.VisibilityTeams, body,
-		map[string]any{"time_entry_id": e.ID, "user_id": e.UserID, "party": e.Party, "minutes": e.Minutes, "billable": e.Billable, "spent_on": e.SpentOn})); err != nil {
-		return err
-	}
-	if err := tx.audit(ctx, a, &orgID, "ticket.time.add", ticketTarget(id),
-		map[string]any{"time_entry_id": e.ID, "user_id": e.UserID, "party": e.Party, "minutes": e.Minutes, "billable": e.Billable, "spent_on": e.SpentOn}); err != nil {
+	summary := map[string]any{"time_entry_id": e.ID, "user_id": e.UserID, "party": e.Party, "minutes": e.Minutes, "billable": e.Billable, "spent_on": e.SpentOn}
+	if err := tx.record(ctx, a, orgID, eventBy(a, id, tandem.EventTime, tandem.VisibilityTeams, body, summary), "ticket.time.add", summary); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -165,30 +143,18 @@ func (s *TicketService) AddTimeEntry(ctx context.Context, id int64, e *tandem.Ti
 // a requester gets an empty list rather than an error, so one page serves
 // every role.
 func (s *TicketService) TimeEntries(ctx context.Context, id int64) ([]*tandem.TimeEntry, error) {
-	a, tx, err := s.db.readAs(ctx)
+	a, tx, _, err := s.beginOnTicket(ctx, id, false)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	if _, err := scopedTicketOrg(ctx, tx, a, id); err != nil {
-		return nil, err
-	}
-	list := []*tandem.TimeEntry{}
 	if a.IsRequesterRole() {
-		return list, nil
+		return []*tandem.TimeEntry{}, nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, ticket_id, user_id, party, minutes, billable, note, spent_on, created_at
-		FROM ticket_time_entries WHERE ticket_id = ? ORDER BY id`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	return queryList(ctx, tx, func(row scanner) (*tandem.TimeEntry, error) {
 		e := &tandem.TimeEntry{}
-		if err := rows.Scan(&e.ID, &e.TicketID, &e.UserID, &e.Party, &e.Minutes, &e.Billable, &e.Note, &e.SpentOn, scanTime(&e.CreatedAt)); err != nil {
-			return nil, err
-		}
-		list = append(list, e)
-	}
-	return list, rows.Err()
+		err := row.Scan(&e.ID, &e.TicketID, &e.UserID, &e.Party, &e.Minutes, &e.Billable, &e.Note, &e.SpentOn, scanTime(&e.CreatedAt))
+		return e, err
+	}, `SELECT id, ticket_id, user_id, party, minutes, billable, note, spent_on, created_at
+		FROM ticket_time_entries WHERE ticket_id = ? ORDER BY id`, id)
 }

@@ -1,0 +1,211 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/tandemhq/tandem"
+)
+
+// ticketColumns are the columns scanTicket reads, from tickets aliased t.
+const ticketColumns = `t.id, t.organization_id, t.requester_id, t.title, t.description, t.area_id, t.impact, t.urgency, t.priority, t.status,
+	t.owning_party, t.unrouted, t.assignee_id, t.pending_handoff_id, t.sla_state, t.created_by, t.created_at, t.updated_at,
+	t.first_response_at, t.resolved_at, t.closed_at`
+
+// scanTicket reads one row of ticketColumns; the pending handoff's id is
+// returned for the caller to load.
+func scanTicket(row scanner) (*tandem.Ticket, *int64, error) {
+	t := &tandem.Ticket{Tags: []string{}, Watchers: []int64{}, Timers: []*tandem.Timer{}}
+	var pending *int64
+	err := row.Scan(&t.ID, &t.OrganizationID, &t.RequesterID, &t.Title, &t.Description, &t.AreaID, &t.Impact, &t.Urgency, &t.Priority, &t.Status,
+		&t.OwningParty, &t.Unrouted, &t.AssigneeID, &pending, &t.SLAState, &t.CreatedBy, scanTime(&t.CreatedAt), scanTime(&t.UpdatedAt),
+		scanTimePtr(&t.FirstResponseAt), scanTimePtr(&t.ResolvedAt), scanTimePtr(&t.ClosedAt))
+	return t, pending, err
+}
+
+// findTicketRow returns a ticket in the actor's scope (ENOTFOUND otherwise)
+// with its pending handoff; lock takes PostgreSQL's row lock for an update.
+func findTicketRow(ctx context.Context, tx *Tx, a *tandem.Actor, id int64, lock bool) (*tandem.Ticket, error) {
+	scope, args := ticketScope(a)
+	query := `SELECT ` + ticketColumns + ` FROM tickets t WHERE t.id = ? AND ` + scope
+	if lock && tx.db.dialect == Postgres {
+		query += " FOR UPDATE OF t"
+	}
+	t, pending, err := scanTicket(tx.QueryRowContext(ctx, query, append([]any{id}, args...)...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, tandem.Errorf(tandem.ENOTFOUND, "Ticket %d not found.", id)
+	} else if err != nil {
+		return nil, err
+	}
+	if pending != nil {
+		if t.PendingHandoff, err = findHandoff(ctx, tx, t.ID, *pending); err != nil {
+			return nil, err
+		}
+	}
+	if err := loadTags(ctx, tx, []*tandem.Ticket{t}); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// lockTicket is findTicketRow for a change: how every method that changes
+// one ticket begins.
+func lockTicket(ctx context.Context, tx *Tx, a *tandem.Actor, id int64) (*tandem.Ticket, error) {
+	return findTicketRow(ctx, tx, a, id, true)
+}
+
+// findTicket returns a ticket in scope with its tags, watchers, pauses,
+// pending handoff and timers. Requesters see neither the pending handoff
+// (its reason is for the teams) nor the handoff acceptance clocks.
+func findTicket(ctx context.Context, tx *Tx, a *tandem.Actor, id int64) (*tandem.Ticket, error) {
+	t, err := findTicketRow(ctx, tx, a, id, false)
+	if err != nil {
+		return nil, err
+	}
+	if t.Watchers, err = tx.queryIDs(ctx, `SELECT user_id FROM ticket_watchers WHERE ticket_id = ? ORDER BY user_id`, id); err != nil {
+		return nil, err
+	}
+	if t.Watchers == nil {
+		t.Watchers = []int64{}
+	}
+	if t.Pauses, err = findPauses(ctx, tx, id); err != nil {
+		return nil, err
+	}
+	if err := loadTimers(ctx, tx, []*tandem.Ticket{t}); err != nil {
+		return nil, err
+	}
+	if a.IsRequesterRole() {
+		t.PendingHandoff = nil
+		t.Timers = requesterTimers(t.Timers)
+	}
+	return t, nil
+}
+
+// requesterTimers drops the clocks between the teams (handoff acceptance).
+func requesterTimers(list []*tandem.Timer) []*tandem.Timer {
+	out := []*tandem.Timer{}
+	for _, tm := range list {
+		if tm.Kind != tandem.TimerAccept {
+			out = append(out, tm)
+		}
+	}
+	return out
+}
+
+// findPauses returns the periods a ticket's resolution clock stood still,
+// oldest first.
+func findPauses(ctx context.Context, tx *Tx, id int64) ([]tandem.Interval, error) {
+	return queryList(ctx, tx, func(row scanner) (tandem.Interval, error) {
+		var p tandem.Interval
+		err := row.Scan(scanTime(&p.Start), scanTimePtr(&p.End))
+		return p, err
+	}, `SELECT started_at, ended_at FROM ticket_pauses WHERE ticket_id = ? ORDER BY started_at`, id)
+}
+
+// idList returns the tickets' ids as query arguments and "?, ?, …".
+func idList(list []*tandem.Ticket) (string, []any, map[int64]*tandem.Ticket) {
+	args := make([]any, len(list))
+	byID := make(map[int64]*tandem.Ticket, len(list))
+	for i, t := range list {
+		args[i] = t.ID
+		byID[t.ID] = t
+	}
+	return marks(len(list)), args, byID
+}
+
+// loadTags fills the tags of a page of tickets in one query.
+func loadTags(ctx context.Context, tx *Tx, list []*tandem.Ticket) error {
+	if len(list) == 0 {
+		return nil
+	}
+	marks, args, byID := idList(list)
+	rows, err := tx.QueryContext(ctx, `SELECT ticket_id, tag FROM ticket_tags WHERE ticket_id IN (`+marks+`) ORDER BY ticket_id, tag`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var tag string
+		if err := rows.Scan(&id, &tag); err != nil {
+			return err
+		}
+		if t := byID[id]; t != nil {
+			t.Tags = append(t.Tags, tag)
+		}
+	}
+	return rows.Err()
+}
+
+// loadTimers fills the SLA and OLA timers of a page of tickets in one
+// query; the SLA code (sla_timer.go) writes them.
+func loadTimers(ctx context.Context, tx *Tx, list []*tandem.Ticket) error {
+	if len(list) == 0 {
+		return nil
+	}
+	marks, args, byID := idList(list)
+	rows, err := tx.QueryContext(ctx, `SELECT id, ticket_id, kind, party, handoff_id, state, target_minutes, started_at, due_at, warn_at,
+		warned_at, breached_at, met_at, elapsed_minutes FROM sla_timers WHERE ticket_id IN (`+marks+`) ORDER BY ticket_id, id`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		tm := &tandem.Timer{}
+		if err := rows.Scan(&tm.ID, &tm.TicketID, &tm.Kind, &tm.Party, &tm.HandoffID, &tm.State, &tm.Minutes, scanTime(&tm.StartedAt),
+			scanTimePtr(&tm.DueAt), scanTimePtr(&tm.WarnAt), scanTimePtr(&tm.WarnedAt), scanTimePtr(&tm.BreachedAt), scanTimePtr(&tm.MetAt),
+			&tm.ElapsedMinutes); err != nil {
+			return err
+		}
+		if t := byID[tm.TicketID]; t != nil {
+			t.Timers = append(t.Timers, tm)
+		}
+	}
+	return rows.Err()
+}
+
+// replaceTags stores a ticket's tags (already normalised).
+func replaceTags(ctx context.Context, tx *Tx, ticketID int64, tags []string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM ticket_tags WHERE ticket_id = ?`, ticketID); err != nil {
+		return err
+	}
+	for _, tag := range tags {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO ticket_tags (ticket_id, tag) VALUES (?, ?)`, ticketID, tag); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// userLabel names a user for a timeline sentence: the name, else the email.
+func userLabel(ctx context.Context, tx *Tx, id int64) string {
+	var name string
+	if err := tx.QueryRowContext(ctx, `SELECT CASE WHEN name <> '' THEN name ELSE email END FROM users WHERE id = ?`, id).Scan(&name); err != nil {
+		return fmt.Sprintf("user %d", id)
+	}
+	return name
+}
+
+// scanner is a row to scan: *sql.Row or *sql.Rows.
+type scanner interface{ Scan(...any) error }
+
+// queryList runs a query and returns its rows read by scan, in order; an
+// empty list, never nil, when there are none.
+func queryList[T any](ctx context.Context, tx *Tx, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	list := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, v)
+	}
+	return list, rows.Err()
+}
