@@ -25,7 +25,8 @@ var allowed = map[string]bool{
 
 // FuzzRender checks that whatever the Markdown, the HTML holds only allowed
 // tags, no event handler or style attribute, no target, no script URL, and
-// that every link has rel="nofollow noopener".
+// that every link has rel="nofollow noopener", and that the HTML is no
+// larger than the cap or, in the fallback, the text escaped.
 func FuzzRender(f *testing.F) {
 	for _, s := range []string{
 		"**bold** [link](https://x.example)",
@@ -39,12 +40,17 @@ func FuzzRender(f *testing.F) {
 		"```html\n<script>\n```",
 		"<div\nonmouseover=x>text</div>",
 		"[a][r]\n\n[r]: <javascript:alert(1)> \"t\"",
+		strings.Repeat(">", 40) + "<script>x</script>",
+		"|" + strings.Repeat("a|", 70) + "\n|" + strings.Repeat("-|", 70) + "\n<b>",
 	} {
 		f.Add(s)
 	}
 	r := markdown.New()
 	f.Fuzz(func(t *testing.T, src string) {
 		got := string(r.Render(src))
+		if len(got) > max(markdown.MaxHTML, maxFallback(src)) {
+			t.Fatalf("Render(%d bytes) = %d bytes of HTML", len(src), len(got))
+		}
 		for _, m := range tagPattern.FindAllStringSubmatch(got, -1) {
 			tag := strings.ToLower(m[1])
 			if !allowed[tag] {

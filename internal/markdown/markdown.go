@@ -4,10 +4,19 @@
 // bluemonday's policy for user-generated content removes everything that
 // could run script or restyle the page. Raw HTML in the Markdown is never
 // passed through: goldmark leaves it out and the policy escapes the rest.
+//
+// Text whose shape would make the conversion costly (huge tables, deep
+// nesting, thousands of link or emphasis openers; see shapeTooCostly), or
+// whose HTML would exceed maxHTML, is shown escaped instead, preformatted,
+// so a requester's 64 KiB cannot tie up the server on every page view. The
+// HTML of recently rendered texts is cached, so a page view re-renders
+// nothing that has not changed.
 package markdown
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"errors"
 	"html/template"
 	"regexp"
 
@@ -26,10 +35,19 @@ import (
 // window.
 const linkRel = "nofollow noopener"
 
+const (
+	// maxHTML bounds the HTML of one text, before and after sanitising:
+	// a 64 KiB ticket of ordinary Markdown comes to a few hundred KiB.
+	maxHTML = 1 << 20
+	// cacheBytes bounds the HTML the cache holds.
+	cacheBytes = 16 << 20
+)
+
 // Renderer turns Markdown into sanitised HTML. It is safe for concurrent use.
 type Renderer struct {
 	md     goldmark.Markdown
 	policy *bluemonday.Policy
+	cache  *htmlCache
 }
 
 // New returns a Renderer.
@@ -50,20 +68,60 @@ func New() *Renderer {
 	// The boxes of GFM task lists, which goldmark renders disabled.
 	p.AllowAttrs("type").Matching(regexp.MustCompile(`^checkbox$`)).OnElements("input")
 	p.AllowAttrs("checked", "disabled").Matching(regexp.MustCompile(`^$`)).OnElements("input")
-	return &Renderer{md: md, policy: p}
+	return &Renderer{md: md, policy: p, cache: newHTMLCache(cacheBytes)}
 }
 
-// Render returns the sanitised HTML of src.
+// Render returns the sanitised HTML of src, or, when src is too costly to
+// convert or its HTML too large, src escaped in a
+// <pre class="markdown-fallback">.
 func (r *Renderer) Render(src string) template.HTML {
-	var buf bytes.Buffer
-	if err := r.md.Convert([]byte(src), &buf); err != nil {
-		// goldmark renders any input; should a writer fail, show the text.
-		buf.Reset()
-		buf.WriteString("<p>")
-		template.HTMLEscape(&buf, []byte(src))
-		buf.WriteString("</p>")
+	key := sha256.Sum256([]byte(src))
+	if h, ok := r.cache.get(key); ok {
+		return h
 	}
-	return template.HTML(r.policy.SanitizeBytes(buf.Bytes()))
+	h := r.render(src)
+	r.cache.add(key, h)
+	return h
+}
+
+// render converts and sanitises src, bypassing the cache.
+func (r *Renderer) render(src string) template.HTML {
+	if shapeTooCostly(src) != "" {
+		return fallback(src)
+	}
+	w := &cappedBuffer{max: maxHTML}
+	if err := r.md.Convert([]byte(src), w); err != nil {
+		// goldmark converts any input, so the error is the cap.
+		return fallback(src)
+	}
+	out := r.policy.SanitizeBytes(w.buf.Bytes())
+	if len(out) > maxHTML {
+		return fallback(src)
+	}
+	return template.HTML(out)
+}
+
+// fallback shows src as it was typed, escaped, keeping its line breaks.
+func fallback(src string) template.HTML {
+	return template.HTML(`<pre class="markdown-fallback">` + template.HTMLEscapeString(src) + "</pre>")
+}
+
+// errTooLarge is what cappedBuffer returns once full.
+var errTooLarge = errors.New("markdown: HTML too large")
+
+// cappedBuffer keeps at most max bytes and refuses the write that would
+// exceed them. goldmark buffers its output and keeps the first write error,
+// so once the cap is hit the rest of the conversion writes nothing.
+type cappedBuffer struct {
+	buf bytes.Buffer
+	max int
+}
+
+func (w *cappedBuffer) Write(p []byte) (int, error) {
+	if w.buf.Len()+len(p) > w.max {
+		return 0, errTooLarge
+	}
+	return w.buf.Write(p)
 }
 
 // relTransformer sets linkRel on every link and autolink.
