@@ -3,7 +3,9 @@ package sqlstore
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -27,21 +29,54 @@ const backupStepPages = 256
 // sqliteHeader opens every SQLite database file.
 var sqliteHeader = []byte("SQLite format 3\x00")
 
-// BackupSQLite writes a consistent snapshot of the SQLite database at srcPath
-// to outPath while other processes (a running `tandem serve`) keep reading and
-// writing it. progress, when not nil, is called with (pagesDone, pagesTotal) as
-// the copy advances; its last call has pagesDone == pagesTotal.
+// AttachmentsDirName is the folder of the data directory that holds
+// attachment files (see FileBlobStore).
+const AttachmentsDirName = "attachments"
+
+// BackupPhase names the stage of a backup that a progress call reports on.
+type BackupPhase string
+
+// The phases of a backup, in order.
+const (
+	// BackupPages copies the database page by page; done and total count
+	// pages.
+	BackupPages BackupPhase = "pages"
+	// BackupAttachments copies attachment files into the snapshot; done and
+	// total count bytes. It is reported only when there are files to copy.
+	BackupAttachments BackupPhase = "attachments"
+)
+
+// BackupSQLite writes a consistent snapshot of the SQLite installation in
+// dataDir (its database, and the bytes of every attachment kept as a file
+// under AttachmentsDirName) to the single file outPath while other processes
+// (a running `tandem serve`) keep reading and writing it. progress, when not
+// nil, is called as each phase advances; within a phase done only rises, and
+// the phase's last call has done == total.
 //
-// It uses SQLite's online backup API inside one read transaction, so the copy
-// is the database as it stood when the backup began. In WAL mode (Tandem's) a
-// reader blocks no writer; the write-ahead log only grows until the backup
-// ends. Holding the snapshot also stops SQLite from restarting the copy after
-// each outside write, which would never finish under a steady write load.
+// The database is copied with SQLite's online backup API inside one read
+// transaction, so the copy is the database as it stood when the backup
+// began. In WAL mode (Tandem's) a reader blocks no writer; the write-ahead log
+// only grows until the page copy ends. Holding the snapshot also stops SQLite
+// from restarting the copy after each outside write, which would never finish
+// under a steady write load.
+//
+// Then the bytes of every attachment the snapshot references, and does not
+// already hold in its blobs table (the database attachment store), are read
+// from their files, checked against their SHA-256, and added to the
+// snapshot's blobs table, so the backup loses nothing already stored. A file
+// is written before the row naming it commits and is never removed, so every
+// row in the snapshot has its file; a missing file (ENOTFOUND) or one whose
+// bytes do not match their hash (EINVALID) fails the backup, naming the
+// attachment and its ticket. RestoreSQLite writes the bytes back out.
 //
 // outPath must not exist (EINVALID). The snapshot is written to a temporary
 // file beside it, synced, and renamed into place, so outPath is either absent
 // or complete.
-func BackupSQLite(ctx context.Context, srcPath, outPath string, progress func(done, total int)) (err error) {
+func BackupSQLite(ctx context.Context, dataDir, outPath string, progress func(phase BackupPhase, done, total int64)) (err error) {
+	if dataDir == "" {
+		return tandem.Errorf(tandem.ECONFIG, "data directory is empty: set --data or TANDEM_DATA to the server's data directory")
+	}
+	srcPath := filepath.Join(dataDir, DBFileName)
 	if _, err := os.Lstat(outPath); err == nil {
 		return tandem.Errorf(tandem.EINVALID, "%s exists; choose another --out or delete it", outPath)
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -68,6 +103,9 @@ func BackupSQLite(ctx context.Context, srcPath, outPath string, progress func(do
 	if err := backupPages(ctx, srcPath, tmpPath, progress); err != nil {
 		return err
 	}
+	if err := copyAttachmentFiles(ctx, tmpPath, filepath.Join(dataDir, AttachmentsDirName), progress); err != nil {
+		return err
+	}
 	if err := syncFile(tmpPath); err != nil {
 		return err
 	}
@@ -84,7 +122,7 @@ func BackupSQLite(ctx context.Context, srcPath, outPath string, progress func(do
 
 // backupPages copies the database at srcPath into the empty database file at
 // dstPath with the online backup API, reporting progress after every step.
-func backupPages(ctx context.Context, srcPath, dstPath string, progress func(done, total int)) error {
+func backupPages(ctx context.Context, srcPath, dstPath string, progress func(phase BackupPhase, done, total int64)) error {
 	// mode=rw: never create a database where none was; query_only: a backup
 	// only reads. The journal mode is left as the server set it.
 	src, err := sql.Open("sqlite", sqliteFileURL(srcPath)+"?mode=rw&_pragma=busy_timeout(10000)&_pragma=query_only(1)")
@@ -107,7 +145,7 @@ func backupPages(ctx context.Context, srcPath, dstPath string, progress func(don
 		return fmt.Errorf("backup: begin snapshot: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-	var total int
+	var total int64
 	if err := conn.QueryRowContext(ctx, "PRAGMA page_count").Scan(&total); err != nil {
 		if isNotADatabase(err) {
 			return tandem.Errorf(tandem.EINVALID, "%s is not a SQLite database: set --data or TANDEM_DATA to the server's data directory", srcPath)
@@ -115,7 +153,7 @@ func backupPages(ctx context.Context, srcPath, dstPath string, progress func(don
 		return fmt.Errorf("backup: read %s: %w", srcPath, err)
 	}
 	if progress != nil {
-		progress(0, total)
+		progress(BackupPages, 0, total)
 	}
 
 	return conn.Raw(func(dc any) error {
@@ -141,7 +179,7 @@ func backupPages(ctx context.Context, srcPath, dstPath string, progress func(don
 			}
 			if progress != nil {
 				n := b.PageCount()
-				progress(n-b.Remaining(), n)
+				progress(BackupPages, int64(n-b.Remaining()), int64(n))
 			}
 			if !more {
 				break
@@ -155,17 +193,163 @@ func backupPages(ctx context.Context, srcPath, dstPath string, progress func(don
 	})
 }
 
+// fileAttachment is an attachment whose bytes a backup copies from its file:
+// the first of the attachments that share one SHA-256.
+type fileAttachment struct {
+	sum       string
+	id        int64
+	ticketID  int64
+	filename  string
+	size      int64
+	createdAt string
+}
+
+// String names the attachment the way an error message should.
+func (a fileAttachment) String() string {
+	return fmt.Sprintf("attachment %d (%q) of ticket %d", a.id, a.filename, a.ticketID)
+}
+
+// copyAttachmentFiles adds to the snapshot at path the bytes of every
+// attachment it references but does not hold in its blobs table, reading them
+// from the file store in dir and checking each against its size and SHA-256.
+func copyAttachmentFiles(ctx context.Context, path, dir string, progress func(phase BackupPhase, done, total int64)) (err error) {
+	// The snapshot is a private file the caller syncs once at the end, so it
+	// is written with a rollback journal (the bytes are appended, so the
+	// journal stays small) and without a sync per insert.
+	db, err := sql.Open("sqlite", sqliteFileURL(path)+"?mode=rw&_pragma=journal_mode(DELETE)&_pragma=synchronous(OFF)")
+	if err != nil {
+		return err
+	}
+	db.SetMaxOpenConns(1)
+	defer func() {
+		if cerr := db.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("backup: close snapshot: %w", cerr)
+		}
+	}()
+
+	if ok, err := hasAttachmentTables(ctx, db); err != nil || !ok {
+		return err // !ok: a database from before attachments
+	}
+	// SQLite takes the bare columns of an aggregate query from the row MIN
+	// chose: the first attachment with those bytes names them in errors.
+	rows, err := db.QueryContext(ctx, `SELECT sha256, MIN(id), ticket_id, filename, size, created_at
+		FROM ticket_attachments WHERE sha256 NOT IN (SELECT sha256 FROM blobs)
+		GROUP BY sha256 ORDER BY MIN(id)`)
+	if err != nil {
+		return fmt.Errorf("backup: list attachments: %w", err)
+	}
+	var list []fileAttachment
+	var total int64
+	for rows.Next() {
+		var a fileAttachment
+		if err := rows.Scan(&a.sum, &a.id, &a.ticketID, &a.filename, &a.size, &a.createdAt); err != nil {
+			rows.Close()
+			return fmt.Errorf("backup: list attachments: %w", err)
+		}
+		list = append(list, a)
+		total += a.size
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("backup: list attachments: %w", err)
+	}
+	if len(list) == 0 {
+		return nil
+	}
+
+	if progress != nil {
+		progress(BackupAttachments, 0, total)
+	}
+	store := NewFileBlobStore(dir)
+	var done int64
+	for _, a := range list {
+		b, err := readAttachmentFile(ctx, store, a)
+		if err != nil {
+			return err
+		}
+		if _, err := db.ExecContext(ctx, `INSERT INTO blobs (sha256, content, created_at) VALUES (?, ?, ?)`, a.sum, b, a.createdAt); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("backup: store the bytes of %s: %w", a, err)
+		}
+		done += a.size
+		if progress != nil {
+			progress(BackupAttachments, done, total)
+		}
+	}
+	return nil
+}
+
+// readAttachmentFile reads a's bytes from its file in store, returning
+// ENOTFOUND when the file is missing and EINVALID when its bytes are not a's.
+// It reads at most one byte more than a's size, so a damaged file cannot
+// exhaust memory.
+func readAttachmentFile(ctx context.Context, store *FileBlobStore, a fileAttachment) ([]byte, error) {
+	if checkBlobName(a.sum) != nil {
+		return nil, tandem.Errorf(tandem.EINVALID, "%s has the malformed SHA-256 %.80q, so its file cannot be found; no backup was written. Run tandem backup on an undamaged database", a, a.sum)
+	}
+	path := store.path(a.sum)
+	rc, err := store.Open(ctx, a.sum)
+	switch {
+	case tandem.ErrorCode(err) == tandem.ENOTFOUND:
+		return nil, tandem.Errorf(tandem.ENOTFOUND, "%s: its file %s is missing; no backup was written. Put the file back from a copy of the data directory (it is named by its SHA-256), or set --data or TANDEM_DATA to the server's data directory", a, path)
+	case err != nil:
+		return nil, tandem.Errorf(tandem.ECONFIG, "%s: its file %s cannot be read (%v); no backup was written. Run tandem backup as a user who can read the data directory", a, path, rootCause(err))
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(ctxReader{ctx, rc}, a.size+1))
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, tandem.Errorf(tandem.EINVALID, "%s: its file %s cannot be read (%v); no backup was written. Put an intact copy of the file back from a copy of the data directory", a, path, rootCause(err))
+	}
+	if int64(len(b)) != a.size {
+		what := fmt.Sprintf("%d bytes", len(b))
+		if int64(len(b)) > a.size {
+			what = fmt.Sprintf("more than %d bytes", a.size)
+		}
+		return nil, tandem.Errorf(tandem.EINVALID, "%s: its file %s is damaged (it holds %s, the attachment %d); no backup was written. Put an intact copy of the file back from a copy of the data directory", a, path, what, a.size)
+	}
+	if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != a.sum {
+		return nil, tandem.Errorf(tandem.EINVALID, "%s: its file %s is damaged (its bytes have SHA-256 %x, not %s); no backup was written. Put an intact copy of the file back from a copy of the data directory", a, path, sum, a.sum)
+	}
+	return b, nil
+}
+
+// hasAttachmentTables reports whether db has the ticket_attachments and
+// blobs tables; a database from before attachments has neither.
+func hasAttachmentTables(ctx context.Context, db *sql.DB) (bool, error) {
+	var n int
+	err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('ticket_attachments', 'blobs')`).Scan(&n)
+	return n == 2, err
+}
+
+// RestoreOptions say how RestoreSQLite lays out what it restores.
+type RestoreOptions struct {
+	// AttachmentsInDatabase keeps the attachment bytes a backup holds in the
+	// restored database's blobs table, for an installation that runs with
+	// --attachment-store database. By default they are written out as files
+	// under the data directory's AttachmentsDirName, where the default file
+	// store reads them, and removed from the table.
+	AttachmentsInDatabase bool
+}
+
 // RestoreSQLite restores a backup file into dataDir, which must be empty or
 // absent: a non-empty directory is refused with ECONFIG, so a restore never
 // overwrites a live database. The file must be a SQLite database that passes
-// `PRAGMA integrity_check` and holds Tandem's schema_migrations table
-// (EINVALID otherwise).
+// `PRAGMA integrity_check`, holds Tandem's schema_migrations table, and holds
+// bytes matching their SHA-256 for every attachment (EINVALID otherwise).
 //
 // The backup is copied to a temporary file inside dataDir, synced, checked
 // there, and only then renamed to tandem.db, so dataDir never holds a
-// half-written tandem.db. On failure RestoreSQLite removes what it created,
-// including dataDir itself when it had to create it.
-func RestoreSQLite(ctx context.Context, backupPath, dataDir string) (err error) {
+// half-written tandem.db. Unless opts.AttachmentsInDatabase, the attachment
+// bytes are written to files under dataDir/AttachmentsDirName (the layout of
+// FileBlobStore) before that rename, and the blobs table is emptied. On
+// failure RestoreSQLite removes what it created, including dataDir itself
+// when it had to create it.
+func RestoreSQLite(ctx context.Context, backupPath, dataDir string, opts RestoreOptions) (err error) {
 	if dataDir == "" {
 		return tandem.Errorf(tandem.ECONFIG, "data directory is empty: set --data or TANDEM_DATA to the directory to restore into")
 	}
@@ -204,10 +388,13 @@ func RestoreSQLite(ctx context.Context, backupPath, dataDir string) (err error) 
 		return tandem.Errorf(tandem.ECONFIG, "data directory %s is not writable (%v): fix its permissions or set --data or TANDEM_DATA to another directory", dataDir, rootCause(err))
 	}
 	tmpPath := tmp.Name()
+	attachments := filepath.Join(dataDir, AttachmentsDirName)
 	defer func() {
 		if err != nil {
 			tmp.Close()
 			removeSQLiteFiles(tmpPath)
+			// dataDir was empty, so every file in it is the restore's.
+			os.RemoveAll(attachments)
 			if created {
 				os.Remove(dataDir)
 			}
@@ -226,6 +413,17 @@ func RestoreSQLite(ctx context.Context, backupPath, dataDir string) (err error) 
 	if err := checkTandemDatabase(ctx, tmpPath, backupPath); err != nil {
 		return err
 	}
+	if err := restoreAttachments(ctx, tmpPath, backupPath, attachments, opts); err != nil {
+		return err
+	}
+	if err := syncFile(tmpPath); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	if _, err := os.Stat(attachments); err == nil {
+		if err := syncDir(attachments); err != nil {
+			return fmt.Errorf("restore: %w", err)
+		}
+	}
 
 	dbPath := filepath.Join(dataDir, DBFileName)
 	if _, err := os.Lstat(dbPath); err == nil {
@@ -235,6 +433,92 @@ func RestoreSQLite(ctx context.Context, backupPath, dataDir string) (err error) 
 		return fmt.Errorf("restore: %w", err)
 	}
 	return syncDir(dataDir)
+}
+
+// restoreAttachments checks the attachment bytes in the database at path, a
+// private copy of the backup named name: every attachment must have its bytes
+// in the blobs table, and every row's bytes must match its SHA-256. Unless
+// opts.AttachmentsInDatabase, it then writes each row to a file in dir with
+// FileBlobStore.Put and empties the table, compacting the database.
+func restoreAttachments(ctx context.Context, path, name, dir string, opts RestoreOptions) (err error) {
+	db, err := sql.Open("sqlite", sqliteFileURL(path)+"?mode=rw&_pragma=journal_mode(DELETE)&_pragma=synchronous(OFF)")
+	if err != nil {
+		return err
+	}
+	db.SetMaxOpenConns(1)
+	defer func() {
+		if cerr := db.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("restore: close %s: %w", path, cerr)
+		}
+	}()
+
+	if ok, err := hasAttachmentTables(ctx, db); err != nil {
+		return invalidBackup(ctx, name, err)
+	} else if !ok {
+		return nil // a database from before attachments
+	}
+	var a fileAttachment
+	err = db.QueryRowContext(ctx, `SELECT id, ticket_id, filename, sha256 FROM ticket_attachments
+		WHERE sha256 NOT IN (SELECT sha256 FROM blobs) ORDER BY id LIMIT 1`).Scan(&a.id, &a.ticketID, &a.filename, &a.sum)
+	switch {
+	case err == nil:
+		return tandem.Errorf(tandem.EINVALID, "%s lacks the bytes of %s, so it is not a complete backup: restore another backup written by tandem backup", name, a)
+	case !errors.Is(err, sql.ErrNoRows):
+		return invalidBackup(ctx, name, err)
+	}
+
+	var sums []string
+	rows, err := db.QueryContext(ctx, `SELECT sha256 FROM blobs ORDER BY sha256`)
+	if err != nil {
+		return invalidBackup(ctx, name, err)
+	}
+	for rows.Next() {
+		var sum string
+		if err := rows.Scan(&sum); err != nil {
+			rows.Close()
+			return invalidBackup(ctx, name, err)
+		}
+		sums = append(sums, sum)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return invalidBackup(ctx, name, err)
+	}
+
+	store := NewFileBlobStore(dir)
+	for _, sum := range sums {
+		// One blob in memory at a time: attachments are size-limited.
+		if checkBlobName(sum) != nil {
+			return tandem.Errorf(tandem.EINVALID, "%s holds attachment bytes under the malformed SHA-256 %.80q: restore an older backup", name, sum)
+		}
+		var b []byte
+		if err := db.QueryRowContext(ctx, `SELECT content FROM blobs WHERE sha256 = ?`, sum).Scan(&b); err != nil {
+			return invalidBackup(ctx, name, err)
+		}
+		if got := sha256.Sum256(b); hex.EncodeToString(got[:]) != sum {
+			return tandem.Errorf(tandem.EINVALID, "%s is damaged: the attachment bytes stored as SHA-256 %s have SHA-256 %x: restore an older backup", name, sum, got)
+		}
+		if opts.AttachmentsInDatabase {
+			continue
+		}
+		if err := store.Put(ctx, sum, bytes.NewReader(b)); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return tandem.Errorf(tandem.ECONFIG, "cannot write attachment %s to %s (%v): fix the data directory's permissions or free some space, then restore into a new or empty directory", sum, dir, rootCause(err))
+		}
+	}
+	if opts.AttachmentsInDatabase || len(sums) == 0 {
+		return nil
+	}
+	if _, err := db.ExecContext(ctx, `DELETE FROM blobs`); err != nil {
+		return fmt.Errorf("restore: empty the blobs table: %w", err)
+	}
+	// The bytes now in files would otherwise stay behind as free pages.
+	if _, err := db.ExecContext(ctx, `VACUUM`); err != nil {
+		return fmt.Errorf("restore: compact the database: %w", err)
+	}
+	return nil
 }
 
 // checkSQLiteHeader returns EINVALID unless r starts with SQLite's file

@@ -1,10 +1,12 @@
 package sqlstore_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -30,8 +32,11 @@ func TestBackupSQLite(t *testing.T) {
 
 		out := filepath.Join(t.TempDir(), "tandem.backup")
 		before := w.count()
-		waited, midway, lastDone := false, 0, 0
-		err := sqlstore.BackupSQLite(context.Background(), db.Path, out, func(done, total int) {
+		waited, midway, lastDone := false, 0, int64(0)
+		err := sqlstore.BackupSQLite(context.Background(), filepath.Dir(db.Path), out, func(phase sqlstore.BackupPhase, done, total int64) {
+			if phase != sqlstore.BackupPages {
+				t.Errorf("progress reported phase %q for a database without attachments", phase)
+			}
 			if done < lastDone {
 				t.Errorf("progress went back from %d to %d pages: the copy restarted", lastDone, done)
 			}
@@ -53,7 +58,7 @@ func TestBackupSQLite(t *testing.T) {
 		}
 
 		dataDir := filepath.Join(t.TempDir(), "restored")
-		if err := sqlstore.RestoreSQLite(context.Background(), out, dataDir); err != nil {
+		if err := sqlstore.RestoreSQLite(context.Background(), out, dataDir, sqlstore.RestoreOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		if got := dirNames(t, dataDir); !slices.Equal(got, []string{sqlstore.DBFileName}) {
@@ -97,10 +102,13 @@ func TestBackupSQLite(t *testing.T) {
 	t.Run("Progress", func(t *testing.T) {
 		db := testdb.MustOpenSQLite(t)
 		mustFill(t, db.Path, 2000)
-		type call struct{ done, total int }
+		type call struct{ done, total int64 }
 		var calls []call
 		out := filepath.Join(t.TempDir(), "tandem.backup")
-		err := sqlstore.BackupSQLite(context.Background(), db.Path, out, func(done, total int) {
+		err := sqlstore.BackupSQLite(context.Background(), filepath.Dir(db.Path), out, func(phase sqlstore.BackupPhase, done, total int64) {
+			if phase != sqlstore.BackupPages {
+				t.Errorf("progress reported phase %q for a database without attachments", phase)
+			}
 			calls = append(calls, call{done, total})
 		})
 		if err != nil {
@@ -126,7 +134,7 @@ func TestBackupSQLite(t *testing.T) {
 			t.Fatal(err)
 		}
 		pageSize := queryInt64s(t, out, `PRAGMA page_size`)[0]
-		if pages := fi.Size() / pageSize; pages != int64(total) {
+		if pages := fi.Size() / pageSize; pages != total {
 			t.Fatalf("backup holds %d pages, progress reported %d", pages, total)
 		}
 	})
@@ -135,7 +143,7 @@ func TestBackupSQLite(t *testing.T) {
 		db := testdb.MustOpenSQLite(t)
 		dir := t.TempDir()
 		out := filepath.Join(dir, "tandem.backup")
-		if err := sqlstore.BackupSQLite(context.Background(), db.Path, out, nil); err != nil {
+		if err := sqlstore.BackupSQLite(context.Background(), filepath.Dir(db.Path), out, nil); err != nil {
 			t.Fatal(err)
 		}
 		if got := dirNames(t, dir); !slices.Equal(got, []string{"tandem.backup"}) {
@@ -151,7 +159,7 @@ func TestBackupSQLite(t *testing.T) {
 		dir := t.TempDir()
 		out := filepath.Join(dir, "tandem.backup")
 		mustWriteFile(t, out, "an older backup")
-		err := sqlstore.BackupSQLite(context.Background(), db.Path, out, nil)
+		err := sqlstore.BackupSQLite(context.Background(), filepath.Dir(db.Path), out, nil)
 		if tandem.ErrorCode(err) != tandem.EINVALID || !strings.Contains(tandem.ErrorMessage(err), "exists; choose another --out or delete it") {
 			t.Fatalf("err = %v, want EINVALID saying the output exists", err)
 		}
@@ -164,9 +172,10 @@ func TestBackupSQLite(t *testing.T) {
 	})
 
 	t.Run("ErrNoDatabase", func(t *testing.T) {
-		src := filepath.Join(t.TempDir(), sqlstore.DBFileName)
+		dataDir := t.TempDir()
+		src := filepath.Join(dataDir, sqlstore.DBFileName)
 		dir := t.TempDir()
-		err := sqlstore.BackupSQLite(context.Background(), src, filepath.Join(dir, "tandem.backup"), nil)
+		err := sqlstore.BackupSQLite(context.Background(), dataDir, filepath.Join(dir, "tandem.backup"), nil)
 		if tandem.ErrorCode(err) != tandem.ECONFIG {
 			t.Fatalf("err = %v, want ECONFIG", err)
 		}
@@ -183,7 +192,7 @@ func TestBackupSQLite(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		dir := t.TempDir()
-		err := sqlstore.BackupSQLite(ctx, db.Path, filepath.Join(dir, "tandem.backup"), nil)
+		err := sqlstore.BackupSQLite(ctx, filepath.Dir(db.Path), filepath.Join(dir, "tandem.backup"), nil)
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("err = %v, want context.Canceled", err)
 		}
@@ -198,7 +207,7 @@ func TestRestoreSQLite(t *testing.T) {
 		// An existing empty directory is as good as an absent one.
 		backup := mustBackup(t, testdb.MustOpenSQLite(t))
 		dataDir := t.TempDir()
-		if err := sqlstore.RestoreSQLite(context.Background(), backup, dataDir); err != nil {
+		if err := sqlstore.RestoreSQLite(context.Background(), backup, dataDir, sqlstore.RestoreOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		db, err := sqlstore.Open(context.Background(), sqlstore.Config{DataDir: dataDir})
@@ -216,7 +225,7 @@ func TestRestoreSQLite(t *testing.T) {
 		dataDir := t.TempDir()
 		mustWriteFile(t, filepath.Join(dataDir, sqlstore.DBFileName), "the live database")
 		mustWriteFile(t, filepath.Join(dataDir, "notes.txt"), "keep me")
-		err := sqlstore.RestoreSQLite(context.Background(), backup, dataDir)
+		err := sqlstore.RestoreSQLite(context.Background(), backup, dataDir, sqlstore.RestoreOptions{})
 		if tandem.ErrorCode(err) != tandem.ECONFIG || !strings.Contains(tandem.ErrorMessage(err), dataDir) {
 			t.Fatalf("err = %v, want ECONFIG naming %s", err, dataDir)
 		}
@@ -233,7 +242,7 @@ func TestRestoreSQLite(t *testing.T) {
 
 	t.Run("ErrBackupMissing", func(t *testing.T) {
 		dataDir := filepath.Join(t.TempDir(), "data")
-		err := sqlstore.RestoreSQLite(context.Background(), filepath.Join(t.TempDir(), "nope.backup"), dataDir)
+		err := sqlstore.RestoreSQLite(context.Background(), filepath.Join(t.TempDir(), "nope.backup"), dataDir, sqlstore.RestoreOptions{})
 		if tandem.ErrorCode(err) != tandem.EINVALID {
 			t.Fatalf("err = %v, want EINVALID", err)
 		}
@@ -277,7 +286,7 @@ func TestRestoreSQLite(t *testing.T) {
 	for _, tt := range invalid {
 		t.Run(tt.name, func(t *testing.T) {
 			dataDir := filepath.Join(t.TempDir(), "data")
-			err := sqlstore.RestoreSQLite(context.Background(), tt.backup(t), dataDir)
+			err := sqlstore.RestoreSQLite(context.Background(), tt.backup(t), dataDir, sqlstore.RestoreOptions{})
 			if tandem.ErrorCode(err) != tandem.EINVALID || !strings.Contains(tandem.ErrorMessage(err), tt.message) {
 				t.Fatalf("err = %v, want EINVALID saying %q", err, tt.message)
 			}
@@ -368,7 +377,7 @@ func (w *orgWriter) stop(t *testing.T) []int64 {
 func mustBackup(t *testing.T, db *sqlstore.DB) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "tandem.backup")
-	if err := sqlstore.BackupSQLite(context.Background(), db.Path, out, nil); err != nil {
+	if err := sqlstore.BackupSQLite(context.Background(), filepath.Dir(db.Path), out, nil); err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -489,5 +498,329 @@ func assertAbsent(t *testing.T, path string) {
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 		entries, _ := os.ReadDir(path)
 		t.Fatalf("%s exists after a failed restore (stat: %v, entries: %v)", path, err, entries)
+	}
+}
+
+// TestBackupAttachments backs up an installation whose attachments are files
+// in its data directory, as `tandem serve` keeps them by default: the backup
+// is one file, and the restore gives every attachment back byte for byte.
+func TestBackupAttachments(t *testing.T) {
+	t.Run("OK", func(t *testing.T) {
+		d, dataDir := newFileAttDesk(t)
+		tk := d.open(d.Requester, "end-user-support", "Printer prints blank pages")
+		other := d.open(d.Requester, "hardware-deployment", "New laptop")
+		report := attPDF(300<<10, "report") // spans many pages of the snapshot
+		want := map[int64]attBytes{}
+		for _, u := range []struct {
+			ticket  int64
+			name    string
+			content []byte
+		}{
+			{tk.ID, "report.pdf", report},
+			{tk.ID, "log.txt", []byte("paper jam at 09:14\n")},
+			{other.ID, "report-again.pdf", report}, // the same bytes: one file
+		} {
+			a := d.mustUpload(t, d.ITTech, u.ticket, u.name, tandem.VisibilityPublic, u.content)
+			want[a.ID] = attBytes{u.ticket, u.content}
+		}
+		// An installation that switched stores keeps older bytes in the
+		// blobs table; the backup takes those from there.
+		dbSvc := sqlstore.NewTicketService(d.DB, sqlstore.NewDBBlobStore(d.DB))
+		inTable := attPDF(20<<10, "kept in the database")
+		a := &tandem.Attachment{Filename: "old.pdf", Visibility: tandem.VisibilityPublic}
+		if err := dbSvc.AddAttachment(d.as(d.ITTech), tk.ID, a, bytes.NewReader(inTable)); err != nil {
+			t.Fatal(err)
+		}
+		want[a.ID] = attBytes{tk.ID, inTable}
+
+		outDir := t.TempDir()
+		out := filepath.Join(outDir, "tandem.backup")
+		var phases []sqlstore.BackupPhase
+		var copied []int64
+		err := sqlstore.BackupSQLite(context.Background(), dataDir, out, func(phase sqlstore.BackupPhase, done, total int64) {
+			if len(phases) == 0 || phases[len(phases)-1] != phase {
+				phases = append(phases, phase)
+			}
+			if phase == sqlstore.BackupAttachments {
+				copied = append(copied, done, total)
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := dirNames(t, outDir); !slices.Equal(got, []string{"tandem.backup"}) {
+			t.Fatalf("output directory holds %v, want the one backup file", got)
+		}
+		if !slices.Equal(phases, []sqlstore.BackupPhase{sqlstore.BackupPages, sqlstore.BackupAttachments}) {
+			t.Fatalf("progress phases %v, want pages then attachments", phases)
+		}
+		// Two distinct files to copy: the report once, and the log.
+		wantBytes := int64(len(report) + len("paper jam at 09:14\n"))
+		if copied[0] != 0 || copied[len(copied)-2] != wantBytes || copied[len(copied)-1] != wantBytes {
+			t.Fatalf("attachment progress (done, total)… = %v, want from 0 to %d bytes", copied, wantBytes)
+		}
+		// The live installation is as it was: nothing moved into its table.
+		if n := countRows(t, d.DB.Path, `SELECT COUNT(*) FROM blobs`); n != 1 {
+			t.Fatalf("the live blobs table holds %d rows after the backup, want the 1 it had", n)
+		}
+
+		t.Run("Files", func(t *testing.T) {
+			restored := filepath.Join(t.TempDir(), "restored")
+			if err := sqlstore.RestoreSQLite(context.Background(), out, restored, sqlstore.RestoreOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			files := attBlobFiles(t, filepath.Join(restored, sqlstore.AttachmentsDirName))
+			if len(files) != 3 {
+				t.Fatalf("restored attachment files %v, want the 3 distinct contents", files)
+			}
+			for _, f := range files {
+				if fi, err := os.Stat(f); err != nil || fi.Mode().Perm() != 0o600 {
+					t.Fatalf("restored file %s: %v, %v; want mode 0600 like an upload", f, fi.Mode(), err)
+				}
+			}
+			if n := countRows(t, filepath.Join(restored, sqlstore.DBFileName), `SELECT COUNT(*) FROM blobs`); n != 0 {
+				t.Fatalf("restored blobs table holds %d rows, want none: the bytes are files now", n)
+			}
+			db := openRestored(t, restored)
+			svc := sqlstore.NewTicketService(db, sqlstore.NewFileBlobStore(filepath.Join(restored, sqlstore.AttachmentsDirName)))
+			assertDownloads(t, svc, as(t, d.ITTech), want)
+		})
+
+		t.Run("Database", func(t *testing.T) {
+			restored := filepath.Join(t.TempDir(), "restored")
+			if err := sqlstore.RestoreSQLite(context.Background(), out, restored, sqlstore.RestoreOptions{AttachmentsInDatabase: true}); err != nil {
+				t.Fatal(err)
+			}
+			if got := dirNames(t, restored); !slices.Equal(got, []string{sqlstore.DBFileName}) {
+				t.Fatalf("data directory holds %v, want only %s: the bytes stay in the database", got, sqlstore.DBFileName)
+			}
+			db := openRestored(t, restored)
+			assertDownloads(t, sqlstore.NewTicketService(db, sqlstore.NewDBBlobStore(db)), as(t, d.ITTech), want)
+		})
+	})
+
+	t.Run("ConcurrentUploads", func(t *testing.T) {
+		// Attachments keep arriving while the backup runs: every attachment
+		// in the snapshot must come back, whenever its upload happened.
+		d, dataDir := newFileAttDesk(t)
+		mustFill(t, d.DB.Path, 2000) // several page steps
+		tk := d.open(d.Requester, "end-user-support", "Scanner offline")
+		var (
+			mu       sync.Mutex
+			uploaded = map[int64][]byte{}
+			upErr    error
+		)
+		stop, done := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(done)
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				content := attPDF(8<<10, fmt.Sprintf("scan %d", i))
+				a := &tandem.Attachment{Filename: fmt.Sprintf("scan-%d.pdf", i), Visibility: tandem.VisibilityPublic}
+				err := d.svc.AddAttachment(d.as(d.ITTech), tk.ID, a, bytes.NewReader(content))
+				mu.Lock()
+				if err != nil {
+					upErr = err
+				} else {
+					uploaded[a.ID] = content
+				}
+				mu.Unlock()
+				if err != nil {
+					return
+				}
+			}
+		}()
+		count := func() int { mu.Lock(); defer mu.Unlock(); return len(uploaded) }
+		waitUntil(t, func() bool { return count() >= 10 })
+
+		out := filepath.Join(t.TempDir(), "tandem.backup")
+		midway := false
+		err := sqlstore.BackupSQLite(context.Background(), dataDir, out, func(phase sqlstore.BackupPhase, done, total int64) {
+			if n := count(); !midway && done > 0 && done < total {
+				midway = true
+				waitUntil(t, func() bool { return count() >= n+10 })
+			}
+		})
+		close(stop)
+		<-done
+		if err != nil {
+			t.Fatal(err)
+		}
+		if upErr != nil {
+			t.Fatalf("upload during the backup: %v", upErr)
+		}
+		if !midway {
+			t.Fatal("backup finished in one step; no upload overlapped it")
+		}
+
+		restored := filepath.Join(t.TempDir(), "restored")
+		if err := sqlstore.RestoreSQLite(context.Background(), out, restored, sqlstore.RestoreOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		ids := queryInt64s(t, filepath.Join(restored, sqlstore.DBFileName), `SELECT id FROM ticket_attachments ORDER BY id`)
+		if len(ids) < 10 || len(ids) >= count() {
+			t.Fatalf("restored %d attachments of %d uploaded; want those of the moment the backup began", len(ids), count())
+		}
+		want := map[int64]attBytes{}
+		for _, id := range ids {
+			want[id] = attBytes{tk.ID, uploaded[id]}
+		}
+		db := openRestored(t, restored)
+		svc := sqlstore.NewTicketService(db, sqlstore.NewFileBlobStore(filepath.Join(restored, sqlstore.AttachmentsDirName)))
+		assertDownloads(t, svc, as(t, d.ITTech), want)
+	})
+
+	// A backup that would silently lack an attachment's bytes is refused,
+	// naming the attachment, and leaves no file behind.
+	damaged := []struct {
+		name    string
+		damage  func(t *testing.T, path string)
+		code    string
+		message string
+	}{
+		{"ErrFileMissing", func(t *testing.T, path string) {
+			if err := os.Remove(path); err != nil {
+				t.Fatal(err)
+			}
+		}, tandem.ENOTFOUND, "is missing"},
+		{"ErrFileChanged", func(t *testing.T, path string) {
+			b := []byte(mustReadFile(t, path))
+			b[len(b)/2] ^= 1
+			mustWriteFile(t, path, string(b))
+		}, tandem.EINVALID, "is damaged (its bytes have SHA-256"},
+		{"ErrFileTruncated", func(t *testing.T, path string) {
+			mustWriteFile(t, path, mustReadFile(t, path)[:100])
+		}, tandem.EINVALID, "is damaged (it holds 100 bytes, the attachment 4096)"},
+		{"ErrFileGrown", func(t *testing.T, path string) {
+			mustWriteFile(t, path, mustReadFile(t, path)+"trailing junk")
+		}, tandem.EINVALID, "is damaged (it holds more than 4096 bytes"},
+	}
+	for _, tt := range damaged {
+		t.Run(tt.name, func(t *testing.T) {
+			d, dataDir := newFileAttDesk(t)
+			tk := d.open(d.Requester, "end-user-support", "Printer prints blank pages")
+			d.mustUpload(t, d.ITTech, tk.ID, "fine.txt", tandem.VisibilityPublic, []byte("fine"))
+			content := attPDF(4096, "damaged")
+			a := d.mustUpload(t, d.ITTech, tk.ID, "invoice.pdf", tandem.VisibilityPublic, content)
+			path := filepath.Join(dataDir, sqlstore.AttachmentsDirName, a.SHA256[:2], a.SHA256)
+			tt.damage(t, path)
+
+			dir := t.TempDir()
+			err := sqlstore.BackupSQLite(context.Background(), dataDir, filepath.Join(dir, "tandem.backup"), nil)
+			msg := tandem.ErrorMessage(err)
+			wantName := fmt.Sprintf(`attachment %d ("invoice.pdf") of ticket %d: its file %s`, a.ID, tk.ID, path)
+			if tandem.ErrorCode(err) != tt.code || !strings.Contains(msg, wantName) || !strings.Contains(msg, tt.message) || !strings.Contains(msg, "no backup was written") {
+				t.Fatalf("err = %v (%s), want %s naming %q and saying %q", err, tandem.ErrorCode(err), tt.code, wantName, tt.message)
+			}
+			if got := dirNames(t, dir); len(got) != 0 {
+				t.Fatalf("output directory holds %v after a failed backup, want nothing", got)
+			}
+		})
+	}
+}
+
+// TestRestoreAttachments refuses backups whose attachment bytes are missing
+// or damaged, leaving no data directory behind.
+func TestRestoreAttachments(t *testing.T) {
+	d, dataDir := newFileAttDesk(t)
+	tk := d.open(d.Requester, "end-user-support", "Printer prints blank pages")
+	a := d.mustUpload(t, d.ITTech, tk.ID, "invoice.pdf", tandem.VisibilityPublic, attPDF(4096, "invoice"))
+	good := filepath.Join(t.TempDir(), "tandem.backup")
+	if err := sqlstore.BackupSQLite(context.Background(), dataDir, good, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name    string
+		change  string
+		message string
+	}{
+		{"ErrBlobChanged", `UPDATE blobs SET content = zeroblob(4096)`, "is damaged: the attachment bytes stored as SHA-256 " + a.SHA256},
+		{"ErrBlobMissing", `DELETE FROM blobs`, fmt.Sprintf(`lacks the bytes of attachment %d ("invoice.pdf") of ticket %d`, a.ID, tk.ID)},
+	}
+	for _, tt := range tests {
+		for _, opts := range []sqlstore.RestoreOptions{{}, {AttachmentsInDatabase: true}} {
+			t.Run(fmt.Sprintf("%s/InDatabase=%v", tt.name, opts.AttachmentsInDatabase), func(t *testing.T) {
+				backup := filepath.Join(t.TempDir(), "tandem.backup")
+				mustWriteFile(t, backup, mustReadFile(t, good))
+				mustExec(t, backup, tt.change)
+				restored := filepath.Join(t.TempDir(), "restored")
+				err := sqlstore.RestoreSQLite(context.Background(), backup, restored, opts)
+				if tandem.ErrorCode(err) != tandem.EINVALID || !strings.Contains(tandem.ErrorMessage(err), tt.message) {
+					t.Fatalf("err = %v, want EINVALID saying %q", err, tt.message)
+				}
+				assertAbsent(t, restored)
+			})
+		}
+	}
+}
+
+// newFileAttDesk returns the service desk on a SQLite installation whose
+// attachments are files in its data directory, and that directory.
+func newFileAttDesk(t *testing.T) (*attDesk, string) {
+	t.Helper()
+	db := testdb.MustOpenSQLite(t)
+	dataDir := filepath.Dir(db.Path)
+	d := &attDesk{desk: newDesk(t, db)}
+	d.svc = sqlstore.NewTicketService(db, sqlstore.NewFileBlobStore(filepath.Join(dataDir, sqlstore.AttachmentsDirName)))
+	return d, dataDir
+}
+
+// openRestored opens the installation restored into dataDir.
+func openRestored(t *testing.T, dataDir string) *sqlstore.DB {
+	t.Helper()
+	db, err := sqlstore.Open(context.Background(), sqlstore.Config{DataDir: dataDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// attBytes is an attachment's ticket and content, as uploaded.
+type attBytes struct {
+	ticketID int64
+	content  []byte
+}
+
+// assertDownloads downloads every attachment in want (by id) through svc and
+// compares the bytes with those uploaded.
+func assertDownloads(t *testing.T, svc *sqlstore.TicketService, ctx context.Context, want map[int64]attBytes) {
+	t.Helper()
+	if len(want) == 0 {
+		t.Fatal("no attachments to download")
+	}
+	for id, w := range want {
+		a, rc, err := svc.OpenAttachment(ctx, w.ticketID, id)
+		if err != nil {
+			t.Fatalf("download attachment %d: %v", id, err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil || !bytes.Equal(b, w.content) {
+			t.Fatalf("attachment %d (%s) restored as %d bytes (%v), want its %d bytes", id, a.Filename, len(b), err, len(w.content))
+		}
+	}
+}
+
+// countRows runs a COUNT query on the SQLite file at path.
+func countRows(t *testing.T, path, query string) int64 {
+	t.Helper()
+	return queryInt64s(t, path, query)[0]
+}
+
+// waitUntil waits up to 10 seconds for cond.
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in 10s")
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

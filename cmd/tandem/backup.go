@@ -2,12 +2,12 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/app"
 	"github.com/tandemhq/tandem/sqlstore"
 )
 
@@ -18,25 +18,29 @@ func newBackupCommand() *cobra.Command {
 	var out string
 	cmd := &cobra.Command{
 		Use:   "backup --out FILE",
-		Short: "Write a consistent snapshot of the SQLite database, also while tandem serve runs",
+		Short: "Write one file holding the SQLite database and every attachment, also while tandem serve runs",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cfg.DatabaseURL != "" {
 				return tandem.Errorf(tandem.ECONFIG, "TANDEM_DATABASE_URL is set: %s", pgDumpAdvice)
 			}
-			src := filepath.Join(cfg.DataDir, sqlstore.DBFileName)
-			bar := progressbar.NewOptions(-1,
-				progressbar.OptionSetWriter(cmd.ErrOrStderr()),
-				progressbar.OptionSetDescription("Backing up"),
-				progressbar.OptionShowCount(),
-				progressbar.OptionSetItsString("pages"),
-				progressbar.OptionClearOnFinish(),
-			)
-			err := sqlstore.BackupSQLite(cmd.Context(), src, out, func(done, total int) {
-				bar.ChangeMax(total)
-				bar.Set(done)
+			// One bar per phase: pages of the database, then bytes of the
+			// attachment files copied into the snapshot.
+			var bar *progressbar.ProgressBar
+			var phase sqlstore.BackupPhase
+			err := sqlstore.BackupSQLite(cmd.Context(), cfg.DataDir, out, func(p sqlstore.BackupPhase, done, total int64) {
+				if bar == nil || p != phase {
+					if bar != nil {
+						bar.Finish()
+					}
+					phase, bar = p, newBackupBar(cmd, p)
+				}
+				bar.ChangeMax64(total)
+				bar.Set64(done)
 			})
-			bar.Finish()
+			if bar != nil {
+				bar.Finish()
+			}
 			if err != nil {
 				return err
 			}
@@ -50,23 +54,51 @@ func newBackupCommand() *cobra.Command {
 	return cmd
 }
 
+// newBackupBar returns the progress bar on stderr for one phase of a backup.
+func newBackupBar(cmd *cobra.Command, phase sqlstore.BackupPhase) *progressbar.ProgressBar {
+	opts := []progressbar.Option{
+		progressbar.OptionSetWriter(cmd.ErrOrStderr()),
+		progressbar.OptionClearOnFinish(),
+	}
+	if phase == sqlstore.BackupAttachments {
+		opts = append(opts, progressbar.OptionSetDescription("Copying attachments"), progressbar.OptionShowBytes(true))
+	} else {
+		opts = append(opts, progressbar.OptionSetDescription("Backing up the database"), progressbar.OptionShowCount(), progressbar.OptionSetItsString("pages"))
+	}
+	return progressbar.NewOptions64(-1, opts...)
+}
+
 func newRestoreCommand() *cobra.Command {
 	cfg := &dbConfig{}
+	var store string
 	cmd := &cobra.Command{
 		Use:   "restore FILE --data DIR",
-		Short: "Restore a backup into an empty data directory",
+		Short: "Restore a backup, database and attachments, into an empty data directory",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cfg.DatabaseURL != "" {
 				return tandem.Errorf(tandem.ECONFIG, "TANDEM_DATABASE_URL is set: %s", pgDumpAdvice)
 			}
-			if err := sqlstore.RestoreSQLite(cmd.Context(), args[0], cfg.DataDir); err != nil {
+			var opts sqlstore.RestoreOptions
+			switch store {
+			case "", app.AttachmentsInFiles:
+			case app.AttachmentsInDatabase:
+				opts.AttachmentsInDatabase = true
+			default:
+				return tandem.Errorf(tandem.ECONFIG, "--attachment-store (TANDEM_ATTACHMENT_STORE) %q is unknown: use files or database, as the server will", store)
+			}
+			if err := sqlstore.RestoreSQLite(cmd.Context(), args[0], cfg.DataDir, opts); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Restored %s into %s. Start the server with: tandem serve --data %s\n", args[0], cfg.DataDir, cfg.DataDir)
+			serve := "tandem serve --data " + cfg.DataDir
+			if opts.AttachmentsInDatabase {
+				serve += " --attachment-store database"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Restored %s into %s. Start the server with: %s\n", args[0], cfg.DataDir, serve)
 			return nil
 		},
 	}
 	cfg.addDBFlags(cmd)
+	cmd.Flags().StringVar(&store, "attachment-store", env("TANDEM_ATTACHMENT_STORE", ""), "where to put the attachments' bytes: files (under the data directory's attachments/, the default) or database (the blobs table); use the setting the server will run with (env TANDEM_ATTACHMENT_STORE)")
 	return cmd
 }
