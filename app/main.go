@@ -305,5 +305,5 @@ func newBlobStore(db *sqlstore.DB, dataDir, store string) tandem.BlobStore {
 	if store == AttachmentsInDatabase || store == "" && dataDir == "" {
 		return sqlstore.NewDBBlobStore(db)
 	}
-	return sqlstore.NewFileBlobStore(filepath.Join(dataDir, "attachments"))
+	return sqlstore.NewFileBlobStore(filepath.Join(dataDir, sqlstore.AttachmentsDirName))
 }
