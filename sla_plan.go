@@ -161,13 +161,17 @@ func (pl *TimerPlanner) Plan(c *TicketClock) ([]*Timer, SLAState) {
 }
 
 // PlanState is the SLA state of a ticket in status with these timers at
-// now: breached if any timer is; paused while the resolution clock is;
-// met once the ticket is done; warning when a running timer is past its
-// warning instant; ok while any runs; none without timers.
+// now: breached if any timer is, or was (a breach recorded on a timer
+// since met or cancelled still counts: nothing undoes it), or is running
+// past its due instant though no worker has noticed yet; paused while the
+// resolution clock is; met once the ticket is done; warning when a running
+// timer is past its warning instant; ok while any runs; none without
+// timers.
 func PlanState(status TicketStatus, timers []*Timer, now time.Time) SLAState {
 	state := SLANone
 	for _, t := range timers {
-		if t.State == TimerBreached {
+		if t.State == TimerBreached || t.BreachedAt != nil ||
+			t.State == TimerRunning && t.DueAt != nil && !now.Before(*t.DueAt) {
 			return SLABreached
 		}
 	}

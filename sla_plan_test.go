@@ -293,6 +293,37 @@ func TestPlanTimers(t *testing.T) {
 	})
 }
 
+// TestPlanState covers what the stored timers say of a ticket: a breach
+// once recorded counts whatever became of its timer, and a running timer
+// past its due instant is breached before any worker notices.
+func TestPlanState(t *testing.T) {
+	now := b("Tue 12:00")
+	fired := bp("Mon 11:00")
+	tests := []struct {
+		name   string
+		status tandem.TicketStatus
+		timer  tandem.Timer
+		want   tandem.SLAState
+	}{
+		{"Running", tandem.StatusOpen, tandem.Timer{Kind: tandem.TimerResponse, State: tandem.TimerRunning, DueAt: bp("Tue 13:00"), WarnAt: bp("Tue 12:30")}, tandem.SLAOK},
+		{"RunningPastWarning", tandem.StatusOpen, tandem.Timer{Kind: tandem.TimerResponse, State: tandem.TimerRunning, DueAt: bp("Tue 13:00"), WarnAt: bp("Tue 11:30")}, tandem.SLAWarning},
+		{"RunningPastDueBeforeTheWorker", tandem.StatusOpen, tandem.Timer{Kind: tandem.TimerResponse, State: tandem.TimerRunning, DueAt: bp("Tue 12:00"), WarnAt: bp("Tue 11:30")}, tandem.SLABreached},
+		{"CancelledAfterItsBreach", tandem.StatusOpen, tandem.Timer{Kind: tandem.TimerResponse, State: tandem.TimerCancelled, BreachedAt: fired}, tandem.SLABreached},
+		{"CancelledAfterItsBreachOnAClosedTicket", tandem.StatusClosed, tandem.Timer{Kind: tandem.TimerResolution, State: tandem.TimerCancelled, BreachedAt: fired}, tandem.SLABreached},
+		{"MetAfterItsBreach", tandem.StatusResolved, tandem.Timer{Kind: tandem.TimerResolution, State: tandem.TimerMet, BreachedAt: fired, MetAt: bp("Tue 10:00")}, tandem.SLABreached},
+		{"CancelledWithoutBreach", tandem.StatusOpen, tandem.Timer{Kind: tandem.TimerAccept, State: tandem.TimerCancelled}, tandem.SLANone},
+		{"MetInTime", tandem.StatusResolved, tandem.Timer{Kind: tandem.TimerResolution, State: tandem.TimerMet, DueAt: bp("Tue 13:00"), MetAt: bp("Tue 10:00")}, tandem.SLAMet},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tm := tt.timer
+			if got := tandem.PlanState(tt.status, []*tandem.Timer{&tm}, now); got != tt.want {
+				t.Errorf("PlanState = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
 func checkTimer(t *testing.T, kind tandem.TimerKind, got *tandem.Timer, w *want) {
 	t.Helper()
 	if w == nil {

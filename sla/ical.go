@@ -15,11 +15,18 @@ import (
 // feeds are a few kilobytes; anything larger is not one.
 const MaxICalBytes = 1 << 20
 
-// maxEventDays bounds one all-day event, and maxHolidays the dates a file
-// may yield, so a hostile file cannot make an endless list.
+// MaxICalEvents bounds the events of a file read by ParseICalHolidays: a
+// country's holidays for decades are a few hundred.
+const MaxICalEvents = 5000
+
+// maxEventDays bounds one all-day event, maxHolidays the dates a file may
+// yield, and maxEventDates the days its events add up to, repeats
+// included, so a hostile file can make neither an endless list nor
+// endless work.
 const (
-	maxEventDays = 366
-	maxHolidays  = 5000
+	maxEventDays  = 366
+	maxHolidays   = 5000
+	maxEventDates = 100_000
 )
 
 // RepeatYears is how far yearly repeating events are expanded: the year of
@@ -78,7 +85,7 @@ func ParseICalHolidays(r io.Reader, now time.Time) (*ICalHolidays, error) {
 	from := now.Year()
 	var stack []string // open components, outermost first
 	var ev []icalLine  // properties of the VEVENT being read
-	evStart := 0
+	evStart, events, work := 0, 0, 0
 	for _, l := range lines {
 		switch l.name {
 		case "BEGIN":
@@ -90,6 +97,9 @@ func ParseICalHolidays(r io.Reader, now time.Time) (*ICalHolidays, error) {
 				return nil, errorf("line %d: components are nested more than 8 deep", l.no)
 			}
 			if comp == "VEVENT" && len(stack) == 1 {
+				if events++; events > MaxICalEvents {
+					return nil, errorf("line %d: the file has more than %d events; import a holiday feed, not a full calendar", l.no, MaxICalEvents)
+				}
 				ev, evStart = ev[:0], l.no
 			}
 			stack = append(stack, comp)
@@ -103,7 +113,7 @@ func ParseICalHolidays(r io.Reader, now time.Time) (*ICalHolidays, error) {
 			}
 			stack = stack[:len(stack)-1]
 			if comp == "VEVENT" && len(stack) == 1 {
-				if err := addEvent(out, dates, ev, evStart, from); err != nil {
+				if err := addEvent(out, dates, &work, ev, evStart, from); err != nil {
 					return nil, err
 				}
 				if len(dates) > maxHolidays {
@@ -134,8 +144,9 @@ func finish(out *ICalHolidays, dates map[string]bool) *ICalHolidays {
 	return out
 }
 
-// addEvent adds the days of one VEVENT.
-func addEvent(out *ICalHolidays, dates map[string]bool, props []icalLine, start, fromYear int) error {
+// addEvent adds the days of one VEVENT; work counts the days added so far,
+// repeats included.
+func addEvent(out *ICalHolidays, dates map[string]bool, work *int, props []icalLine, start, fromYear int) error {
 	var dtstart, dtend, duration, rrule *icalLine
 	var exdates []icalLine
 	for i := range props {
@@ -214,6 +225,9 @@ func addEvent(out *ICalHolidays, dates map[string]bool, props []icalLine, start,
 			return err
 		}
 		out.RepeatingEvents++
+	}
+	if *work += len(starts) * days; *work > maxEventDates {
+		return errorf("line %d: the events add up to more than %d days in all; import a holiday feed, not a full calendar", start, maxEventDates)
 	}
 	for _, s := range starts {
 		for i := range days {
@@ -325,9 +339,18 @@ func expandYearly(p *icalLine, first time.Time, fromYear int, excluded map[time.
 	if count > 0 && !until.IsZero() {
 		return nil, errorf("line %d: RRULE has both COUNT and UNTIL; RFC 5545 allows one of them", p.no)
 	}
+	// The repeats before the window are counted, not walked: an event may
+	// begin in year 1, and a file holds thousands of them.
+	skip := 0
+	if fromYear > first.Year() {
+		skip = (fromYear - first.Year() + interval - 1) / interval
+	}
+	n := occurrences(first, interval, skip)
+	if count > 0 && n >= count {
+		return nil, nil
+	}
 	var out []time.Time
-	n := 0
-	for y := first.Year(); y <= fromYear+RepeatYears; y += interval {
+	for y := first.Year() + skip*interval; y <= fromYear+RepeatYears; y += interval {
 		d := time.Date(y, first.Month(), first.Day(), 0, 0, 0, 0, time.UTC)
 		if d.Day() != first.Day() {
 			continue // 29 February in a common year: RFC 5545 skips it
@@ -339,11 +362,42 @@ func expandYearly(p *icalLine, first time.Time, fromYear int, excluded map[time.
 		if count > 0 && n > count {
 			break
 		}
-		if y >= fromYear && !excluded[d] {
+		if !excluded[d] {
 			out = append(out, d)
 		}
 	}
 	return out, nil
+}
+
+// occurrences is how many of the first k repeats of a yearly event that
+// starts on first, every interval years, fall on a real date: all of them,
+// but for 29 February only those in leap years. Leap years recur every 400
+// years, so one period of the repeats is walked, not all k.
+func occurrences(first time.Time, interval, k int) int {
+	if first.Month() != time.February || first.Day() != 29 || k == 0 {
+		return k
+	}
+	period := 400 / gcd(interval, 400)
+	leaps := func(n int) int {
+		c := 0
+		for i := range n {
+			if isLeap(first.Year() + i*interval) {
+				c++
+			}
+		}
+		return c
+	}
+	// The repeats i and i+period are 400·m years apart: both leap or not.
+	return k/period*leaps(period) + leaps(k%period)
+}
+
+func isLeap(y int) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }
 
 func allDigits(s string) bool {

@@ -2,6 +2,7 @@ package sla_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -114,5 +115,138 @@ func TestParseICalHolidays(t *testing.T) {
 				t.Errorf("error %q does not say %q", e.Message, tt.wantText)
 			}
 		})
+	}
+}
+
+// yearlyEvents is an iCalendar file of n all-day events on 1 January of
+// year, each repeating every year.
+func yearlyEvents(n int, year string) string {
+	var b strings.Builder
+	b.WriteString("BEGIN:VCALENDAR\r\n")
+	for range n {
+		b.WriteString("BEGIN:VEVENT\r\nDTSTART:" + year + "0101\r\nRRULE:FREQ=YEARLY\r\nEND:VEVENT\r\n")
+	}
+	b.WriteString("END:VCALENDAR\r\n")
+	return b.String()
+}
+
+// A repeating event that began in year 1 costs what one that began this
+// year does: the expansion starts at the import's window, not at the
+// event's first year. Measured against the same file of recent events, so
+// a busy machine slows both alike.
+func TestParseICalHolidaysAncientRepeatsAreCheap(t *testing.T) {
+	const events = 4000
+	ancient, recent := yearlyEvents(events, "0001"), yearlyEvents(events, "2025")
+	fastest := func(in string) time.Duration {
+		best := time.Duration(1 << 62)
+		for range 3 {
+			start := time.Now()
+			got, err := sla.ParseICalHolidays(strings.NewReader(in), importDay)
+			if d := time.Since(start); d < best {
+				best = d
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := []string{"2026-01-01", "2027-01-01", "2028-01-01", "2029-01-01"}; !slices.Equal(got.Dates, want) {
+				t.Fatalf("dates %q, want %q", got.Dates, want)
+			}
+		}
+		return best
+	}
+	a, r := fastest(ancient), fastest(recent)
+	t.Logf("%d events from year 1: %v; from 2025: %v", events, a, r)
+	if a > 3*r+10*time.Millisecond || a > 2*time.Second {
+		t.Errorf("events from year 1 took %v, from 2025 %v: the expansion walks the years before the import", a, r)
+	}
+}
+
+// A file of more events than any holiday feed holds is refused, whatever
+// the events are.
+func TestParseICalHolidaysTooManyEvents(t *testing.T) {
+	_, err := sla.ParseICalHolidays(strings.NewReader(yearlyEvents(sla.MaxICalEvents+1, "2026")), importDay)
+	var e *sla.Error
+	if !errors.As(err, &e) || !strings.Contains(e.Message, "more than 5000 events") {
+		t.Fatalf("error %v, want more than 5000 events refused", err)
+	}
+	if _, err := sla.ParseICalHolidays(strings.NewReader(yearlyEvents(sla.MaxICalEvents, "2026")), importDay); err != nil {
+		t.Fatalf("%d events: %v", sla.MaxICalEvents, err)
+	}
+}
+
+// Long multi-day repeating events, each adding the same days again, are
+// refused once they add more days than a holiday feed could.
+func TestParseICalHolidaysTooManyDays(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("BEGIN:VCALENDAR\r\n")
+	for range 200 {
+		b.WriteString("BEGIN:VEVENT\r\nDTSTART:20260101\r\nDURATION:P366D\r\nRRULE:FREQ=YEARLY\r\nEND:VEVENT\r\n")
+	}
+	b.WriteString("END:VCALENDAR\r\n")
+	_, err := sla.ParseICalHolidays(strings.NewReader(b.String()), importDay)
+	var e *sla.Error
+	if !errors.As(err, &e) || !strings.Contains(e.Message, "days in all") {
+		t.Fatalf("error %v, want too many days in all refused", err)
+	}
+}
+
+// The yearly expansion agrees with walking every year from the first, for
+// starts long before the window, leap days, intervals, COUNT and UNTIL.
+func TestParseICalHolidaysYearlyLikeWalking(t *testing.T) {
+	from := importDay.Year()
+	// walk is the obvious expansion: every year from the first.
+	walk := func(first time.Time, interval, count int, until time.Time) []string {
+		out := []string{}
+		n := 0
+		for y := first.Year(); y <= from+sla.RepeatYears; y += interval {
+			d := time.Date(y, first.Month(), first.Day(), 0, 0, 0, 0, time.UTC)
+			if d.Day() != first.Day() {
+				continue
+			}
+			if !until.IsZero() && d.After(until) {
+				break
+			}
+			n++
+			if count > 0 && n > count {
+				break
+			}
+			if y >= from {
+				out = append(out, d.Format(time.DateOnly))
+			}
+		}
+		return out
+	}
+	starts := []string{"00040229", "00010101", "16000229", "17000301", "19000228", "19960229", "20240229", "20250704", "20280229", "20310101"}
+	for _, start := range starts {
+		first, err := time.Parse("20060102", start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, interval := range []int{1, 2, 3, 4, 7, 8, 25, 100} {
+			for _, count := range []int{0, 1, 2, 5, 100, 491, 492, 493, 506, 2000} {
+				for _, until := range []string{"", "20270101", "20280229", "20290301"} {
+					if count > 0 && until != "" {
+						continue
+					}
+					rule := fmt.Sprintf("RRULE:FREQ=YEARLY;INTERVAL=%d", interval)
+					var u time.Time
+					if count > 0 {
+						rule += fmt.Sprintf(";COUNT=%d", count)
+					}
+					if until != "" {
+						rule += ";UNTIL=" + until
+						u, _ = time.Parse("20060102", until)
+					}
+					in := "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:" + start + "\r\n" + rule + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+					got, err := sla.ParseICalHolidays(strings.NewReader(in), importDay)
+					if err != nil {
+						t.Fatalf("%s %s: %v", start, rule, err)
+					}
+					if want := walk(first, interval, count, u); !slices.Equal(got.Dates, want) {
+						t.Fatalf("%s %s: got %q, want %q", start, rule, got.Dates, want)
+					}
+				}
+			}
+		}
 	}
 }

@@ -146,7 +146,19 @@ func (s *SLAService) DeleteCalendar(ctx context.Context, orgID, id int64) error 
 // the calendar's holidays, which stay sorted and unique; the audit entry
 // also records how many timed events the file held (ignored: they are not
 // whole days).
+//
+// The file is read and parsed between two transactions: the caller's scope
+// and rights are checked in a read transaction first, so nobody else makes
+// the server parse, and checked again in the write transaction, which
+// holds (on SQLite) the only writer for no longer than the merge takes.
 func (s *SLAService) ImportHolidays(ctx context.Context, orgID, id int64, ics io.Reader) (*tandem.BusinessCalendar, []string, error) {
+	if err := s.checkCalendar(ctx, orgID, id, tandem.ActionSLAManage); err != nil {
+		return nil, nil, err
+	}
+	feed, err := sla.ParseICalHolidays(ics, s.db.now())
+	if err != nil {
+		return nil, nil, tandem.Errorf(tandem.EINVALID, "The iCalendar file cannot be imported: %s.", err.Error())
+	}
 	a, tx, err := s.begin(ctx, orgID, tandem.ActionSLAManage)
 	if err != nil {
 		return nil, nil, err
@@ -155,10 +167,6 @@ func (s *SLAService) ImportHolidays(ctx context.Context, orgID, id int64, ics io
 	c, err := findCalendar(ctx, tx, orgID, id)
 	if err != nil {
 		return nil, nil, err
-	}
-	feed, err := sla.ParseICalHolidays(ics, tx.now)
-	if err != nil {
-		return nil, nil, tandem.Errorf(tandem.EINVALID, "The iCalendar file cannot be imported: %s.", err.Error())
 	}
 	var def struct {
 		Timezone string          `json:"timezone"`
@@ -201,6 +209,21 @@ func (s *SLAService) ImportHolidays(ctx context.Context, orgID, id int64, ics io
 		return nil, nil, err
 	}
 	return c, added, tx.Commit()
+}
+
+// checkCalendar checks, in a read transaction, that the caller may perform
+// action on a calendar of the organisation (ENOTFOUND, then EFORBIDDEN).
+func (s *SLAService) checkCalendar(ctx context.Context, orgID, id int64, action tandem.Action) error {
+	a, tx, err := s.db.readAs(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := slaAllowed(ctx, tx, a, orgID, action); err != nil {
+		return err
+	}
+	_, err = findCalendar(ctx, tx, orgID, id)
+	return err
 }
 
 // FindSLAPolicy implements tandem.SLAService.
@@ -293,10 +316,15 @@ func (s *SLAService) begin(ctx context.Context, orgID int64, action tandem.Actio
 
 // slaAllowed finds the organisation in the actor's scope (ENOTFOUND) and
 // then checks the action on it (EFORBIDDEN), in that order, so a refused
-// caller learns nothing about another organisation's calendars.
+// caller learns nothing about another organisation's calendars. Requesters
+// may not even read them: the calendars and policy are the teams'
+// settings, and a requester's tickets show their own clocks.
 func slaAllowed(ctx context.Context, tx *Tx, a *tandem.Actor, orgID int64, action tandem.Action) error {
 	if err := findScopedOrg(ctx, tx, a, orgID); err != nil {
 		return err
+	}
+	if a.IsRequesterRole() {
+		return tandem.Errorf(tandem.EFORBIDDEN, "The SLA settings are for the IT teams; your tickets show their own clocks.")
 	}
 	return a.Can(action, orgID)
 }
@@ -433,13 +461,11 @@ func (s *SLAService) ProcessTimers(ctx context.Context, now time.Time) (int, err
 			return fired, err
 		}
 		for _, id := range ids {
-			ok, err := s.fireTimer(ctx, a, id, now)
+			n, err := s.fireTimer(ctx, a, id, now)
 			if err != nil {
 				return fired, fmt.Errorf("fire SLA timer %d: %w", id, err)
 			}
-			if ok {
-				fired++
-			}
+			fired += n
 		}
 		if len(ids) < batch {
 			return fired, nil
@@ -462,36 +488,55 @@ func (s *SLAService) dueTimers(ctx context.Context, now time.Time, after int64, 
 		) due WHERE id > ? ORDER BY id LIMIT ?`, at(now), at(now), after, limit)
 }
 
-// fireTimer fires one timer's breach or, failing that, its warning. The
-// UPDATE … WHERE … IS NULL is the guard: only the transaction whose update
-// touched the row writes the timeline event and the audit entry, so a
-// second worker, or a restart halfway, never fires it again. A breach
-// supersedes a warning not yet fired: the timeline shows the breach alone.
-func (s *SLAService) fireTimer(ctx context.Context, a *tandem.Actor, id int64, now time.Time) (bool, error) {
+// fireTimer fires one timer's breach or, failing that, its warning, in a
+// transaction of its own, and returns how many it fired: the timer, and
+// any other breach of its ticket that the resync after it records.
+func (s *SLAService) fireTimer(ctx context.Context, a *tandem.Actor, id int64, now time.Time) (int, error) {
 	tx, err := s.db.beginWrite(ctx)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	defer tx.Rollback()
 	tx.now = now
-	var ticketID, orgID int64
-	var kind tandem.TimerKind
-	var party tandem.PartyKind
-	if err := tx.QueryRowContext(ctx, `SELECT t.ticket_id, k.organization_id, t.kind, t.party FROM sla_timers t JOIN tickets k ON k.id = t.ticket_id WHERE t.id = ?`, id).
-		Scan(&ticketID, &orgID, &kind, &party); errors.Is(err, sql.ErrNoRows) {
-		return false, nil // gone with its ticket or handoff
+	var ticketID int64
+	if err := tx.QueryRowContext(ctx, `SELECT ticket_id FROM sla_timers WHERE id = ?`, id).Scan(&ticketID); errors.Is(err, sql.ErrNoRows) {
+		return 0, nil // gone with its ticket or handoff
 	} else if err != nil {
-		return false, err
+		return 0, err
 	}
 	// Lock the ticket first, as the ticket service does, so that a ticket's
 	// changes and its timer events queue behind each other.
 	if tx.db.dialect == Postgres {
 		if _, err := tx.ExecContext(ctx, `SELECT id FROM tickets WHERE id = ? FOR UPDATE`, ticketID); err != nil {
-			return false, err
+			return 0, err
 		}
 	}
+	fired, err := tx.recordTimer(ctx, a, id, now, true)
+	if err != nil || !fired {
+		return 0, err
+	}
+	_, more, err := tx.syncTicketTimers(ctx, `t.id = ?`, ticketID)
+	if err != nil {
+		return 0, err
+	}
+	return 1 + more, tx.Commit()
+}
+
+// recordTimer records a timer's breach, at the instant breachAt, when its
+// due instant has come by tx.now, or else (when warn) its warning, and
+// writes the timeline event and the audit entry of what it recorded, as a.
+// The worker fires timers through it, and so does a change to a ticket or
+// a policy that finds a timer run out before the worker came round, so a
+// breach is recorded the same way whoever notices it first.
+//
+// The UPDATE … WHERE … IS NULL is the guard: only the transaction whose
+// update touched the row writes the event and the audit entry, so a second
+// worker, or a restart halfway, never fires it again. A breach supersedes a
+// warning not yet fired: the timeline shows the breach alone. The caller
+// has locked the ticket and resyncs its timers afterwards.
+func (tx *Tx) recordTimer(ctx context.Context, a *tandem.Actor, id int64, breachAt time.Time, warn bool) (bool, error) {
 	res, err := tx.ExecContext(ctx, `UPDATE sla_timers SET breached_at = ?, warned_at = COALESCE(warned_at, ?), state = 'breached'
-		WHERE id = ? AND breached_at IS NULL AND state IN ('running', 'breached') AND due_at <= ?`, at(now), at(now), id, at(now))
+		WHERE id = ? AND breached_at IS NULL AND state IN ('running', 'breached') AND due_at <= ?`, at(breachAt), at(breachAt), id, at(tx.now))
 	if err != nil {
 		return false, err
 	}
@@ -499,7 +544,10 @@ func (s *SLAService) fireTimer(ctx context.Context, a *tandem.Actor, id int64, n
 	if n, err := res.RowsAffected(); err != nil {
 		return false, err
 	} else if n == 0 {
-		res, err = tx.ExecContext(ctx, `UPDATE sla_timers SET warned_at = ? WHERE id = ? AND warned_at IS NULL AND state = 'running' AND warn_at <= ?`, at(now), id, at(now))
+		if !warn {
+			return false, nil
+		}
+		res, err = tx.ExecContext(ctx, `UPDATE sla_timers SET warned_at = ? WHERE id = ? AND warned_at IS NULL AND state = 'running' AND warn_at <= ?`, at(tx.now), id, at(tx.now))
 		if err != nil {
 			return false, err
 		}
@@ -510,10 +558,14 @@ func (s *SLAService) fireTimer(ctx context.Context, a *tandem.Actor, id int64, n
 		}
 		evKind, action = tandem.EventSLAWarning, "sla.warning"
 	}
-	var due, warn *time.Time
+	var ticketID, orgID int64
+	var kind tandem.TimerKind
+	var party tandem.PartyKind
+	var due, warnAt *time.Time
 	var minutes int
-	if err := tx.QueryRowContext(ctx, `SELECT due_at, warn_at, target_minutes FROM sla_timers WHERE id = ?`, id).
-		Scan(scanTimePtr(&due), scanTimePtr(&warn), &minutes); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT t.ticket_id, k.organization_id, t.kind, t.party, t.due_at, t.warn_at, t.target_minutes
+		FROM sla_timers t JOIN tickets k ON k.id = t.ticket_id WHERE t.id = ?`, id).
+		Scan(&ticketID, &orgID, &kind, &party, scanTimePtr(&due), scanTimePtr(&warnAt), &minutes); err != nil {
 		return false, err
 	}
 	p, err := findSLAPolicy(ctx, tx, orgID)
@@ -537,13 +589,10 @@ func (s *SLAService) fireTimer(ctx context.Context, a *tandem.Actor, id int64, n
 	if err := tx.addEvent(ctx, eventBy(a, ticketID, evKind, tandem.VisibilityTeams, body, data)); err != nil {
 		return false, err
 	}
-	if err := tx.syncTimers(ctx, ticketID); err != nil {
-		return false, err
-	}
 	if err := tx.audit(ctx, a, &orgID, action, ticketTarget(ticketID), data); err != nil {
 		return false, err
 	}
-	return true, tx.Commit()
+	return true, nil
 }
 
 // timerLabel names a timer in a timeline entry.

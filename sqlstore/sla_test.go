@@ -1,11 +1,14 @@
 package sqlstore_test
 
 import (
+	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/testdb"
@@ -118,6 +121,21 @@ func TestSLACalendars(t *testing.T) {
 			wantAudit(t, db, mark)
 		})
 
+		t.Run("ErrRequesterReads", func(t *testing.T) {
+			// The settings are for the IT teams, as on the page; another
+			// organisation's stay unknown.
+			_, err := s.FindCalendars(as(t, w.ARequester), org)
+			wantCode(t, err, tandem.EFORBIDDEN)
+			_, err = s.FindCalendar(as(t, w.ARequester), org, cal.ID)
+			wantCode(t, err, tandem.EFORBIDDEN)
+			_, err = s.FindSLAPolicy(as(t, w.ARequester), org)
+			wantCode(t, err, tandem.EFORBIDDEN)
+			_, err = s.FindCalendars(as(t, w.ARequester), w.OrgB.ID)
+			wantCode(t, err, tandem.ENOTFOUND)
+			_, err = s.FindSLAPolicy(as(t, w.ARequester), w.OrgB.ID)
+			wantCode(t, err, tandem.ENOTFOUND)
+		})
+
 		t.Run("Update", func(t *testing.T) {
 			mark := auditMark(t, db)
 			upd := *cal
@@ -203,6 +221,27 @@ func TestSLAImportHolidays(t *testing.T) {
 			wantAudit(t, db, mark)
 		})
 
+		t.Run("ParsesOutsideTheWriteTransaction", func(t *testing.T) {
+			// The file is read while another change is written: the import
+			// holds no write transaction while it reads and parses (SQLite
+			// has a single writer).
+			other := &tandem.BusinessCalendar{OrganizationID: org, Name: "Written meanwhile", Definition: json.RawMessage(officeHours)}
+			r := &onFirstRead{r: strings.NewReader("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"), fn: func() error {
+				ctx, cancel := context.WithTimeout(as(t, w.AAdmin), 3*time.Second)
+				defer cancel()
+				return s.CreateCalendar(ctx, other)
+			}}
+			if _, added, err := s.ImportHolidays(as(t, w.AAdmin), org, cal.ID, r); err != nil || len(added) != 0 {
+				t.Fatalf("import: %q, %v", added, err)
+			}
+			if r.err != nil {
+				t.Fatalf("a change written while the file was read: %v", r.err)
+			}
+			if err := s.DeleteCalendar(as(t, w.AAdmin), org, other.ID); err != nil {
+				t.Fatal(err)
+			}
+		})
+
 		t.Run("German feed", func(t *testing.T) {
 			mark := auditMark(t, db)
 			got, added, err := s.ImportHolidays(as(t, w.AAdmin), org, cal.ID, strings.NewReader(string(feed)))
@@ -256,7 +295,7 @@ func TestSLAPolicy(t *testing.T) {
 		org := w.OrgA.ID
 
 		t.Run("Default", func(t *testing.T) {
-			p, err := s.FindSLAPolicy(as(t, w.ARequester), org)
+			p, err := s.FindSLAPolicy(as(t, w.AViewer), org)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -340,4 +379,22 @@ func TestSLAPolicy(t *testing.T) {
 			wantAudit(t, db, mark, "sla_policy.update", "sla_policy.update")
 		})
 	})
+}
+
+// onFirstRead runs fn before its first read of r and keeps fn's error.
+type onFirstRead struct {
+	r    io.Reader
+	fn   func() error
+	done bool
+	err  error
+}
+
+func (o *onFirstRead) Read(p []byte) (int, error) {
+	if !o.done {
+		o.done = true
+		if o.err = o.fn(); o.err != nil {
+			return 0, o.err
+		}
+	}
+	return o.r.Read(p)
 }

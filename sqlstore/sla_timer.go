@@ -15,9 +15,10 @@ import (
 // in line with its current state (status, priority, pauses, first response,
 // handoffs) and its organisation's SLA policy and calendar. The ticket
 // service calls it, in the same transaction, after every change to a ticket;
-// it is idempotent.
+// it is idempotent but for one thing: a timer found run out before the
+// worker came round gets its breach recorded first (recordBreaches).
 func (tx *Tx) syncTimers(ctx context.Context, ticketID int64) error {
-	_, err := tx.syncTicketTimers(ctx, `t.id = ?`, ticketID)
+	_, _, err := tx.syncTicketTimers(ctx, `t.id = ?`, ticketID)
 	return err
 }
 
@@ -26,7 +27,8 @@ func (tx *Tx) syncTimers(ctx context.Context, ticketID int64) error {
 // per ticket: after a change of its policy or of the calendar the policy
 // runs on. It returns how many tickets it recomputed.
 func (tx *Tx) recomputeOrgTimers(ctx context.Context, orgID int64) (int, error) {
-	return tx.syncTicketTimers(ctx, `t.organization_id = ? AND t.status <> 'closed'`, orgID)
+	n, _, err := tx.syncTicketTimers(ctx, `t.organization_id = ? AND t.status <> 'closed'`, orgID)
+	return n, err
 }
 
 // slaTicket is one ticket's clock inputs and stored timers.
@@ -54,32 +56,33 @@ func keyOf(t *tandem.Timer) timerKey {
 
 // syncTicketTimers loads the tickets matching where (on tickets t), their
 // pauses, handoffs and timers, plans their clocks and writes what changed.
-func (tx *Tx) syncTicketTimers(ctx context.Context, where string, args ...any) (int, error) {
-	tickets, err := tx.loadSLATickets(ctx, where, args...)
-	if err != nil || len(tickets) == 0 {
-		return 0, err
+// It returns how many tickets it synced and how many breaches it recorded.
+func (tx *Tx) syncTicketTimers(ctx context.Context, where string, args ...any) (tickets, breaches int, err error) {
+	list, err := tx.loadSLATickets(ctx, where, args...)
+	if err != nil || len(list) == 0 {
+		return 0, 0, err
 	}
-	bulk := len(tickets) > 1
+	bulk := len(list) > 1
 	w := tx.newTimerWriter(bulk)
 	// Many tickets share an organisation's calendar: its open periods from
 	// the oldest ticket to a year ahead are computed once (sla.Span).
 	oldest := map[int64]time.Time{}
-	for _, t := range tickets {
+	for _, t := range list {
 		if o, ok := oldest[t.orgID]; !ok || t.clock.CreatedAt.Before(o) {
 			oldest[t.orgID] = t.clock.CreatedAt
 		}
 	}
 	planners := map[int64]*tandem.TimerPlanner{}
-	for _, t := range tickets {
+	for _, t := range list {
 		pl := planners[t.orgID]
 		if pl == nil {
 			p, err := findSLAPolicy(ctx, tx, t.orgID)
 			if err != nil {
-				return 0, err
+				return 0, 0, err
 			}
 			cal, err := policyCalendar(ctx, tx, p)
 			if err != nil {
-				return 0, err
+				return 0, 0, err
 			}
 			var clock tandem.BusinessClock = tandem.CalendarClock{Calendar: cal}
 			if bulk {
@@ -88,12 +91,15 @@ func (tx *Tx) syncTicketTimers(ctx context.Context, where string, args ...any) (
 			pl = tandem.NewTimerPlanner(p, clock, tx.now)
 			planners[t.orgID] = pl
 		}
+		if err := w.recordBreaches(ctx, t); err != nil {
+			return 0, 0, err
+		}
 		timers, _ := pl.Plan(&t.clock)
 		if err := w.reconcile(ctx, t, timers); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	}
-	return len(tickets), w.flush(ctx)
+	return len(list), w.breaches, w.flush(ctx)
 }
 
 // loadSLATickets reads the clock inputs of the matching tickets in four
@@ -199,6 +205,7 @@ type timerWriter struct {
 	tx                      *Tx
 	bulk                    bool
 	inserts, updates, state [][]any
+	breaches                int // recorded by recordBreaches
 }
 
 const (
@@ -331,11 +338,40 @@ func (w *timerWriter) values(q *strings.Builder, cols [][2]string, rows [][]any,
 	return args
 }
 
+// recordBreaches records the breach of each stored timer of the ticket
+// whose due instant has come though the worker has not fired it yet (it
+// runs every few seconds), before a new plan replaces the due instant: a
+// change made in that gap, such as lowering the priority or lengthening
+// the targets, must not undo a breach that happened. The breach is
+// recorded as the worker would have, at the due instant, by the system.
+func (w *timerWriter) recordBreaches(ctx context.Context, t *slaTicket) error {
+	for _, r := range t.rows {
+		if r.BreachedAt != nil || r.DueAt == nil || r.DueAt.After(w.tx.now) ||
+			r.State != tandem.TimerRunning && r.State != tandem.TimerBreached {
+			continue
+		}
+		due := *r.DueAt
+		fired, err := w.tx.recordTimer(ctx, tandem.SystemActor, r.ID, due, false)
+		if err != nil {
+			return fmt.Errorf("record the breach of timer %d: %w", r.ID, err)
+		}
+		if fired {
+			r.State, r.BreachedAt = tandem.TimerBreached, &due
+			if r.WarnedAt == nil {
+				r.WarnedAt = &due
+			}
+			w.breaches++
+		}
+	}
+	return nil
+}
+
 // reconcile writes one ticket's planned timers: one row per kind and
 // handoff, updated in place. What the worker recorded (warned_at,
 // breached_at) is never cleared, and a timer whose breach fired stays
 // breached whatever a later plan says; a timer the plan no longer has
-// (its target became zero) is deleted, or cancelled once it fired.
+// (its target became zero) is deleted, or cancelled once it fired, and
+// then a breach it recorded still counts in the ticket's state.
 func (w *timerWriter) reconcile(ctx context.Context, t *slaTicket, planned []*tandem.Timer) error {
 	stored := make(map[timerKey]*tandem.Timer, len(t.rows))
 	for _, r := range t.rows {
@@ -383,7 +419,9 @@ func (w *timerWriter) reconcile(ctx context.Context, t *slaTicket, planned []*ta
 				atPtr(old.MetAt), old.ElapsedMinutes, old.ID); err != nil {
 				return err
 			}
+			old.State, old.DueAt, old.WarnAt = tandem.TimerCancelled, nil, nil
 		}
+		final = append(final, old)
 	}
 	state := tandem.PlanState(t.clock.Status, final, w.tx.now)
 	if state != t.state {

@@ -236,12 +236,13 @@ func TestSLATimerHandoffOLA(t *testing.T) {
 			t.Fatalf("accept timers %+v %+v, want the first cancelled and the second met late (breached)", accepts[0], accepts[len(accepts)-1])
 		}
 		d.wantState(tk.ID, tandem.SLABreached)
-		// The timeline gets the breach once the worker runs, once.
-		if n, err := d.SLA.ProcessTimers(systemCtx(t), d.Clock.Now()); err != nil || n != 1 {
-			t.Fatalf("ProcessTimers fired %d, %v; want the late acceptance", n, err)
-		}
+		// The acceptance found the clock run out: it recorded the breach on
+		// the timeline, once, and left the worker nothing to fire.
 		if n, err := d.SLA.ProcessTimers(systemCtx(t), d.Clock.Now()); err != nil || n != 0 {
-			t.Fatalf("ProcessTimers fired %d again, %v", n, err)
+			t.Fatalf("ProcessTimers fired %d, %v; the acceptance recorded the breach", n, err)
+		}
+		if list := d.breaches(tk.ID); len(list) != 1 || !strings.HasPrefix(list[0].Body, "Acceptance target (OLA) of the provider party breached") {
+			t.Fatalf("breaches on the timeline %+v, want the late acceptance once", list)
 		}
 	})
 }
@@ -416,5 +417,144 @@ func TestSLATimerPolicyChange(t *testing.T) {
 		wantTimer(t, d.timer(open.ID, tandem.TimerResolution), tandem.TimerRunning, inBerlin(15, 9, 0))
 		wantTimer(t, d.timer(pending.ID, tandem.TimerResolution), tandem.TimerPaused, time.Time{})
 		wantTimer(t, d.timer(pending.ID, tandem.TimerResponse), tandem.TimerRunning, inBerlin(14, 11, 0))
+	})
+}
+
+// breaches returns the SLA breach entries of a ticket's timeline.
+func (d *slaDesk) breaches(id int64) []*tandem.Event {
+	d.tb.Helper()
+	var out []*tandem.Event
+	for _, e := range d.timeline(d.ITTech, id) {
+		if e.Kind == tandem.EventSLABreach {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// A breach the worker recorded stays on the ticket whatever the policy
+// does afterwards: a target removed, the ticket closed, the target back.
+func TestSLATimerBreachSurvivesPolicyChange(t *testing.T) {
+	t.Parallel()
+	testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		d := newSLADesk(t, db, "", 60, 120) // 24×7
+		tk := d.open(d.Requester, "end-user-support", "Shared drive gone")
+		d.Clock.Advance(61 * time.Minute)
+		if n, err := d.SLA.ProcessTimers(systemCtx(t), d.Clock.Now()); err != nil || n != 1 {
+			t.Fatalf("ProcessTimers fired %d, %v; want the response breach", n, err)
+		}
+		d.wantState(tk.ID, tandem.SLABreached)
+
+		p, err := d.SLA.FindSLAPolicy(d.as(d.ITAdmin), d.Org.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Targets = []tandem.SLATarget{{Priority: 3, ResolutionMinutes: 120}}
+		if err := d.SLA.UpdateSLAPolicy(d.as(d.ITAdmin), p); err != nil {
+			t.Fatal(err)
+		}
+		resp := d.timer(tk.ID, tandem.TimerResponse)
+		if resp.State != tandem.TimerCancelled || resp.BreachedAt == nil {
+			t.Fatalf("response without a target: %+v, want cancelled with its breach kept", resp)
+		}
+		d.wantState(tk.ID, tandem.SLABreached)
+
+		// Closed in time for the resolution target: still breached.
+		d.setStatus(d.ITTech, tk.ID, tandem.StatusResolved)
+		d.setStatus(d.ITTech, tk.ID, tandem.StatusClosed)
+		d.wantState(tk.ID, tandem.SLABreached)
+
+		// The target back: closed tickets are not recomputed, and nothing
+		// has erased the breach.
+		p.Targets = []tandem.SLATarget{{Priority: 3, ResponseMinutes: 60, ResolutionMinutes: 120}}
+		if err := d.SLA.UpdateSLAPolicy(d.as(d.ITAdmin), p); err != nil {
+			t.Fatal(err)
+		}
+		d.wantState(tk.ID, tandem.SLABreached)
+		if resp := d.timer(tk.ID, tandem.TimerResponse); resp.BreachedAt == nil {
+			t.Fatalf("response %+v lost its breach", resp)
+		}
+		if n := len(d.breaches(tk.ID)); n != 1 {
+			t.Fatalf("%d breaches on the timeline, want 1", n)
+		}
+	})
+}
+
+// A timer that ran out before the worker came round is breached by the
+// next change, whatever that change does to its target: lowering the
+// priority, or a policy with longer targets.
+func TestSLATimerBreachBeforeTheWorker(t *testing.T) {
+	t.Parallel()
+	testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		d := newSLADesk(t, db, "", 30, 240) // 24×7
+		p, err := d.SLA.FindSLAPolicy(d.as(d.ITAdmin), d.Org.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Targets = append(p.Targets, tandem.SLATarget{Priority: 5, ResponseMinutes: 960, ResolutionMinutes: 4800})
+		if err := d.SLA.UpdateSLAPolicy(d.as(d.ITAdmin), p); err != nil {
+			t.Fatal(err)
+		}
+		t0 := d.Clock.Now()
+		due := t0.Add(30 * time.Minute)
+
+		t.Run("PriorityLowered", func(t *testing.T) {
+			tk := d.open(d.Requester, "end-user-support", "Cannot log in")
+			d.advanceTo(t0.Add(31 * time.Minute))
+			mark := auditMark(t, db)
+			low := tandem.LevelLow
+			changed, err := d.Tickets.UpdateTicket(d.as(d.ITTech), tk.ID, tandem.TicketUpdate{Impact: &low, Urgency: &low})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if changed.Priority != 5 || changed.SLAState != tandem.SLABreached {
+				t.Fatalf("after the change: priority %d, SLA state %s; want 5 and breached", changed.Priority, changed.SLAState)
+			}
+			resp := d.timer(tk.ID, tandem.TimerResponse)
+			if resp.State != tandem.TimerBreached || resp.BreachedAt == nil || !resp.BreachedAt.Equal(due) {
+				t.Fatalf("response %+v, want breached at %v, its due instant under P3", resp, due)
+			}
+			list := d.breaches(tk.ID)
+			if len(list) != 1 || list[0].Body != "Response target breached: it was due 2030-03-14 09:30 UTC." || list[0].ActorID != nil {
+				t.Fatalf("breaches on the timeline: %+v, want the response's, by the system", list)
+			}
+			n := 0
+			for _, e := range auditSince(t, db, mark) {
+				if e.Action == "sla.breach" {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Fatalf("%d sla.breach audit entries, want 1", n)
+			}
+			if n, err := d.SLA.ProcessTimers(systemCtx(t), d.Clock.Now()); err != nil || n != 0 {
+				t.Fatalf("the worker fired %d, %v; the breach was recorded already", n, err)
+			}
+			if n := len(d.breaches(tk.ID)); n != 1 {
+				t.Fatalf("%d breaches after the worker, want 1", n)
+			}
+		})
+
+		t.Run("LongerTargets", func(t *testing.T) {
+			// Two tickets, so the policy change recomputes them in bulk.
+			start := d.Clock.Now()
+			a := d.open(d.Requester, "end-user-support", "Monitor flickers")
+			b := d.open(d.Requester, "end-user-support", "Keyboard sticky")
+			d.advanceTo(start.Add(30 * time.Minute))
+			p.Targets[0].ResponseMinutes = 600
+			if err := d.SLA.UpdateSLAPolicy(d.as(d.ITAdmin), p); err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range []int64{a.ID, b.ID} {
+				resp := d.timer(id, tandem.TimerResponse)
+				if resp.State != tandem.TimerBreached || resp.BreachedAt == nil || !resp.BreachedAt.Equal(start.Add(30*time.Minute)) {
+					t.Fatalf("ticket %d response %+v, want breached when it ran out", id, resp)
+				}
+				d.wantState(id, tandem.SLABreached)
+				if n := len(d.breaches(id)); n != 1 {
+					t.Fatalf("ticket %d: %d breaches on the timeline, want 1", id, n)
+				}
+			}
+		})
 	})
 }

@@ -39,8 +39,10 @@ func (s *TicketService) CreateTicket(ctx context.Context, in tandem.TicketInput)
 	if err := a.Can(tandem.ActionTicketRequest, orgID); err != nil {
 		return nil, err
 	}
-	if a.IsRequesterRole() && in.RequesterID != 0 && in.RequesterID != a.UserID {
-		return nil, tandem.Errorf(tandem.EFORBIDDEN, "Requesters open tickets for themselves only; leave requester_id empty.")
+	if a.IsRequesterRole() {
+		if err := checkRequesterInput(a, in); err != nil {
+			return nil, err
+		}
 	}
 	if err := in.Validate(); err != nil {
 		return nil, err
@@ -143,9 +145,27 @@ func (s *TicketService) CreateTicket(ctx context.Context, in tandem.TicketInput)
 		return nil, err
 	}
 	if a.IsRequesterRole() {
-		t.Timers = requesterTimers(t.Timers)
+		requesterView(t, tx.now)
 	}
 	return t, tx.Commit()
+}
+
+// checkRequesterInput refuses what a requester may not set on a new ticket:
+// another requester, an assignee (the teams assign), or watchers other than
+// themselves (a watcher reads the ticket, so naming one shares it).
+func checkRequesterInput(a *tandem.Actor, in tandem.TicketInput) error {
+	if in.RequesterID != 0 && in.RequesterID != a.UserID {
+		return tandem.Errorf(tandem.EFORBIDDEN, "Requesters open tickets for themselves only; leave requester_id empty.")
+	}
+	if in.AssigneeID != nil && *in.AssigneeID != 0 {
+		return tandem.Errorf(tandem.EFORBIDDEN, "Requesters do not assign tickets: the IT team assigns yours. Leave assignee_id empty.")
+	}
+	for _, id := range in.Watchers {
+		if id != a.UserID {
+			return tandem.Errorf(tandem.EFORBIDDEN, "Requesters cannot add watchers: user %d would read your ticket. Leave watchers empty and ask the IT team to add them.", id)
+		}
+	}
+	return nil
 }
 
 // FindTicket implements tandem.TicketService.

@@ -24,9 +24,15 @@ const DefaultMaxAttachmentBytes = 25 << 20
 // AddAttachment implements tandem.TicketService. It reads at most the size
 // limit plus one byte from r, checks the content against the file name's
 // kind, stores the bytes in the blob store, and then records the attachment,
-// its timeline entry and its audit entry in one transaction. A refused file
-// leaves nothing behind. Only a.Filename and a.Visibility are read from a;
-// the rest is filled in.
+// its timeline entry and its audit entry in one transaction. A file refused
+// for its scope, rights, size or kind leaves nothing behind. The bytes are
+// stored before the write transaction, so the upload does not hold the
+// writer: if that transaction then fails (the ticket left the actor's scope
+// or their rights changed while the bytes arrived, or the database refused
+// the row), the blob stays without a row. Blobs are addressed by their
+// content, so such a blob is inert — nothing serves it without a row, and
+// the same bytes uploaded again reuse it. Only a.Filename and a.Visibility
+// are read from a; the rest is filled in.
 func (s *TicketService) AddAttachment(ctx context.Context, id int64, a *tandem.Attachment, r io.Reader) error {
 	actor, err := tandem.RequireActor(ctx)
 	if err != nil {
@@ -96,12 +102,22 @@ func (s *TicketService) AddAttachment(ctx context.Context, id int64, a *tandem.A
 	}
 	body := fmt.Sprintf("Attached %s (%s)", a.Filename, formatSize(a.Size))
 	data := map[string]any{"attachment_id": a.ID, "filename": a.Filename, "size": a.Size, "content_type": a.ContentType}
-	if err := tx.record(ctx, actor, orgID, eventBy(actor, id, tandem.EventAttachment, a.Visibility, body, data), "ticket.attachment", map[string]any{
-		"attachment_id": a.ID, "filename": a.Filename, "content_type": a.ContentType, "size": a.Size, "sha256": a.SHA256, "visibility": a.Visibility,
-	}); err != nil {
+	if err := tx.record(ctx, actor, orgID, eventBy(actor, id, tandem.EventAttachment, a.Visibility, body, data), "ticket.attachment", attachmentAudit(a)); err != nil {
 		return err
 	}
 	return tx.Commit()
+}
+
+// attachmentAudit is the audit summary of a new attachment. Both parties'
+// staff read an organisation's audit trail, so a party-only file is named
+// there by its id alone: its name and its checksum (which identifies a
+// known document) stay with the party that uploaded it.
+func attachmentAudit(a *tandem.Attachment) map[string]any {
+	summary := map[string]any{"attachment_id": a.ID, "content_type": a.ContentType, "size": a.Size, "visibility": a.Visibility}
+	if a.Visibility != tandem.VisibilityParty {
+		summary["filename"], summary["sha256"] = a.Filename, a.SHA256
+	}
+	return summary
 }
 
 // checkAttachmentUpload decides whether the actor may attach a file of the

@@ -310,6 +310,34 @@ func testTicketAttachments(t *testing.T, d *attDesk) {
 		}
 	})
 
+	t.Run("PartyOnlyAuditEntry", func(t *testing.T) {
+		// Both parties' staff read the organisation's audit trail: a
+		// party-only file appears there by id, size, kind and visibility,
+		// never by its name or checksum; a file both teams see keeps them.
+		for _, tt := range []struct {
+			v     tandem.Visibility
+			named bool
+		}{{tandem.VisibilityParty, false}, {tandem.VisibilityTeams, true}, {tandem.VisibilityPublic, true}} {
+			mark := auditMark(t, d.DB)
+			name := "takeover-plan-" + string(tt.v) + ".txt"
+			a := d.mustUpload(t, d.ProviderTech, tk.ID, name, tt.v, []byte("notice period for "+string(tt.v)+"\n"))
+			entries := wantAudit(t, d.DB, mark, "ticket.attachment")
+			var summary map[string]any
+			if err := json.Unmarshal(entries[0].Summary, &summary); err != nil {
+				t.Fatal(err)
+			}
+			if summary["attachment_id"] != float64(a.ID) || summary["size"] != float64(a.Size) || summary["visibility"] != string(tt.v) ||
+				summary["content_type"] != a.ContentType {
+				t.Fatalf("%s: audit summary %v", tt.v, summary)
+			}
+			raw := string(entries[0].Summary)
+			hasName, hasSum := strings.Contains(raw, "takeover-plan"), strings.Contains(raw, a.SHA256)
+			if hasName != tt.named || hasSum != tt.named {
+				t.Fatalf("%s: audit summary %s names the file: %v, holds its checksum: %v; want %v", tt.v, raw, hasName, hasSum, tt.named)
+			}
+		}
+	})
+
 	t.Run("ErrOutsider", func(t *testing.T) {
 		a := d.mustUpload(t, d.ITTech, tk.ID, "inventory.csv", "", []byte("host,ip\npc1,10.0.0.1\n"))
 		before := d.stored(t)

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/testdb"
@@ -184,6 +185,113 @@ func TestTicketHandoff(t *testing.T) {
 			if list, err := d.Tickets.Handoffs(d.as(d.ITTech), tk.ID); err != nil || len(list) != 0 {
 				t.Fatalf("handoffs = %v, %v; want none stored", list, err)
 			}
+		})
+	})
+}
+
+// TestTicketHandoffHiddenFromRequesters checks that a requester learns
+// nothing of a handoff, whichever way they look: not through the pending
+// handoff of FindTicket or of a list, not through the awaiting-acceptance
+// filter, and not through an SLA state that counts the acceptance (OLA)
+// clock they cannot see.
+func TestTicketHandoffHiddenFromRequesters(t *testing.T) {
+	t.Parallel()
+	testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		d := newDesk(t, db)
+		sla := sqlstore.NewSLAService(db)
+		// Priority 3 on the default policy, 24×7: 240 minutes to respond,
+		// 1440 to resolve; the provider has 30 minutes to accept.
+		escalated := d.open(d.Requester, "end-user-support", "Projector in room 4 is dead")
+		plain := d.open(d.Requester, "end-user-support", "Keyboard sticks")
+		if _, err := d.Tickets.RequestHandoff(d.as(d.ITTech), escalated.ID, "Provider holds the AV contract"); err != nil {
+			t.Fatal(err)
+		}
+		d.Clock.Advance(45 * time.Minute)
+		if _, err := sla.ProcessTimers(systemCtx(t), d.Clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		// The teams see the missed acceptance.
+		if got := d.ticket(escalated.ID); got.SLAState != tandem.SLABreached || got.PendingHandoff == nil {
+			t.Fatalf("staff view: state %s, pending %+v; want breached, pending", got.SLAState, got.PendingHandoff)
+		}
+		staff, err := d.Tickets.FindTickets(d.as(d.ProviderTech), tandem.TicketFilter{AwaitingAcceptance: true, Party: tandem.PartyProvider})
+		if err != nil || len(staff.Tickets) != 1 || staff.Tickets[0].ID != escalated.ID {
+			t.Fatalf("provider's awaiting list: %v, %v", staff, err)
+		}
+
+		noHandoff := func(t *testing.T, tk *tandem.Ticket) {
+			t.Helper()
+			if tk.PendingHandoff != nil {
+				t.Errorf("ticket %d shows the requester a pending handoff %+v", tk.ID, tk.PendingHandoff)
+			}
+			for _, tm := range tk.Timers {
+				if tm.Kind == tandem.TimerAccept {
+					t.Errorf("ticket %d shows the requester an acceptance clock", tk.ID)
+				}
+			}
+			if tk.SLAState != tandem.SLAOK {
+				t.Errorf("ticket %d shows the requester SLA state %s; their clocks run below the warning share (ok)", tk.ID, tk.SLAState)
+			}
+		}
+		t.Run("FindTicket", func(t *testing.T) {
+			tk, err := d.Tickets.FindTicket(d.as(d.Requester), escalated.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			noHandoff(t, tk)
+			if len(tk.Timers) != 2 {
+				t.Fatalf("requester sees %d clocks, want response and resolution", len(tk.Timers))
+			}
+		})
+		t.Run("List", func(t *testing.T) {
+			page, err := d.Tickets.FindTickets(d.as(d.Requester), tandem.TicketFilter{})
+			if err != nil || len(page.Tickets) != 2 {
+				t.Fatalf("requester's list: %v, %v", page, err)
+			}
+			for _, tk := range page.Tickets {
+				noHandoff(t, tk)
+			}
+		})
+		t.Run("ErrAwaitingFilter", func(t *testing.T) {
+			for _, f := range []tandem.TicketFilter{
+				{AwaitingAcceptance: true}, {AwaitingAcceptance: true, Party: tandem.PartyProvider}, {AwaitingAcceptance: true, Party: tandem.PartyInternal},
+			} {
+				_, err := d.Tickets.FindTickets(d.as(d.Requester), f)
+				wantCode(t, err, tandem.EFORBIDDEN)
+			}
+		})
+		t.Run("SLAStateFilter", func(t *testing.T) {
+			// The filter matches the state the requester sees, page by page.
+			for _, tt := range []struct {
+				state tandem.SLAState
+				want  []int64
+			}{
+				{tandem.SLABreached, []int64{}},
+				{tandem.SLAOK, []int64{plain.ID, escalated.ID}},
+				{tandem.SLAWarning, []int64{}},
+			} {
+				got := []int64{}
+				f := tandem.TicketFilter{SLAState: tt.state, Limit: 1}
+				for {
+					page, err := d.Tickets.FindTickets(d.as(d.Requester), f)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, tk := range page.Tickets {
+						noHandoff(t, tk)
+						got = append(got, tk.ID)
+					}
+					if page.NextCursor == "" {
+						break
+					}
+					f.Cursor = page.NextCursor
+				}
+				if !slices.Equal(got, tt.want) {
+					t.Errorf("requester's %s tickets = %v, want %v", tt.state, got, tt.want)
+				}
+			}
+			_, err := d.Tickets.FindTickets(d.as(d.Requester), tandem.TicketFilter{SLAState: "late"})
+			wantCode(t, err, tandem.EINVALID)
 		})
 	})
 }

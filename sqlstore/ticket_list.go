@@ -14,6 +14,12 @@ import (
 // fixed number of queries per page: the tickets, their tags, their timers,
 // and their pending handoffs when any is pending. Watchers, pauses and the
 // timeline are FindTicket's.
+//
+// A requester sees each ticket as FindTicket shows it to them: no pending
+// handoff, no acceptance clocks, and the SLA state of the clocks they see.
+// Handoffs being the teams' business, the awaiting-acceptance filter is
+// refused them (EFORBIDDEN), and their SLA-state filter matches the state
+// they see.
 func (s *TicketService) FindTickets(ctx context.Context, f tandem.TicketFilter) (*tandem.TicketPage, error) {
 	a, tx, err := s.db.readAs(ctx)
 	if err != nil {
@@ -28,40 +34,44 @@ func (s *TicketService) FindTickets(ctx context.Context, f tandem.TicketFilter) 
 	if err != nil {
 		return nil, err
 	}
-	scope, scopeArgs, err := listScope(ctx, tx, a)
-	if err != nil {
-		return nil, err
+	requester := a.IsRequesterRole()
+	if requester && f.AwaitingAcceptance {
+		return nil, tandem.Errorf(tandem.EFORBIDDEN, "Handoffs are between the IT teams: requesters cannot list tickets awaiting acceptance. Leave the awaiting filter off.")
 	}
-	if scope == "" {
-		return &tandem.TicketPage{Tickets: []*tandem.Ticket{}}, nil
-	}
-	q, err := ticketFilter(scope, scopeArgs, f, tx.db.dialect)
-	if err != nil {
-		return nil, err
-	}
-	if cursor != 0 {
-		q.where += " AND " + q.order + " < ?"
-		q.args = append(q.args, cursor)
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+ticketColumns+` FROM `+q.from+` WHERE `+q.where+` ORDER BY `+q.order+` DESC LIMIT ?`, append(q.args, limit+1)...)
-	if err != nil {
-		return nil, err
-	}
-	list := []*tandem.Ticket{}
-	pending := map[int64]*tandem.Ticket{}
-	for rows.Next() {
-		t, p, err := scanTicket(rows)
-		if err != nil {
-			rows.Close()
+	var wantState tandem.SLAState
+	if requester && f.SLAState != "" {
+		if err := checkSLAState(f.SLAState); err != nil {
 			return nil, err
 		}
-		if p != nil {
-			pending[*p] = t
-		}
-		list = append(list, t)
+		wantState, f.SLAState = f.SLAState, ""
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	sc, err := listScope(ctx, tx, a, f.OrganizationID)
+	if err != nil {
+		return nil, err
+	}
+	if sc.none {
+		return &tandem.TicketPage{Tickets: []*tandem.Ticket{}}, nil
+	}
+	// A search reads its full-text matches once, for every organisation:
+	// looking a ticket up in the full-text index costs far more than
+	// reading on through the matches.
+	perOrg := len(sc.orgs) > 0 && len(searchWords(f.Query)) == 0
+	cond, args := sc.cond, sc.args
+	if perOrg {
+		cond, args = "t.organization_id = ?", []any{sc.orgs[0]}
+	}
+	q, err := ticketFilter(cond, args, f, tx.db.dialect, perOrg)
+	if err != nil {
+		return nil, err
+	}
+	if perOrg {
+		q.orgs = sc.orgs
+	}
+	if requester {
+		return requesterPage(ctx, tx, q, wantState, cursor, limit)
+	}
+	list, pending, err := q.fetch(ctx, tx, cursor, limit+1)
+	if err != nil {
 		return nil, err
 	}
 	page := &tandem.TicketPage{}
@@ -72,21 +82,113 @@ func (s *TicketService) FindTickets(ctx context.Context, f tandem.TicketFilter) 
 	if err := loadTimers(ctx, tx, page.Tickets); err != nil {
 		return nil, err
 	}
-	if a.IsRequesterRole() {
-		for _, t := range page.Tickets {
-			t.Timers = requesterTimers(t.Timers)
+	if err := loadPendingHandoffs(ctx, tx, pending); err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+// requesterPage is FindTickets for a requester: each ticket seen through
+// requesterView, and the SLA-state filter (want, "" for none) applied to
+// the state they see. That state differs from the stored one only for a
+// ticket with an acceptance clock, so SQL keeps the tickets whose stored
+// state matches or which have one, and Go decides the latter, reading
+// batches until the page is full. A requester's tickets are their own and
+// those they watch, so the batches stay few.
+func requesterPage(ctx context.Context, tx *Tx, q *listQuery, want tandem.SLAState, cursor int64, limit int) (*tandem.TicketPage, error) {
+	batch := limit + 1
+	if want != "" {
+		q.where += ` AND (t.sla_state = ? OR EXISTS (SELECT 1 FROM sla_timers x WHERE x.ticket_id = t.id AND x.kind = 'accept'))`
+		q.args = append(q.args, want)
+		batch = max(batch, 200)
+	}
+	list := []*tandem.Ticket{}
+	for after := cursor; len(list) <= limit; {
+		rows, _, err := q.fetch(ctx, tx, after, batch)
+		if err != nil {
+			return nil, err
 		}
-	} else if err := loadPendingHandoffs(ctx, tx, pending); err != nil {
+		if err := loadTimers(ctx, tx, rows); err != nil {
+			return nil, err
+		}
+		for _, t := range rows {
+			requesterView(t, tx.now)
+			if want == "" || t.SLAState == want {
+				list = append(list, t)
+			}
+		}
+		if len(rows) < batch {
+			break
+		}
+		after = rows[len(rows)-1].ID
+	}
+	page := &tandem.TicketPage{}
+	page.Tickets, page.NextCursor = cutPage(list, limit, func(t *tandem.Ticket) int64 { return t.ID })
+	if err := loadTags(ctx, tx, page.Tickets); err != nil {
 		return nil, err
 	}
 	return page, nil
 }
 
 // listQuery is a ticket list's query: the tables, the conditions with their
-// arguments, and the id column the list is ordered and paged by.
+// arguments, and the id column the list is ordered and paged by. With orgs,
+// the conditions begin with "t.organization_id = ?" and the query runs once
+// per organisation, driven by the organisation index (see listScope).
 type listQuery struct {
 	from, where, order string
 	args               []any
+	orgs               []int64
+}
+
+// fetch reads up to n tickets of the list with ids below after (0: from the
+// newest), newest first, and the tickets with a pending handoff by the
+// handoff's id. For several organisations it reads each one's first n
+// through its own index and keeps the newest n of them all.
+func (q *listQuery) fetch(ctx context.Context, tx *Tx, after int64, n int) ([]*tandem.Ticket, map[int64]*tandem.Ticket, error) {
+	where, args := q.where, slices.Clone(q.args)
+	if after != 0 {
+		where += " AND " + q.order + " < ?"
+		args = append(args, after)
+	}
+	query := `SELECT ` + ticketColumns + ` FROM ` + q.from + ` WHERE ` + where + ` ORDER BY ` + q.order + ` DESC LIMIT ?`
+	args = append(args, n)
+	if len(q.orgs) > 1 {
+		parts := make([]string, len(q.orgs))
+		all := make([]any, 0, len(q.orgs)*len(args)+1)
+		for i, org := range q.orgs {
+			parts[i] = `SELECT * FROM (` + query + `)`
+			all = append(all, org)
+			all = append(all, args[1:]...)
+		}
+		query = strings.Join(parts, " UNION ALL ") + ` ORDER BY 1 DESC LIMIT ?`
+		args = append(all, n)
+	}
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	list := []*tandem.Ticket{}
+	pending := map[int64]*tandem.Ticket{}
+	for rows.Next() {
+		t, p, err := scanTicket(rows)
+		if err != nil {
+			return nil, nil, err
+		}
+		if p != nil {
+			pending[*p] = t
+		}
+		list = append(list, t)
+	}
+	return list, pending, rows.Err()
+}
+
+// checkSLAState refuses a state that is not one of tandem.SLAStates.
+func checkSLAState(st tandem.SLAState) error {
+	if !slices.Contains(tandem.SLAStates, st) {
+		return tandem.Errorf(tandem.EINVALID, "SLA state %q is invalid: use none, ok, warning, breached, paused or met.", st)
+	}
+	return nil
 }
 
 // ticketFilter returns the query of a list: the actor's scope and the
@@ -95,10 +197,20 @@ type listQuery struct {
 // matches: the filters are equalities on columns indexed together with id
 // (see 0004_service_desk.sql), and on SQLite a search or a tag drives the
 // query from the full-text index or the tag index, both read in id order.
-func ticketFilter(scope string, args []any, f tandem.TicketFilter, dialect Dialect) (*listQuery, error) {
+// byOrg (SQLite, scope "t.organization_id = ?") keeps every other index out
+// of the planner's choice with a unary +, and checks a tag row by row, so
+// the organisation index drives: reading one organisation's tickets costs
+// what that organisation holds, whatever the size of the installation.
+func ticketFilter(scope string, args []any, f tandem.TicketFilter, dialect Dialect, byOrg bool) (*listQuery, error) {
 	q := &listQuery{from: "tickets t", order: "t.id"}
 	conds := []string{scope}
+	args = slices.Clone(args)
 	add := func(cond string, v ...any) {
+		// Not t.id: the few tickets awaiting acceptance are best read
+		// from their list, through the organisation index.
+		if byOrg && strings.HasPrefix(cond, "t.") && !strings.HasPrefix(cond, "t.id ") {
+			cond = "+" + cond
+		}
 		conds = append(conds, cond)
 		args = append(args, v...)
 	}
@@ -145,12 +257,8 @@ func ticketFilter(scope string, args []any, f tandem.TicketFilter, dialect Diale
 		add("t.priority = ?", f.Priority)
 	}
 	if f.SLAState != "" {
-		valid := false
-		for _, st := range tandem.SLAStates {
-			valid = valid || st == f.SLAState
-		}
-		if !valid {
-			return nil, tandem.Errorf(tandem.EINVALID, "SLA state %q is invalid: use none, ok, warning, breached, paused or met.", f.SLAState)
+		if err := checkSLAState(f.SLAState); err != nil {
+			return nil, err
 		}
 		add("t.sla_state = ?", f.SLAState)
 	}
@@ -175,7 +283,7 @@ func ticketFilter(scope string, args []any, f tandem.TicketFilter, dialect Diale
 		add("tickets_fts MATCH ?", ftsQuery(words))
 	}
 	if tag := strings.ToLower(strings.TrimSpace(f.Tag)); tag != "" {
-		if dialect == Postgres || len(words) > 0 {
+		if dialect == Postgres || len(words) > 0 || byOrg {
 			add("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = ?)", tag)
 		} else {
 			q.from, q.order = "ticket_tags g JOIN tickets t ON t.id = g.ticket_id", "g.ticket_id"
@@ -186,37 +294,66 @@ func ticketFilter(scope string, args []any, f tandem.TicketFilter, dialect Diale
 	return q, nil
 }
 
+// maxOrgsPerOrgQuery is the most organisations a SQLite list reads one by
+// one (listScope).
+const maxOrgsPerOrgQuery = 16
+
+// scopeOfList is where a list looks: cond and args on tickets t; orgs, when
+// set, lists the organisations to read one by one instead; none means the
+// actor sees no organisation at all.
+type scopeOfList struct {
+	cond string
+	args []any
+	orgs []int64
+	none bool
+}
+
 // listScope is ticketScope for a list. A provider technician's
-// organisations are read first, so the list names them: one becomes an
-// equality the organisation index serves in id order; several stay out of
-// SQLite's index choice (a unary +), because its planner would otherwise
-// read every ticket of those organisations through the index and sort them
-// all for one page. "" means the actor sees no organisation at all.
-func listScope(ctx context.Context, tx *Tx, a *tandem.Actor) (string, []any, error) {
+// organisations are read first, so the list names them, narrowed to orgID
+// when the filter names one. On SQLite a few organisations are read one by
+// one (orgs), each through the organisation index (ticketFilter's byOrg),
+// and the newest of them kept: otherwise the planner, given a filter
+// column's index, reads that index through every other organisation's
+// tickets looking for theirs, a cost that grows with the installation
+// rather than with the technician's customers. Given more, the list keeps
+// them out of SQLite's index choice (a unary +), because its planner would
+// otherwise read every ticket of those organisations through the index and
+// sort them all for one page; cond is that plan, which a search uses
+// whatever the number.
+func listScope(ctx context.Context, tx *Tx, a *tandem.Actor, orgID int64) (scopeOfList, error) {
 	if a.SeesAllOrganizations() || a.Party != tandem.PartyProvider {
-		scope, args := ticketScope(a)
-		return scope, args, nil
+		cond, args := ticketScope(a)
+		return scopeOfList{cond: cond, args: args}, nil
 	}
 	orgs, err := tx.queryIDs(ctx, `SELECT organization_id FROM user_organizations WHERE user_id = ? ORDER BY organization_id`, a.UserID)
 	if err != nil {
-		return "", nil, err
+		return scopeOfList{}, err
 	}
 	if a.OnlyOrganizationID != 0 {
 		orgs = slices.DeleteFunc(orgs, func(id int64) bool { return id != a.OnlyOrganizationID })
+	}
+	if orgID != 0 {
+		orgs = slices.DeleteFunc(orgs, func(id int64) bool { return id != orgID })
 	}
 	args := make([]any, len(orgs))
 	for i, id := range orgs {
 		args[i] = id
 	}
+	sc := scopeOfList{args: args}
 	switch {
 	case len(orgs) == 0:
-		return "", nil, nil
+		return scopeOfList{none: true}, nil
 	case len(orgs) == 1:
-		return "t.organization_id = ?", args, nil
+		sc.cond = "t.organization_id = ?"
 	case tx.db.dialect == Postgres:
-		return "t.organization_id IN (" + marks(len(orgs)) + ")", args, nil
+		return scopeOfList{cond: "t.organization_id IN (" + marks(len(orgs)) + ")", args: args}, nil
+	default:
+		sc.cond = "+t.organization_id IN (" + marks(len(orgs)) + ")"
 	}
-	return "+t.organization_id IN (" + marks(len(orgs)) + ")", args, nil
+	if tx.db.dialect == SQLite && len(orgs) <= maxOrgsPerOrgQuery {
+		sc.orgs = orgs
+	}
+	return sc, nil
 }
 
 // marks returns n comma-separated placeholders.

@@ -27,7 +27,7 @@ func TestTicketList(t *testing.T) {
 		firewall := create(d.ITTech, tandem.TicketInput{Title: "Firewall blocks the ERP", Description: "Port 443 to erp.example closed", AreaID: area("cybersecurity"),
 			Impact: "high", Urgency: "high", Tags: []string{"security", "erp"}, RequesterID: d.Requester2.ID})
 		backup := create(d.ProviderTech, tandem.TicketInput{Title: "Nightly backup failed", Description: "Café server: snapshot error", AreaID: area("backup-recovery"), Tags: []string{"security"}})
-		laptop := create(d.Requester2, tandem.TicketInput{Title: "Laptop for the new starter", AreaID: area("hardware-deployment"), Watchers: []int64{d.Requester.ID}})
+		laptop := create(d.ITTech, tandem.TicketInput{Title: "Laptop for the new starter", AreaID: area("hardware-deployment"), RequesterID: d.Requester2.ID, Watchers: []int64{d.Requester.ID}})
 		d.setStatus(d.ITTech, laptop.ID, tandem.StatusResolved)
 		escalated := create(d.ITTech, tandem.TicketInput{Title: "Printer driver rollout", AreaID: area("end-user-support"), AssigneeID: &d.ITTech.ID})
 		h, err := d.Tickets.RequestHandoff(d.as(d.ITTech), escalated.ID, "Provider packages drivers")
@@ -116,6 +116,32 @@ func TestTicketList(t *testing.T) {
 			}
 			if got := ids(both, tandem.TicketFilter{Query: "printer", Party: tandem.PartyInternal}); !slices.Equal(got, []int64{outsider.ID, escalated.ID, printer.ID}) {
 				t.Fatalf("technician of both finds %v", got)
+			}
+			// Their pages, read one organisation at a time on SQLite, are
+			// the same newest-first list, whatever the filter and page size.
+			for _, f := range []tandem.TicketFilter{{}, {Tag: "security"}, {Query: "printer"}, {Open: true}, {OrganizationID: d.Outsider.ID}, {OrganizationID: d.Org.ID}} {
+				want := ids(d.ProviderAdmin, f)
+				for _, limit := range []int{1, 2, 3} {
+					got := []int64{}
+					pf := f
+					pf.Limit = limit
+					for {
+						page, err := d.Tickets.FindTickets(d.as(both), pf)
+						if err != nil {
+							t.Fatal(err)
+						}
+						for _, tk := range page.Tickets {
+							got = append(got, tk.ID)
+						}
+						if page.NextCursor == "" {
+							break
+						}
+						pf.Cursor = page.NextCursor
+					}
+					if !slices.Equal(got, want) {
+						t.Fatalf("technician of both pages %+v by %d: %v, want %v", f, limit, got, want)
+					}
+				}
 			}
 			// A token restricted to one organisation narrows the list to it.
 			a := actorOf(both)

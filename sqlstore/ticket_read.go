@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/tandemhq/tandem"
 )
@@ -77,10 +78,23 @@ func findTicket(ctx context.Context, tx *Tx, a *tandem.Actor, id int64) (*tandem
 		return nil, err
 	}
 	if a.IsRequesterRole() {
-		t.PendingHandoff = nil
-		t.Timers = requesterTimers(t.Timers)
+		requesterView(t, tx.now)
 	}
 	return t, nil
+}
+
+// requesterView hides from a requester what lies between the teams: the
+// pending handoff, the handoff acceptance (OLA) clocks, and the part those
+// clocks play in the SLA state, which is recomputed at now from the clocks
+// the requester sees (tandem.PlanState). A ticket that never had an
+// acceptance clock keeps its stored state: it is already theirs.
+func requesterView(t *tandem.Ticket, now time.Time) {
+	t.PendingHandoff = nil
+	seen := requesterTimers(t.Timers)
+	if len(seen) != len(t.Timers) {
+		t.SLAState = tandem.PlanState(t.Status, seen, now)
+	}
+	t.Timers = seen
 }
 
 // requesterTimers drops the clocks between the teams (handoff acceptance).
@@ -163,7 +177,30 @@ func loadTimers(ctx context.Context, tx *Tx, list []*tandem.Ticket) error {
 			t.Timers = append(t.Timers, tm)
 		}
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, t := range list {
+		t.SLAState = liveSLAState(t, tx.now)
+	}
+	return nil
+}
+
+// liveSLAState is a read ticket's SLA state at now. The stored state is
+// refreshed by every change and by the timer worker, so between two worker
+// runs a clock past its warning or due instant would still read "ok"; the
+// ticket's own timers say better (tandem.PlanState). Only a worse state
+// replaces the stored one. List filters use the stored state, which lags
+// by at most one worker interval.
+func liveSLAState(t *tandem.Ticket, now time.Time) tandem.SLAState {
+	if t.SLAState != tandem.SLAOK && t.SLAState != tandem.SLAWarning {
+		return t.SLAState
+	}
+	switch live := tandem.PlanState(t.Status, t.Timers, now); live {
+	case tandem.SLABreached, tandem.SLAWarning:
+		return live
+	}
+	return t.SLAState
 }
 
 // replaceTags stores a ticket's tags (already normalised).

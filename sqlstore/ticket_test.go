@@ -162,7 +162,7 @@ func TestTicketCreate(t *testing.T) {
 			area := d.area("end-user-support")
 			tk, err := d.Tickets.CreateTicket(d.as(d.Requester), tandem.TicketInput{
 				OrganizationID: d.Org.ID, Title: "  Printer on floor 2 jams  ", Description: "It **jams**.", AreaID: &area,
-				Tags: []string{"Printer", "floor-2", "printer"}, Watchers: []int64{d.Requester2.ID, d.ProviderTech.ID},
+				Tags: []string{"Printer", "floor-2", "printer"}, Watchers: []int64{d.Requester.ID},
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -171,17 +171,16 @@ func TestTicketCreate(t *testing.T) {
 				tk.Status != tandem.StatusNew || tk.Priority != 3 || tk.Impact != tandem.LevelMedium {
 				t.Fatalf("created %+v", tk)
 			}
-			if !slices.Equal(tk.Tags, []string{"floor-2", "printer"}) || !slices.Equal(tk.Watchers, []int64{d.ProviderTech.ID, d.Requester2.ID}) {
+			// A requester may follow their own ticket, nobody else.
+			if !slices.Equal(tk.Tags, []string{"floor-2", "printer"}) || !slices.Equal(tk.Watchers, []int64{d.Requester.ID}) {
 				t.Fatalf("tags %v, watchers %v", tk.Tags, tk.Watchers)
 			}
 			entries := wantAudit(t, db, mark, "ticket.create")
 			if !strings.Contains(string(entries[0].Summary), `"owning_party":"internal"`) {
 				t.Fatalf("audit summary = %s", entries[0].Summary)
 			}
-			// The watcher, a requester, now sees the ticket.
-			if _, err := d.Tickets.FindTicket(d.as(d.Requester2), tk.ID); err != nil {
-				t.Fatal(err)
-			}
+			_, err = d.Tickets.FindTicket(d.as(d.Requester2), tk.ID)
+			wantCode(t, err, tandem.ENOTFOUND)
 			got := d.timeline(d.Requester, tk.ID)
 			if !slices.Equal(kinds(got), []tandem.EventKind{tandem.EventCreated}) || got[0].ActorName != "alice" {
 				t.Fatalf("requester's timeline = %v by %q, want only the creation by alice", kinds(got), got[0].ActorName)
@@ -230,6 +229,21 @@ func TestTicketCreate(t *testing.T) {
 			}
 		})
 
+		t.Run("StaffAddWatchers", func(t *testing.T) {
+			tk, err := d.Tickets.CreateTicket(d.as(d.ITTech), tandem.TicketInput{OrganizationID: d.Org.ID, Title: "Shared printer",
+				RequesterID: d.Requester.ID, Watchers: []int64{d.Requester2.ID, d.ProviderTech.ID}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(tk.Watchers, []int64{d.ProviderTech.ID, d.Requester2.ID}) {
+				t.Fatalf("watchers %v", tk.Watchers)
+			}
+			// The watcher, a requester, now sees the ticket.
+			if _, err := d.Tickets.FindTicket(d.as(d.Requester2), tk.ID); err != nil {
+				t.Fatal(err)
+			}
+		})
+
 		t.Run("OnBehalf", func(t *testing.T) {
 			tk, err := d.Tickets.CreateTicket(d.as(d.ProviderTech), tandem.TicketInput{OrganizationID: d.Org.ID, Title: "Call from Bob", RequesterID: d.Requester2.ID})
 			if err != nil {
@@ -264,6 +278,11 @@ func TestTicketCreate(t *testing.T) {
 				{"AssigneeRequester", d.ITTech, tandem.TicketInput{Title: "x", AreaID: &eus, AssigneeID: &d.Requester.ID}, tandem.EINVALID},
 				{"AssigneeInternalOnProviderTicket", d.ITTech, tandem.TicketInput{Title: "x", AreaID: &sec, AssigneeID: &d.ITTech.ID}, tandem.EINVALID},
 				{"WatcherOutsider", d.ITTech, tandem.TicketInput{Title: "x", Watchers: []int64{d.OutsiderAdmin.ID}}, tandem.EINVALID},
+				// A requester neither assigns nor shares their ticket.
+				{"RequesterAssigns", d.Requester, tandem.TicketInput{Title: "x", AreaID: &eus, AssigneeID: &d.ITTech.ID}, tandem.EFORBIDDEN},
+				{"RequesterAddsRequesterWatcher", d.Requester, tandem.TicketInput{Title: "x", Watchers: []int64{d.Requester2.ID}}, tandem.EFORBIDDEN},
+				{"RequesterAddsStaffWatcher", d.Requester, tandem.TicketInput{Title: "x", Watchers: []int64{d.ProviderTech.ID}}, tandem.EFORBIDDEN},
+				{"RequesterAddsSelfAndAnother", d.Requester, tandem.TicketInput{Title: "x", Watchers: []int64{d.Requester.ID, d.Requester2.ID}}, tandem.EFORBIDDEN},
 			}
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
@@ -853,4 +872,34 @@ func BenchmarkTicketCreate(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tickets/s")
+}
+
+// A clock past its due instant reads "breached" at once, before the timer
+// worker has run and stored it; the breach itself is still recorded once,
+// by the worker.
+func TestTicketSLAStateIsLive(t *testing.T) {
+	testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		d := newDesk(t, db)
+		tk := d.open(d.ITTech, "end-user-support", "Monitor flickers")
+		if got := d.ticket(tk.ID); got.SLAState != tandem.SLAOK {
+			t.Fatalf("new ticket: SLA state %s, want ok", got.SLAState)
+		}
+		d.Clock.Advance(7 * 24 * time.Hour) // past every default target of a medium ticket
+		got, err := d.Tickets.FindTicket(d.as(d.ITTech), tk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.SLAState != tandem.SLABreached {
+			t.Errorf("overdue ticket before the worker ran: SLA state %s, want breached", got.SLAState)
+		}
+		page, err := d.Tickets.FindTickets(d.as(d.ITTech), tandem.TicketFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, lt := range page.Tickets {
+			if lt.ID == tk.ID && lt.SLAState != tandem.SLABreached {
+				t.Errorf("overdue ticket in the list: SLA state %s, want breached", lt.SLAState)
+			}
+		}
+	})
 }
