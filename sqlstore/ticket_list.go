@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/tandemhq/tandem"
 )
@@ -376,11 +377,15 @@ func searchWords(q string) []string {
 }
 
 // ftsQuery is an FTS5 query finding tickets holding every word, each as a
-// prefix: "printer"* "jam"*.
+// prefix: "printer"* "jam"*. A one-letter word must match whole: as a
+// prefix it would match most of the index, and cost as much.
 func ftsQuery(words []string) string {
 	parts := make([]string, len(words))
 	for i, w := range words {
-		parts[i] = `"` + w + `"*`
+		parts[i] = `"` + w + `"`
+		if utf8.RuneCountInString(w) > 1 {
+			parts[i] += "*"
+		}
 	}
 	return strings.Join(parts, " ")
 }
@@ -389,7 +394,10 @@ func ftsQuery(words []string) string {
 func tsQuery(words []string) string {
 	parts := make([]string, len(words))
 	for i, w := range words {
-		parts[i] = w + ":*"
+		parts[i] = w
+		if utf8.RuneCountInString(w) > 1 {
+			parts[i] += ":*"
+		}
 	}
 	return strings.Join(parts, " & ")
 }

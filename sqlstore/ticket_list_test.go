@@ -85,6 +85,8 @@ func TestTicketList(t *testing.T) {
 			{"SearchWord", d.ITTech, tandem.TicketFilter{Query: "printer"}, []int64{escalated.ID, printer.ID}},
 			{"SearchPrefixAndCase", d.ITTech, tandem.TicketFilter{Query: "PRINT"}, []int64{escalated.ID, printer.ID}},
 			{"SearchAllWords", d.ITTech, tandem.TicketFilter{Query: "printer floor"}, []int64{printer.ID}},
+			{"SearchOneLetterIsAWholeWord", d.ITTech, tandem.TicketFilter{Query: "b"}, []int64{}},
+			{"SearchOneDigitIsAWholeWord", d.ITTech, tandem.TicketFilter{Query: "2"}, []int64{printer.ID}},
 			{"SearchDescription", d.ITTech, tandem.TicketFilter{Query: "snapshot"}, []int64{backup.ID}},
 			{"SearchPunctuation", d.ITTech, tandem.TicketFilter{Query: `erp.example "port" 443`}, []int64{firewall.ID}},
 			{"SearchOperatorsAreWords", d.ITTech, tandem.TicketFilter{Query: `printer OR NOT -backup* (floor)`}, []int64{}},
