@@ -96,10 +96,7 @@ func BenchmarkCreateTicket(b *testing.B) {
 		org := s.MustCreateOrganization(b, "Bench Client")
 		tech := s.MustCreateUser(b, &tandem.User{Email: "tech@client.example", Role: tandem.RoleITTechnician, OrganizationID: &org.ID}, "bench-password-1")
 		token := s.MustCreateToken(b, tech.ID)
-		areas, err := s.Services.Matrix.FindServiceAreas(testserver.SystemContext(), org.ID)
-		if err != nil {
-			b.Fatal(err)
-		}
+		areas := acceptMatrix(b, s, org.ID)
 		url := fmt.Sprintf("%s/api/v1/orgs/%d/tickets", s.HTTPServer.URL(), org.ID)
 		var n atomic.Int64
 		measureParallel(b, func(client *http.Client) (*http.Response, error) {
@@ -152,4 +149,36 @@ func measureParallel(b *testing.B, do func(*http.Client) (*http.Response, error)
 		b.ReportMetric(float64(latencies[n/2].Microseconds()), "p50-µs")
 		b.ReportMetric(float64(latencies[n*99/100].Microseconds()), "p99-µs")
 	}
+}
+
+// acceptMatrix gives the organisation an accepted responsibility matrix —
+// the provider Responsible and Accountable for every area, proposed by the
+// system and signed by an it-admin and a provider admin — so tickets route
+// as in a real installation, and returns its areas.
+func acceptMatrix(b *testing.B, s *testserver.Server, orgID int64) []*tandem.ServiceArea {
+	ctx := testserver.SystemContext()
+	areas, err := s.Services.Matrix.FindServiceAreas(ctx, orgID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var list []tandem.Assignment
+	for _, a := range areas {
+		list = append(list, tandem.Assignment{AreaID: a.ID, Party: tandem.PartyProvider, Responsible: true, Accountable: true},
+			tandem.Assignment{AreaID: a.ID, Party: tandem.PartyInternal, Informed: true})
+	}
+	v, err := s.Services.Matrix.ProposeMatrix(ctx, orgID, list)
+	if err != nil {
+		b.Fatal(err)
+	}
+	itAdmin := s.MustCreateUser(b, &tandem.User{Email: "it.admin@client.example", Role: tandem.RoleITAdmin, OrganizationID: &orgID}, "bench-password-1")
+	admin := s.MustCreateUser(b, &tandem.User{Email: "admin@msp.example", Role: tandem.RoleAdmin}, "bench-password-1")
+	for _, a := range []*tandem.Actor{
+		{UserID: itAdmin.ID, Email: itAdmin.Email, Party: tandem.PartyInternal, Role: tandem.RoleITAdmin, OrganizationID: orgID},
+		{UserID: admin.ID, Email: admin.Email, Party: tandem.PartyProvider, Role: tandem.RoleAdmin},
+	} {
+		if _, err := s.Services.Matrix.SignMatrix(tandem.NewContextWithActor(ctx, a), orgID, v.Number); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return areas
 }
