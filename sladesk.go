@@ -205,6 +205,10 @@ type SLAService interface {
 	// ImportHolidays adds the all-day events of an iCalendar file as
 	// holidays and returns the calendar with the dates added.
 	ImportHolidays(ctx context.Context, orgID, id int64, ics io.Reader) (*BusinessCalendar, []string, error)
+	// SLATimeZone returns the time zone the organisation's SLA clocks run
+	// in (UTC for 24×7), for showing due instants: any actor who can see
+	// the organisation may ask, requesters included.
+	SLATimeZone(ctx context.Context, orgID int64) (*time.Location, error)
 	// FindSLAPolicy returns the organisation's policy, or the default.
 	FindSLAPolicy(ctx context.Context, orgID int64) (*SLAPolicy, error)
 	// UpdateSLAPolicy replaces the policy and recomputes the timers of the

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
-	"github.com/tandemhq/tandem/sla"
 )
 
 // deskClock is one timer as the pages show it.
@@ -129,17 +128,9 @@ func listClock(t *tandem.Ticket, now time.Time) deskClock {
 // clockZone returns the zone of the organisation's SLA calendar, UTC for
 // 24×7 or when the viewer may not read it.
 func (s *Server) clockZone(ctx context.Context, orgID int64) *time.Location {
-	p, err := s.SLAService.FindSLAPolicy(ctx, orgID)
-	if err != nil || p.CalendarID == nil {
-		return time.UTC
-	}
-	c, err := s.SLAService.FindCalendar(ctx, orgID, *p.CalendarID)
+	loc, err := s.SLAService.SLATimeZone(ctx, orgID)
 	if err != nil {
 		return time.UTC
 	}
-	cal, err := sla.ParseCalendar(c.Definition)
-	if err != nil {
-		return time.UTC
-	}
-	return cal.Location()
+	return loc
 }

@@ -236,6 +236,27 @@ func (s *SLAService) FindSLAPolicy(ctx context.Context, orgID int64) (*tandem.SL
 	return findSLAPolicy(ctx, tx, orgID)
 }
 
+// SLATimeZone implements tandem.SLAService.
+func (s *SLAService) SLATimeZone(ctx context.Context, orgID int64) (*time.Location, error) {
+	a, tx, err := s.db.readAs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if err := findScopedOrg(ctx, tx, a, orgID); err != nil {
+		return nil, err
+	}
+	p, err := findSLAPolicy(ctx, tx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	cal, err := policyCalendar(ctx, tx, p)
+	if err != nil {
+		return nil, err
+	}
+	return cal.Location(), nil
+}
+
 // UpdateSLAPolicy implements tandem.SLAService: it replaces the policy and
 // recomputes, in the same transaction, the timers of every ticket of the
 // organisation that is not closed.

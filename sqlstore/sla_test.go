@@ -398,3 +398,31 @@ func (o *onFirstRead) Read(p []byte) (int, error) {
 	}
 	return o.r.Read(p)
 }
+
+// Everyone who sees a ticket sees its due instants in the calendar's zone,
+// requesters too, though the SLA settings themselves are for the teams.
+func TestSLATimeZone(t *testing.T) {
+	testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		d := newDesk(t, db)
+		s := sqlstore.NewSLAService(db)
+		if loc, err := s.SLATimeZone(d.as(d.Requester), d.Org.ID); err != nil || loc != time.UTC {
+			t.Fatalf("24×7 organisation: zone %v, %v; want UTC", loc, err)
+		}
+		cal := &tandem.BusinessCalendar{OrganizationID: d.Org.ID, Name: "Office", Definition: []byte(`{"timezone":"Europe/Berlin","hours":{"mon":[["09:00","17:00"]]}}`)}
+		if err := s.CreateCalendar(d.as(d.ITAdmin), cal); err != nil {
+			t.Fatal(err)
+		}
+		p := tandem.DefaultSLAPolicy(d.Org.ID)
+		p.CalendarID = &cal.ID
+		if err := s.UpdateSLAPolicy(d.as(d.ITAdmin), p); err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []*tandem.User{d.Requester, d.Viewer, d.ProviderTech} {
+			if loc, err := s.SLATimeZone(d.as(u), d.Org.ID); err != nil || loc.String() != "Europe/Berlin" {
+				t.Errorf("%s: zone %v, %v; want Europe/Berlin", u.Email, loc, err)
+			}
+		}
+		_, err := s.SLATimeZone(d.as(d.OutsiderAdmin), d.Org.ID)
+		wantCode(t, err, tandem.ENOTFOUND)
+	})
+}
