@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -61,7 +62,7 @@ func (s *TicketService) FindTickets(ctx context.Context, f tandem.TicketFilter) 
 	if perOrg {
 		cond, args = "t.organization_id = ?", []any{sc.orgs[0]}
 	}
-	q, err := ticketFilter(cond, args, f, tx.db.dialect, perOrg)
+	q, err := ticketFilter(cond, args, f, tx.db.dialect, perOrg, searchOrgs(a, sc, f))
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +203,11 @@ func checkSLAState(st tandem.SLAState) error {
 // of the planner's choice with a unary +, and checks a tag row by row, so
 // the organisation index drives: reading one organisation's tickets costs
 // what that organisation holds, whatever the size of the installation.
-func ticketFilter(scope string, args []any, f tandem.TicketFilter, dialect Dialect, byOrg bool) (*listQuery, error) {
+//
+// orgs, when set, are the only organisations whose tickets can be in the
+// list: a SQLite search then asks the full-text index for their matches
+// only, instead of every match of the installation.
+func ticketFilter(scope string, args []any, f tandem.TicketFilter, dialect Dialect, byOrg bool, orgs []int64) (*listQuery, error) {
 	q := &listQuery{from: "tickets t", order: "t.id"}
 	conds := []string{scope}
 	args = slices.Clone(args)
@@ -281,7 +286,7 @@ func ticketFilter(scope string, args []any, f tandem.TicketFilter, dialect Diale
 		add("t.search @@ to_tsquery('simple', ?)", tsQuery(words))
 	case len(words) > 0:
 		q.from, q.order = "tickets_fts f JOIN tickets t ON t.id = f.rowid", "f.rowid"
-		add("tickets_fts MATCH ?", ftsQuery(words))
+		add("tickets_fts MATCH ?", ftsQuery(words, orgs))
 	}
 	if tag := strings.ToLower(strings.TrimSpace(f.Tag)); tag != "" {
 		if dialect == Postgres || len(words) > 0 || byOrg {
@@ -376,10 +381,13 @@ func searchWords(q string) []string {
 	return words
 }
 
-// ftsQuery is an FTS5 query finding tickets holding every word, each as a
-// prefix: "printer"* "jam"*. A one-letter word must match whole: as a
-// prefix it would match most of the index, and cost as much.
-func ftsQuery(words []string) string {
+// ftsQuery is an FTS5 query finding tickets holding every word in their
+// title or description, each as a prefix: {title description}: ("printer"*
+// AND "jam"*). A one-letter word must match whole: as a prefix it would
+// match most of the index, and cost as much. Given organisations, the query
+// also matches the indexed organisation id, so the index returns their
+// tickets only.
+func ftsQuery(words []string, orgs []int64) string {
 	parts := make([]string, len(words))
 	for i, w := range words {
 		parts[i] = `"` + w + `"`
@@ -387,7 +395,30 @@ func ftsQuery(words []string) string {
 			parts[i] += "*"
 		}
 	}
-	return strings.Join(parts, " ")
+	q := "{title description}: (" + strings.Join(parts, " AND ") + ")"
+	if len(orgs) == 0 {
+		return q
+	}
+	ids := make([]string, len(orgs))
+	for i, id := range orgs {
+		ids[i] = `"` + strconv.FormatInt(id, 10) + `"`
+	}
+	return "organization_id: (" + strings.Join(ids, " OR ") + ") AND " + q
+}
+
+// searchOrgs returns the organisations a list can hold when they are few and
+// known: the one the filter names, a provider technician's few (listScope),
+// or an internal user's own. Nil means any in scope.
+func searchOrgs(a *tandem.Actor, sc scopeOfList, f tandem.TicketFilter) []int64 {
+	switch {
+	case f.OrganizationID != 0:
+		return []int64{f.OrganizationID}
+	case len(sc.orgs) > 0:
+		return sc.orgs
+	case a.Party == tandem.PartyInternal && !a.System && a.OrganizationID != 0:
+		return []int64{a.OrganizationID}
+	}
+	return nil
 }
 
 // tsQuery is the PostgreSQL equivalent of ftsQuery: printer:* & jam:*.

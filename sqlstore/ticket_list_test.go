@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/tandemhq/tandem"
@@ -85,6 +86,7 @@ func TestTicketList(t *testing.T) {
 			{"SearchWord", d.ITTech, tandem.TicketFilter{Query: "printer"}, []int64{escalated.ID, printer.ID}},
 			{"SearchPrefixAndCase", d.ITTech, tandem.TicketFilter{Query: "PRINT"}, []int64{escalated.ID, printer.ID}},
 			{"SearchAllWords", d.ITTech, tandem.TicketFilter{Query: "printer floor"}, []int64{printer.ID}},
+			{"SearchNumberIsNotTheOrganisation", d.ProviderAdmin, tandem.TicketFilter{Query: strconv.FormatInt(d.Org.ID, 10)}, []int64{}},
 			{"SearchOneLetterIsAWholeWord", d.ITTech, tandem.TicketFilter{Query: "b"}, []int64{}},
 			{"SearchOneDigitIsAWholeWord", d.ITTech, tandem.TicketFilter{Query: "2"}, []int64{printer.ID}},
 			{"SearchDescription", d.ITTech, tandem.TicketFilter{Query: "snapshot"}, []int64{backup.ID}},
