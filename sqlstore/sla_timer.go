@@ -22,6 +22,48 @@ func (tx *Tx) syncTimers(ctx context.Context, ticketID int64) error {
 	return err
 }
 
+// planNewTicket plans the clocks of a ticket being created, on its
+// organisation's policy p (which the caller has read already): the clock c
+// is built from the values the ticket is stored with and has no first
+// response, pauses or handoffs yet, so nothing needs reading back. It
+// returns the ticket's planned timers and the SLA state they give, to be
+// stored with the ticket (tickets.sla_state); storeNewTimers writes the
+// timers once the ticket has its id. Planning is the planner syncTimers
+// uses, on the same calendar.
+func (tx *Tx) planNewTicket(ctx context.Context, p *tandem.SLAPolicy, c tandem.TicketClock) ([]*tandem.Timer, tandem.SLAState, error) {
+	cal, err := policyCalendar(ctx, tx, p)
+	if err != nil {
+		return nil, "", err
+	}
+	timers, state := tandem.NewTimerPlanner(p, tandem.CalendarClock{Calendar: cal}, tx.now).Plan(&c)
+	return timers, state, nil
+}
+
+// storeNewTimers writes the timers planNewTicket planned for the new ticket
+// ticketID, stored with state, and returns them as a read would (ids set,
+// instants in UTC to the microsecond) with the ticket's SLA state, which
+// reconcile keeps in line with them.
+func (tx *Tx) storeNewTimers(ctx context.Context, ticketID int64, c tandem.TicketClock, state tandem.SLAState, planned []*tandem.Timer) ([]*tandem.Timer, tandem.SLAState, error) {
+	t := &slaTicket{id: ticketID, state: state, clock: c}
+	final, err := tx.newTimerWriter(false).reconcile(ctx, t, planned)
+	if err != nil {
+		return nil, "", err
+	}
+	for _, tm := range final {
+		tm.StartedAt = storedInstant(tm.StartedAt)
+		for _, p := range []**time.Time{&tm.DueAt, &tm.WarnAt, &tm.WarnedAt, &tm.BreachedAt, &tm.MetAt} {
+			if *p != nil {
+				v := storedInstant(**p)
+				*p = &v
+			}
+		}
+	}
+	return final, t.state, nil
+}
+
+// storedInstant is t as the database gives it back: UTC, to the microsecond.
+func storedInstant(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
 // recomputeOrgTimers does what syncTimers does for every ticket of an
 // organisation that is not closed, in a few queries rather than one round
 // per ticket: after a change of its policy or of the calendar the policy
@@ -95,7 +137,7 @@ func (tx *Tx) syncTicketTimers(ctx context.Context, where string, args ...any) (
 			return 0, 0, err
 		}
 		timers, _ := pl.Plan(&t.clock)
-		if err := w.reconcile(ctx, t, timers); err != nil {
+		if _, err := w.reconcile(ctx, t, timers); err != nil {
 			return 0, 0, err
 		}
 	}
@@ -371,8 +413,9 @@ func (w *timerWriter) recordBreaches(ctx context.Context, t *slaTicket) error {
 // breached_at) is never cleared, and a timer whose breach fired stays
 // breached whatever a later plan says; a timer the plan no longer has
 // (its target became zero) is deleted, or cancelled once it fired, and
-// then a breach it recorded still counts in the ticket's state.
-func (w *timerWriter) reconcile(ctx context.Context, t *slaTicket, planned []*tandem.Timer) error {
+// then a breach it recorded still counts in the ticket's state. It returns
+// the ticket's timers as now stored (ids are 0 in bulk mode for new rows).
+func (w *timerWriter) reconcile(ctx context.Context, t *slaTicket, planned []*tandem.Timer) ([]*tandem.Timer, error) {
 	stored := make(map[timerKey]*tandem.Timer, len(t.rows))
 	for _, r := range t.rows {
 		stored[keyOf(r)] = r
@@ -386,7 +429,7 @@ func (w *timerWriter) reconcile(ctx context.Context, t *slaTicket, planned []*ta
 		if old == nil {
 			id, err := w.insertTimer(ctx, p)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			p.ID = id
 			final = append(final, p)
@@ -399,7 +442,7 @@ func (w *timerWriter) reconcile(ctx context.Context, t *slaTicket, planned []*ta
 		if !sameTimer(old, p) {
 			if err := w.update(ctx, p.Party, p.State, p.Minutes, at(p.StartedAt), atPtr(p.DueAt), atPtr(p.WarnAt),
 				atPtr(p.MetAt), p.ElapsedMinutes, p.ID); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		final = append(final, p)
@@ -410,14 +453,14 @@ func (w *timerWriter) reconcile(ctx context.Context, t *slaTicket, planned []*ta
 		}
 		if old.WarnedAt == nil && old.BreachedAt == nil {
 			if _, err := w.tx.ExecContext(ctx, `DELETE FROM sla_timers WHERE id = ?`, old.ID); err != nil {
-				return err
+				return nil, err
 			}
 			continue
 		}
 		if old.State != tandem.TimerCancelled {
 			if err := w.update(ctx, old.Party, tandem.TimerCancelled, old.Minutes, at(old.StartedAt), atPtr(nil), atPtr(nil),
 				atPtr(old.MetAt), old.ElapsedMinutes, old.ID); err != nil {
-				return err
+				return nil, err
 			}
 			old.State, old.DueAt, old.WarnAt = tandem.TimerCancelled, nil, nil
 		}
@@ -426,11 +469,11 @@ func (w *timerWriter) reconcile(ctx context.Context, t *slaTicket, planned []*ta
 	state := tandem.PlanState(t.clock.Status, final, w.tx.now)
 	if state != t.state {
 		if err := w.setState(ctx, state, t.id); err != nil {
-			return err
+			return nil, err
 		}
 		t.state = state
 	}
-	return nil
+	return final, nil
 }
 
 func (w *timerWriter) insertTimer(ctx context.Context, p *tandem.Timer) (int64, error) {

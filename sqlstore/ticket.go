@@ -79,11 +79,12 @@ func (s *TicketService) CreateTicket(ctx context.Context, in tandem.TicketInput)
 		}
 		t.AreaID = &area.ID
 	}
-	matrix, err := priorityMatrix(ctx, tx, orgID)
+	// The policy is read once: it prices the priority and plans the clocks.
+	policy, err := findSLAPolicy(ctx, tx, orgID)
 	if err != nil {
 		return nil, err
 	}
-	t.Priority = matrix.Priority(t.Impact, t.Urgency)
+	t.Priority = priorities(policy).Priority(t.Impact, t.Urgency)
 	route, err := routeTicket(ctx, tx, orgID, area)
 	if err != nil {
 		return nil, err
@@ -100,6 +101,14 @@ func (s *TicketService) CreateTicket(ctx context.Context, in tandem.TicketInput)
 		return nil, err
 	}
 	slices.Sort(watchers)
+	// A new ticket's clocks are planned from what it is stored with; its
+	// SLA state is stored with it.
+	clock := tandem.TicketClock{CreatedAt: t.CreatedAt, Priority: t.Priority, Status: t.Status, OwningParty: t.OwningParty}
+	planned, state, err := tx.planNewTicket(ctx, policy, clock)
+	if err != nil {
+		return nil, err
+	}
+	t.SLAState = state
 
 	t.ID, err = tx.insert(ctx, `INSERT INTO tickets (organization_id, requester_id, title, description, area_id, impact, urgency, priority, status,
 		owning_party, unrouted, assignee_id, sla_state, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -108,13 +117,11 @@ func (s *TicketService) CreateTicket(ctx context.Context, in tandem.TicketInput)
 	if err != nil {
 		return nil, err
 	}
-	if err := replaceTags(ctx, tx, t.ID, t.Tags); err != nil {
+	if err := insertTags(ctx, tx, t.ID, t.Tags); err != nil {
 		return nil, err
 	}
-	for _, uid := range watchers {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO ticket_watchers (ticket_id, user_id) VALUES (?, ?)`, t.ID, uid); err != nil {
-			return nil, err
-		}
+	if err := insertPairs(ctx, tx, `INSERT INTO ticket_watchers (ticket_id, user_id) VALUES `, t.ID, watchers); err != nil {
+		return nil, err
 	}
 	if err := tx.addEvent(ctx, eventBy(a, t.ID, tandem.EventCreated, tandem.VisibilityPublic, "Opened the ticket.",
 		map[string]any{"title": t.Title, "priority": int(t.Priority)})); err != nil {
@@ -133,17 +140,11 @@ func (s *TicketService) CreateTicket(ctx context.Context, in tandem.TicketInput)
 	if err := tx.audit(ctx, a, &orgID, "ticket.create", ticketTarget(t.ID), summary); err != nil {
 		return nil, err
 	}
-	if err := tx.syncTimers(ctx, t.ID); err != nil {
+	if t.Timers, t.SLAState, err = tx.storeNewTimers(ctx, t.ID, clock, t.SLAState, planned); err != nil {
 		return nil, err
 	}
-	// The rest is known; only the clocks the SLA code just set are read back.
+	// Nothing needs reading back: the ticket is as stored.
 	t.Watchers = watchers
-	if err := tx.QueryRowContext(ctx, `SELECT sla_state FROM tickets WHERE id = ?`, t.ID).Scan(&t.SLAState); err != nil {
-		return nil, err
-	}
-	if err := loadTimers(ctx, tx, []*tandem.Ticket{t}); err != nil {
-		return nil, err
-	}
 	if a.IsRequesterRole() {
 		requesterView(t, tx.now)
 	}

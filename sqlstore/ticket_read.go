@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tandemhq/tandem"
@@ -208,10 +209,34 @@ func replaceTags(ctx context.Context, tx *Tx, ticketID int64, tags []string) err
 	if _, err := tx.ExecContext(ctx, `DELETE FROM ticket_tags WHERE ticket_id = ?`, ticketID); err != nil {
 		return err
 	}
-	for _, tag := range tags {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO ticket_tags (ticket_id, tag) VALUES (?, ?)`, ticketID, tag); err != nil {
+	return insertTags(ctx, tx, ticketID, tags)
+}
+
+// insertTags stores the tags of a ticket that has none, in one statement.
+func insertTags(ctx context.Context, tx *Tx, ticketID int64, tags []string) error {
+	return insertPairs(ctx, tx, `INSERT INTO ticket_tags (ticket_id, tag) VALUES `, ticketID, tags)
+}
+
+// insertPairs runs insert (an INSERT … VALUES of two columns, the ticket's
+// id and a value) with one row per value, bulkBatch rows to a statement;
+// nothing when there are no values.
+func insertPairs[V any](ctx context.Context, tx *Tx, insert string, ticketID int64, values []V) error {
+	for len(values) > 0 {
+		n := min(len(values), bulkBatch)
+		var q strings.Builder
+		q.WriteString(insert)
+		args := make([]any, 0, 2*n)
+		for i, v := range values[:n] {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?)")
+			args = append(args, ticketID, v)
+		}
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 			return err
 		}
+		values = values[n:]
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -89,24 +88,23 @@ func routeTicket(ctx context.Context, tx *Tx, orgID int64, area *serviceAreaRef)
 	return routing{Party: party, Data: data, Body: fmt.Sprintf("Routed to %s: Responsible for %s in matrix v%d.", party, area.Name, v.Number)}, nil
 }
 
-// priorityMatrix returns the organisation's priority matrix: its SLA
-// policy's, or ITIL's when it has none.
+// priorityMatrix returns the organisation's priority matrix (its SLA
+// policy's, or ITIL's without one).
 func priorityMatrix(ctx context.Context, tx *Tx, orgID int64) (tandem.PriorityMatrix, error) {
-	var raw string
-	err := tx.QueryRowContext(ctx, `SELECT priority_matrix FROM sla_policies WHERE organization_id = ?`, orgID).Scan(&raw)
-	if errors.Is(err, sql.ErrNoRows) {
-		return tandem.DefaultPriorityMatrix(), nil
-	} else if err != nil {
+	p, err := findSLAPolicy(ctx, tx, orgID)
+	if err != nil {
 		return nil, err
 	}
-	var m tandem.PriorityMatrix
-	if err := json.Unmarshal([]byte(raw), &m); err != nil {
-		return nil, fmt.Errorf("priority matrix of organisation %d: %w", orgID, err)
+	return priorities(p), nil
+}
+
+// priorities returns a policy's priority matrix, or ITIL's when the stored
+// one is unusable.
+func priorities(p *tandem.SLAPolicy) tandem.PriorityMatrix {
+	if p.PriorityMatrix == nil || p.PriorityMatrix.Validate() != nil {
+		return tandem.DefaultPriorityMatrix()
 	}
-	if m.Validate() != nil {
-		return tandem.DefaultPriorityMatrix(), nil
-	}
-	return m, nil
+	return p.PriorityMatrix
 }
 
 // deskUser is what the desk needs to know of a user it names.
