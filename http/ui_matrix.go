@@ -16,11 +16,11 @@ import (
 // session, so a browser needs no API token for them.
 
 func (s *Server) registerMatrixUIRoutes() {
-	s.handle("GET /orgs/{slug}/matrix", s.page(s.withMatrixOrg(s.handleMatrixPage)))
-	s.handle("POST /orgs/{slug}/matrix", s.page(s.withMatrixOrg(s.handleMatrixProposeForm)))
-	s.handle("POST /orgs/{slug}/matrix/versions/{n}/sign", s.page(s.withMatrixOrg(s.handleMatrixSignForm)))
-	s.handle("GET /orgs/{slug}/matrix.csv", s.page(s.withMatrixOrg(s.handleMatrixCSV)))
-	s.handle("GET /orgs/{slug}/matrix/print", s.page(s.withMatrixOrg(s.handleMatrixPrint)))
+	s.handle("GET /orgs/{slug}/matrix", s.page(s.withOrg(s.handleMatrixPage)))
+	s.handle("POST /orgs/{slug}/matrix", s.page(s.withOrg(s.handleMatrixProposeForm)))
+	s.handle("POST /orgs/{slug}/matrix/versions/{n}/sign", s.page(s.withOrg(s.handleMatrixSignForm)))
+	s.handle("GET /orgs/{slug}/matrix.csv", s.page(s.withOrg(s.handleMatrixCSV)))
+	s.handle("GET /orgs/{slug}/matrix/print", s.page(s.withOrg(s.handleMatrixPrint)))
 }
 
 // matrixLetters are the RACI letters in the order the grid and form show them.
@@ -29,9 +29,9 @@ var matrixLetters = []string{"R", "A", "C", "I"}
 // matrixParties are the grid's columns.
 var matrixParties = []tandem.PartyKind{tandem.PartyInternal, tandem.PartyProvider}
 
-// withMatrixOrg resolves the organisation of /orgs/{slug}/matrix…: one
-// outside scope is not found.
-func (s *Server) withMatrixOrg(h func(http.ResponseWriter, *http.Request, pageData, *tandem.Organization)) func(http.ResponseWriter, *http.Request, pageData) {
+// withOrg resolves the organisation of an /orgs/{slug}/… page: one outside
+// scope is not found.
+func (s *Server) withOrg(h func(http.ResponseWriter, *http.Request, pageData, *tandem.Organization)) func(http.ResponseWriter, *http.Request, pageData) {
 	return func(w http.ResponseWriter, r *http.Request, data pageData) {
 		org, err := s.OrganizationService.FindOrganizationBySlug(r.Context(), r.PathValue("slug"))
 		if err != nil {

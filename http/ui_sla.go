@@ -18,12 +18,12 @@ import (
 // holidays. Those with sla.manage edit; the rest of the IT teams read.
 
 func (s *Server) registerSLAUIRoutes() {
-	s.handle("GET /orgs/{slug}/sla", s.page(s.withDeskOrg(s.handleSLAPage)))
-	s.handle("POST /orgs/{slug}/sla", s.page(s.withDeskOrg(s.handleSLAPolicyForm)))
-	s.handle("POST /orgs/{slug}/sla/calendars", s.page(s.withDeskOrg(s.handleCalendarCreateForm)))
-	s.handle("POST /orgs/{slug}/sla/calendars/{id}", s.page(s.withDeskOrg(s.handleCalendarUpdateForm)))
-	s.handle("POST /orgs/{slug}/sla/calendars/{id}/delete", s.page(s.withDeskOrg(s.handleCalendarDeleteForm)))
-	s.handle("POST /orgs/{slug}/sla/calendars/{id}/holidays", s.page(s.withDeskOrg(s.handleCalendarImportForm)))
+	s.handle("GET /orgs/{slug}/sla", s.page(s.withOrg(s.handleSLAPage)))
+	s.handle("POST /orgs/{slug}/sla", s.page(s.withOrg(s.handleSLAPolicyForm)))
+	s.handle("POST /orgs/{slug}/sla/calendars", s.page(s.withOrg(s.handleCalendarCreateForm)))
+	s.handle("POST /orgs/{slug}/sla/calendars/{id}", s.page(s.withOrg(s.handleCalendarUpdateForm)))
+	s.handle("POST /orgs/{slug}/sla/calendars/{id}/delete", s.page(s.withOrg(s.handleCalendarDeleteForm)))
+	s.handle("POST /orgs/{slug}/sla/calendars/{id}/holidays", s.page(s.withOrg(s.handleCalendarImportForm)))
 }
 
 // exampleCalendar starts the form of a new calendar.

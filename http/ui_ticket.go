@@ -24,8 +24,8 @@ func (s *Server) registerDeskUIRoutes() {
 	s.handle("GET /tickets", s.page(s.handleTicketsPage))
 	s.handle("GET /queue", s.page(s.handleQueuePage))
 	s.handle("GET /tickets/new", s.page(s.handleTicketNewChooser))
-	s.handle("GET /orgs/{slug}/tickets/new", s.page(s.withDeskOrg(s.handleTicketNewForm)))
-	s.handle("POST /orgs/{slug}/tickets/new", s.page(s.withDeskOrg(s.handleTicketCreateForm)))
+	s.handle("GET /orgs/{slug}/tickets/new", s.page(s.withOrg(s.handleTicketNewForm)))
+	s.handle("POST /orgs/{slug}/tickets/new", s.page(s.withOrg(s.handleTicketCreateForm)))
 	s.handle("GET /tickets/{id}", s.page(s.handleTicketPage))
 	s.handle("POST /tickets/{id}/comments", s.page(s.ticketAction("comment", s.ticketComment)))
 	s.handle("POST /tickets/{id}/status", s.page(s.ticketAction("status", s.ticketStatus)))
@@ -42,20 +42,6 @@ func (s *Server) registerDeskUIRoutes() {
 // renderMarkdown is the one Markdown renderer of the pages; it holds no
 // state beyond its configuration.
 var renderMarkdown = sync.OnceValue(markdown.New)
-
-// withDeskOrg resolves the organisation of /orgs/{slug}/…: one outside scope
-// is not found.
-func (s *Server) withDeskOrg(h func(http.ResponseWriter, *http.Request, pageData, *tandem.Organization)) func(http.ResponseWriter, *http.Request, pageData) {
-	return func(w http.ResponseWriter, r *http.Request, data pageData) {
-		org, err := s.OrganizationService.FindOrganizationBySlug(r.Context(), r.PathValue("slug"))
-		if err != nil {
-			s.renderError(w, r, err, data)
-			return
-		}
-		data.Current = org
-		h(w, r, data, org)
-	}
-}
 
 // deskFormError shows a refusal the viewer can act on (a bad field, a
 // conflict, a missing right, a file too large) on the page itself, by
