@@ -40,6 +40,9 @@ type deskTime struct {
 
 // ticketView is what ticket.html renders.
 type ticketView struct {
+	// Loc is the zone of the organisation's SLA calendar: every time on the
+	// page is shown in it, as the clocks are.
+	Loc           *time.Location
 	Ticket        *tandem.Ticket
 	Org           *tandem.Organization
 	Path          string
@@ -174,7 +177,7 @@ func (s *Server) ticketView(ctx context.Context, data pageData, id int64) (*tick
 		}
 	}
 	loc := s.clockZone(ctx, org.ID)
-	v.Zone = loc.String()
+	v.Loc, v.Zone = loc, loc.String()
 	now := time.Now()
 	for _, tm := range t.Timers {
 		v.Clocks = append(v.Clocks, clockOf(tm, now, loc))

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/testserver"
@@ -329,6 +330,16 @@ func TestSLAPages(t *testing.T) {
 			// Reading it back shows what was stored.
 			body = itTech.page(t, base, http.StatusOK)
 			mustContain(t, "the technician's page", body, `name="resolution_5" value="500"`, `name="ola_provider" value="15"`, `<option value="1" selected>P1</option>`)
+
+			// A ticket's page shows every time in the calendar's zone, as
+			// its clocks, to the requester too.
+			tk, err := s.Services.Tickets.CreateTicket(testserver.SystemContext(), tandem.TicketInput{OrganizationID: w.orgA.ID, RequesterID: requesterA.ID, Title: "Zone check"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			zone := tk.CreatedAt.In(mustLoad(t, "Europe/Berlin")).Format("2 Jan 2006 15:04 MST")
+			body = requester.page(t, "/tickets/"+strconv.FormatInt(tk.ID, 10), http.StatusOK)
+			mustContain(t, "the requester's ticket page", body, "times in Europe/Berlin", "<dd>"+zone+"</dd>")
 		})
 		if cal == nil {
 			t.FailNow()
@@ -401,4 +412,13 @@ func policyValues(p *tandem.SLAPolicy) url.Values {
 		}
 	}
 	return form
+}
+
+func mustLoad(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }
