@@ -32,19 +32,14 @@ func (tx *Tx) audit(ctx context.Context, a *tandem.Actor, orgID *int64, action, 
 }
 
 // appendAudit links e to its chain's head and stores it. The chain's row in
-// audit_chains is locked for the rest of the transaction (the single writer
-// on SQLite, FOR UPDATE on PostgreSQL), so appends to one chain serialise and
+// audit_chains is created when missing and locked for the rest of the
+// transaction by the same statement (the single writer on SQLite, the
+// upsert's row lock on PostgreSQL), so appends to one chain serialise and
 // appends to different organisations do not wait for each other.
 func (tx *Tx) appendAudit(ctx context.Context, e *tandem.AuditEntry) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_chains (chain, seq, head_hash) VALUES (?, 0, '') ON CONFLICT (chain) DO NOTHING`, e.Chain); err != nil {
-		return err
-	}
-	lock := ""
-	if tx.db.dialect == Postgres {
-		lock = " FOR UPDATE"
-	}
 	var seq int64
-	if err := tx.QueryRowContext(ctx, `SELECT seq, head_hash FROM audit_chains WHERE chain = ?`+lock, e.Chain).Scan(&seq, &e.PrevHash); err != nil {
+	if err := tx.QueryRowContext(ctx, `INSERT INTO audit_chains (chain, seq, head_hash) VALUES (?, 0, '')
+		ON CONFLICT (chain) DO UPDATE SET seq = audit_chains.seq RETURNING seq, head_hash`, e.Chain).Scan(&seq, &e.PrevHash); err != nil {
 		return err
 	}
 	e.Seq = seq + 1

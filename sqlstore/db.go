@@ -40,6 +40,7 @@ const DBFileName = "tandem.db"
 type DB struct {
 	write   *sql.DB
 	read    *sql.DB
+	group   *groupCommit // SQLite's write transactions; nil on PostgreSQL
 	dialect Dialect
 	// Path is the SQLite file; empty on PostgreSQL.
 	Path string
@@ -95,7 +96,7 @@ func OpenSQLiteFile(ctx context.Context, path string) (*DB, error) {
 	}
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
 	fileURL := "file:" + (&url.URL{Path: abs}).EscapedPath()
-	write, err := sql.Open(cachedDriverName, fileURL+"?"+pragmas+"&_txlock=immediate")
+	write, err := sql.Open(cachedDriverName, fileURL+"?"+pragmas+"&_pragma=temp_store(MEMORY)&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +117,7 @@ func OpenSQLiteFile(ctx context.Context, path string) (*DB, error) {
 	}
 	read.SetMaxOpenConns(4)
 	read.SetMaxIdleConns(4)
-	return &DB{write: write, read: read, dialect: SQLite, Path: abs, Now: time.Now}, nil
+	return &DB{write: write, read: read, group: newGroupCommit(write), dialect: SQLite, Path: abs, Now: time.Now}, nil
 }
 
 func openPostgres(ctx context.Context, dsn string) (*DB, error) {

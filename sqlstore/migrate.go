@@ -117,7 +117,7 @@ func (db *DB) applyMigration(ctx context.Context, m migration) (bool, error) {
 	if n > 0 {
 		return false, nil
 	}
-	if _, err := tx.Tx.ExecContext(ctx, m.sql); err != nil {
+	if _, err := tx.Tx.ExecContext(tx.stmtContext(ctx), m.sql); err != nil {
 		return false, err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, m.version, m.name, at(tx.now)); err != nil {

@@ -39,17 +39,38 @@ func (tx *Tx) planNewTicket(ctx context.Context, p *tandem.SLAPolicy, c tandem.T
 	return timers, state, nil
 }
 
-// storeNewTimers writes the timers planNewTicket planned for the new ticket
-// ticketID, stored with state, and returns them as a read would (ids set,
-// instants in UTC to the microsecond) with the ticket's SLA state, which
-// reconcile keeps in line with them.
-func (tx *Tx) storeNewTimers(ctx context.Context, ticketID int64, c tandem.TicketClock, state tandem.SLAState, planned []*tandem.Timer) ([]*tandem.Timer, tandem.SLAState, error) {
-	t := &slaTicket{id: ticketID, state: state, clock: c}
-	final, err := tx.newTimerWriter(false).reconcile(ctx, t, planned)
-	if err != nil {
-		return nil, "", err
+// storeNewTimers writes, in one statement, the timers planNewTicket
+// planned for the new ticket ticketID, and returns them as a read would
+// (ids set, instants in UTC to the microsecond). A new ticket has no
+// handoffs: its timers differ by kind.
+func (tx *Tx) storeNewTimers(ctx context.Context, ticketID int64, planned []*tandem.Timer) ([]*tandem.Timer, error) {
+	if len(planned) == 0 {
+		return planned, nil
 	}
-	for _, tm := range final {
+	rows := make([][]any, len(planned))
+	byKind := make(map[tandem.TimerKind]*tandem.Timer, len(planned))
+	for i, p := range planned {
+		p.TicketID = ticketID
+		rows[i] = timerInsertArgs(p)
+		byKind[p.Kind] = p
+	}
+	var q strings.Builder
+	q.WriteString(timerInsertPrefix)
+	args := tx.newTimerWriter(false).values(&q, timerInsertCols, rows, false)
+	q.WriteString(" RETURNING id, kind")
+	err := tx.eachRow(ctx, q.String(), args, func(rows *sql.Rows) error {
+		var id int64
+		var kind tandem.TimerKind
+		if err := rows.Scan(&id, &kind); err != nil {
+			return err
+		}
+		byKind[kind].ID = id
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("insert the timers of ticket %d: %w", ticketID, err)
+	}
+	for _, tm := range planned {
 		tm.StartedAt = storedInstant(tm.StartedAt)
 		for _, p := range []**time.Time{&tm.DueAt, &tm.WarnAt, &tm.WarnedAt, &tm.BreachedAt, &tm.MetAt} {
 			if *p != nil {
@@ -58,7 +79,7 @@ func (tx *Tx) storeNewTimers(ctx context.Context, ticketID int64, c tandem.Ticke
 			}
 		}
 	}
-	return final, t.state, nil
+	return planned, nil
 }
 
 // storedInstant is t as the database gives it back: UTC, to the microsecond.
@@ -250,9 +271,11 @@ type timerWriter struct {
 	breaches                int // recorded by recordBreaches
 }
 
+// timerInsertPrefix is the INSERT of timerInsertCols up to its rows.
+const timerInsertPrefix = `INSERT INTO sla_timers (ticket_id, kind, party, handoff_id, state, target_minutes, started_at, due_at, warn_at, met_at, elapsed_minutes) VALUES `
+
 const (
-	timerInsertSQL = `INSERT INTO sla_timers (ticket_id, kind, party, handoff_id, state, target_minutes, started_at, due_at, warn_at, met_at, elapsed_minutes)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	timerInsertSQL = timerInsertPrefix + `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	timerUpdateSQL = `UPDATE sla_timers SET party = ?, state = ?, target_minutes = ?, started_at = ?, due_at = ?, warn_at = ?, met_at = ?, elapsed_minutes = ?
 		WHERE id = ?`
 	ticketStateSQL = `UPDATE tickets SET sla_state = ? WHERE id = ?`
@@ -316,12 +339,8 @@ func (w *timerWriter) flushIfFull(ctx context.Context) error {
 // as one UPDATE … FROM a VALUES list per table.
 func (w *timerWriter) flush(ctx context.Context) error {
 	if len(w.inserts) > 0 {
-		names := make([]string, len(timerInsertCols))
-		for i, c := range timerInsertCols {
-			names[i] = c[0]
-		}
 		var q strings.Builder
-		q.WriteString("INSERT INTO sla_timers (" + strings.Join(names, ", ") + ") VALUES ")
+		q.WriteString(timerInsertPrefix)
 		args := w.values(&q, timerInsertCols, w.inserts, false)
 		if _, err := w.tx.ExecContext(ctx, q.String(), args...); err != nil {
 			return fmt.Errorf("insert %d timers: %w", len(w.inserts), err)
@@ -477,7 +496,7 @@ func (w *timerWriter) reconcile(ctx context.Context, t *slaTicket, planned []*ta
 }
 
 func (w *timerWriter) insertTimer(ctx context.Context, p *tandem.Timer) (int64, error) {
-	args := []any{p.TicketID, p.Kind, p.Party, p.HandoffID, p.State, p.Minutes, at(p.StartedAt), atPtr(p.DueAt), atPtr(p.WarnAt), atPtr(p.MetAt), p.ElapsedMinutes}
+	args := timerInsertArgs(p)
 	if w.bulk {
 		// A bulk write does not need the ids.
 		return 0, w.insert(ctx, args...)
@@ -487,6 +506,11 @@ func (w *timerWriter) insertTimer(ctx context.Context, p *tandem.Timer) (int64, 
 		return 0, fmt.Errorf("insert %s timer of ticket %d: %w", p.Kind, p.TicketID, err)
 	}
 	return id, nil
+}
+
+// timerInsertArgs are the values of timerInsertCols for p.
+func timerInsertArgs(p *tandem.Timer) []any {
+	return []any{p.TicketID, p.Kind, p.Party, p.HandoffID, p.State, p.Minutes, at(p.StartedAt), atPtr(p.DueAt), atPtr(p.WarnAt), atPtr(p.MetAt), p.ElapsedMinutes}
 }
 
 // sameTimer reports whether a stored timer already holds what was planned.

@@ -123,24 +123,22 @@ func (s *TicketService) CreateTicket(ctx context.Context, in tandem.TicketInput)
 	if err := insertPairs(ctx, tx, `INSERT INTO ticket_watchers (ticket_id, user_id) VALUES `, t.ID, watchers); err != nil {
 		return nil, err
 	}
-	if err := tx.addEvent(ctx, eventBy(a, t.ID, tandem.EventCreated, tandem.VisibilityPublic, "Opened the ticket.",
-		map[string]any{"title": t.Title, "priority": int(t.Priority)})); err != nil {
-		return nil, err
-	}
-	if err := tx.addEvent(ctx, eventBy(a, t.ID, tandem.EventRouted, tandem.VisibilityTeams, route.Body, route.Data)); err != nil {
-		return nil, err
+	events := []*tandem.Event{
+		eventBy(a, t.ID, tandem.EventCreated, tandem.VisibilityPublic, "Opened the ticket.", map[string]any{"title": t.Title, "priority": int(t.Priority)}),
+		eventBy(a, t.ID, tandem.EventRouted, tandem.VisibilityTeams, route.Body, route.Data),
 	}
 	if t.AssigneeID != nil {
-		if err := tx.addEvent(ctx, assignedEvent(ctx, tx, a, t.ID, t.AssigneeID)); err != nil {
-			return nil, err
-		}
+		events = append(events, assignedEvent(ctx, tx, a, t.ID, t.AssigneeID))
+	}
+	if err := tx.addEvent(ctx, events...); err != nil {
+		return nil, err
 	}
 	summary := map[string]any{"title": t.Title, "requester_id": t.RequesterID, "priority": int(t.Priority), "owning_party": t.OwningParty,
 		"unrouted": t.Unrouted, "area_id": t.AreaID, "assignee_id": t.AssigneeID, "tags": t.Tags, "watchers": watchers}
 	if err := tx.audit(ctx, a, &orgID, "ticket.create", ticketTarget(t.ID), summary); err != nil {
 		return nil, err
 	}
-	if t.Timers, t.SLAState, err = tx.storeNewTimers(ctx, t.ID, clock, t.SLAState, planned); err != nil {
+	if t.Timers, err = tx.storeNewTimers(ctx, t.ID, planned); err != nil {
 		return nil, err
 	}
 	// Nothing needs reading back: the ticket is as stored.

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/tandemhq/tandem"
 )
@@ -49,26 +51,43 @@ func scopedTicketOrg(ctx context.Context, tx *Tx, a *tandem.Actor, ticketID int6
 	return orgID, err
 }
 
-// addEvent appends an entry to a ticket's timeline at the transaction's time.
-// The actor's user and party author it unless e names them (the system's
-// entries, such as SLA warnings, have neither).
-func (tx *Tx) addEvent(ctx context.Context, e *tandem.Event) error {
-	if e.Visibility == "" {
-		e.Visibility = tandem.VisibilityPublic
-	}
-	var data any
-	if len(e.Data) > 0 {
-		b, err := json.Marshal(e.Data)
-		if err != nil {
-			return err
+// addEvent appends entries to a ticket's timeline at the transaction's
+// time, in one statement. The actor's user and party author an entry
+// unless it names them (the system's entries, such as SLA warnings, have
+// neither).
+func (tx *Tx) addEvent(ctx context.Context, events ...*tandem.Event) error {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO ticket_events (ticket_id, kind, visibility, party, actor_id, body, data, created_at) VALUES `)
+	args := make([]any, 0, 8*len(events))
+	for i, e := range events {
+		if e.Visibility == "" {
+			e.Visibility = tandem.VisibilityPublic
 		}
-		data = string(b)
+		var data any
+		if len(e.Data) > 0 {
+			b, err := json.Marshal(e.Data)
+			if err != nil {
+				return err
+			}
+			data = string(b)
+		}
+		e.CreatedAt = tx.now
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, e.TicketID, e.Kind, e.Visibility, string(e.Party), e.ActorID, e.Body, data, at(e.CreatedAt))
 	}
-	e.CreatedAt = tx.now
-	id, err := tx.insert(ctx, `INSERT INTO ticket_events (ticket_id, kind, visibility, party, actor_id, body, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.TicketID, e.Kind, e.Visibility, string(e.Party), e.ActorID, e.Body, data, at(e.CreatedAt))
-	e.ID = id
-	return err
+	ids, err := tx.queryIDs(ctx, q.String()+" RETURNING id", args...)
+	if err != nil {
+		return err
+	}
+	// The rows are numbered in VALUES order; RETURNING may list them in any.
+	slices.Sort(ids)
+	for i, e := range events {
+		e.ID = ids[i]
+	}
+	return nil
 }
 
 // eventBy returns an event authored by the actor (nil user for the system).

@@ -23,15 +23,63 @@ type Tx struct {
 	*sql.Tx
 	db  *DB
 	now time.Time
+	// batch is the shared physical transaction of a write on SQLite
+	// (groupCommit); ended marks its logical transaction done.
+	batch *writeBatch
+	ended bool
 }
 
-// beginWrite starts a read-write transaction on the writer.
+// beginWrite starts a read-write transaction on the writer: on SQLite a
+// logical transaction in a group commit.
 func (db *DB) beginWrite(ctx context.Context) (*Tx, error) {
+	if db.group != nil {
+		b, err := db.group.begin(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &Tx{Tx: b.tx, db: db, now: db.now(), batch: b}, nil
+	}
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	return &Tx{Tx: tx, db: db, now: db.now()}, nil
+}
+
+// Commit commits the transaction; on SQLite it returns once the group
+// commit holding it is on disk.
+func (tx *Tx) Commit() error {
+	if tx.batch == nil {
+		return tx.Tx.Commit()
+	}
+	if tx.ended {
+		return sql.ErrTxDone
+	}
+	tx.ended = true
+	return tx.db.group.end(tx.batch, true)
+}
+
+// Rollback undoes the transaction; after Commit it does nothing.
+func (tx *Tx) Rollback() error {
+	if tx.batch == nil {
+		return tx.Tx.Rollback()
+	}
+	if tx.ended {
+		return sql.ErrTxDone
+	}
+	tx.ended = true
+	return tx.db.group.end(tx.batch, false)
+}
+
+// stmtContext is the context a statement runs under. In a group commit it
+// is not cancelled with the request: SQLite answers an interrupted write by
+// rolling back the whole physical transaction, the other members' writes
+// with it.
+func (tx *Tx) stmtContext(ctx context.Context) context.Context {
+	if tx.batch != nil {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 // beginRead starts a read-only transaction on a reader connection.
@@ -90,17 +138,17 @@ func (db *DB) rebind(query string) string {
 
 // ExecContext runs a statement with ? placeholders.
 func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return tx.Tx.ExecContext(ctx, tx.rebind(query), args...)
+	return tx.Tx.ExecContext(tx.stmtContext(ctx), tx.rebind(query), args...)
 }
 
 // QueryContext runs a query with ? placeholders.
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return tx.Tx.QueryContext(ctx, tx.rebind(query), args...)
+	return tx.Tx.QueryContext(tx.stmtContext(ctx), tx.rebind(query), args...)
 }
 
 // QueryRowContext runs a single-row query with ? placeholders.
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	return tx.Tx.QueryRowContext(ctx, tx.rebind(query), args...)
+	return tx.Tx.QueryRowContext(tx.stmtContext(ctx), tx.rebind(query), args...)
 }
 
 // insert runs an INSERT … RETURNING id and returns the id.

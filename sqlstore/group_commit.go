@@ -1,0 +1,154 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync/atomic"
+)
+
+// groupCommit lets the write transactions queued on SQLite's single writer
+// share one physical transaction, and so one commit and one fsync of the
+// write-ahead log, instead of paying for both each. Every logical
+// transaction runs alone, in turn, inside a savepoint of the physical one:
+// rolling it back undoes only its own writes. When it commits and others are
+// waiting for their turn, the physical transaction stays open for them; the
+// last of the batch commits it, and every member's Commit returns only then,
+// with that commit's result: what Commit reports stored is on disk, exactly
+// as with a transaction of its own.
+//
+// A logical transaction sees the writes of the batch members before it,
+// which is what it would have seen had they committed alone: they all
+// commit together or not at all.
+type groupCommit struct {
+	db *sql.DB
+	// turn is held by the logical transaction running now.
+	turn chan struct{}
+	// waiting counts the logical transactions queued for the turn.
+	waiting atomic.Int64
+	// batch is the physical transaction open between logical ones; only
+	// the holder of the turn touches it.
+	batch *writeBatch
+	// maxBatch bounds how many logical transactions share a commit, and so
+	// how long the first of them waits for it.
+	maxBatch int
+}
+
+// writeBatch is one physical transaction and the logical ones released
+// into it.
+type writeBatch struct {
+	tx        *sql.Tx
+	committed int
+	done      chan struct{} // closed once the physical transaction ended
+	err       error         // how it ended; read after done
+}
+
+// savepoint names the savepoint of the logical transaction running now;
+// only one runs at a time.
+const savepoint = "tandem_write"
+
+func newGroupCommit(db *sql.DB) *groupCommit {
+	return &groupCommit{db: db, turn: make(chan struct{}, 1), maxBatch: 64}
+}
+
+// begin waits for the turn and starts a logical transaction in the open
+// batch, or in a new one.
+func (g *groupCommit) begin(ctx context.Context) (*writeBatch, error) {
+	g.waiting.Add(1)
+	select {
+	case g.turn <- struct{}{}:
+		g.waiting.Add(-1)
+	case <-ctx.Done():
+		g.waiting.Add(-1)
+		g.flushAbandoned()
+		return nil, ctx.Err()
+	}
+	if g.batch == nil {
+		// The physical transaction outlives the request that opened it.
+		tx, err := g.db.BeginTx(context.WithoutCancel(ctx), nil)
+		if err != nil {
+			<-g.turn
+			return nil, err
+		}
+		g.batch = &writeBatch{tx: tx, done: make(chan struct{})}
+	}
+	b := g.batch
+	if _, err := b.tx.ExecContext(context.WithoutCancel(ctx), "SAVEPOINT "+savepoint); err != nil {
+		g.fail(b, err)
+		return nil, err
+	}
+	return b, nil
+}
+
+// end ends the logical transaction holding the turn: commit releases its
+// savepoint, otherwise it is rolled back to it. The batch then passes to
+// the next logical transaction waiting, or ends. A commit returns the
+// result of the physical commit.
+func (g *groupCommit) end(b *writeBatch, commit bool) error {
+	ctx := context.Background()
+	var err error
+	if commit {
+		_, err = b.tx.ExecContext(ctx, "RELEASE "+savepoint)
+	} else if _, err = b.tx.ExecContext(ctx, "ROLLBACK TO "+savepoint); err == nil {
+		_, err = b.tx.ExecContext(ctx, "RELEASE "+savepoint)
+	}
+	if err != nil {
+		// SQLite rolled the whole transaction back (a full disk, an I/O
+		// error) or the connection broke: no member is stored.
+		return g.fail(b, err)
+	}
+	if commit {
+		b.committed++
+	}
+	if g.waiting.Load() > 0 && b.committed < g.maxBatch {
+		<-g.turn
+		if !commit {
+			return nil
+		}
+		<-b.done
+		return b.err
+	}
+	g.finish(b)
+	<-g.turn
+	if !commit {
+		return nil
+	}
+	return b.err
+}
+
+// finish ends the physical transaction of b; the caller holds the turn.
+func (g *groupCommit) finish(b *writeBatch) {
+	g.batch = nil
+	if b.committed == 0 {
+		b.err = b.tx.Rollback()
+	} else if err := b.tx.Commit(); err != nil {
+		b.err = fmt.Errorf("commit: %w", err)
+	}
+	close(b.done)
+}
+
+// fail rolls back the physical transaction of b after err, so that every
+// member's Commit returns an error, and releases the turn.
+func (g *groupCommit) fail(b *writeBatch, err error) error {
+	b.tx.Rollback()
+	b.err = fmt.Errorf("the transaction was rolled back (%w): nothing of it is stored", err)
+	g.batch = nil
+	close(b.done)
+	<-g.turn
+	return b.err
+}
+
+// flushAbandoned commits a batch left open for a logical transaction that
+// stopped waiting for its turn (its context ended), when no other is
+// waiting to take it over: its members must not wait for ever.
+func (g *groupCommit) flushAbandoned() {
+	select {
+	case g.turn <- struct{}{}:
+	default:
+		return // the holder of the turn ends the batch or passes it on
+	}
+	if b := g.batch; b != nil && g.waiting.Load() == 0 {
+		g.finish(b)
+	}
+	<-g.turn
+}
