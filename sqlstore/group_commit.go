@@ -10,10 +10,12 @@ import (
 // groupCommit lets the write transactions queued on SQLite's single writer
 // share one physical transaction, and so one commit and one fsync of the
 // write-ahead log, instead of paying for both each. Every logical
-// transaction runs alone, in turn, inside a savepoint of the physical one:
-// rolling it back undoes only its own writes. When it commits and others are
-// waiting for their turn, the physical transaction stays open for them; the
-// last of the batch commits it, and every member's Commit returns only then,
+// transaction runs alone, in turn; one that joins a batch holding others'
+// writes runs inside a savepoint, so rolling it back undoes only its own
+// (the first of a batch needs none: SQLite journals every page a savepoint
+// changes, which doubles the cost of a large transaction). When it commits
+// and others are waiting for their turn, the physical transaction stays
+// open for them; the last of the batch commits it, and every member's Commit returns only then,
 // with that commit's result: what Commit reports stored is on disk, exactly
 // as with a transaction of its own.
 //
@@ -39,6 +41,7 @@ type groupCommit struct {
 type writeBatch struct {
 	tx        *sql.Tx
 	committed int
+	savepoint bool          // the member running now holds a savepoint
 	done      chan struct{} // closed once the physical transaction ended
 	err       error         // how it ended; read after done
 }
@@ -73,24 +76,35 @@ func (g *groupCommit) begin(ctx context.Context) (*writeBatch, error) {
 		g.batch = &writeBatch{tx: tx, done: make(chan struct{})}
 	}
 	b := g.batch
-	if _, err := b.tx.ExecContext(context.WithoutCancel(ctx), "SAVEPOINT "+savepoint); err != nil {
-		g.fail(b, err)
-		return nil, err
+	b.savepoint = b.committed > 0
+	if b.savepoint {
+		if _, err := b.tx.ExecContext(context.WithoutCancel(ctx), "SAVEPOINT "+savepoint); err != nil {
+			return nil, g.fail(b, err)
+		}
 	}
 	return b, nil
 }
 
 // end ends the logical transaction holding the turn: commit releases its
-// savepoint, otherwise it is rolled back to it. The batch then passes to
-// the next logical transaction waiting, or ends. A commit returns the
-// result of the physical commit.
+// savepoint, otherwise it is rolled back to it, or the batch is when it
+// was the first. The batch then passes to the next logical transaction
+// waiting, or ends. A commit returns the result of the physical commit.
 func (g *groupCommit) end(b *writeBatch, commit bool) error {
+	if !commit && !b.savepoint {
+		// The first of the batch: nothing else is in it.
+		g.finish(b)
+		<-g.turn
+		return b.err
+	}
 	ctx := context.Background()
 	var err error
-	if commit {
+	switch {
+	case commit && b.savepoint:
 		_, err = b.tx.ExecContext(ctx, "RELEASE "+savepoint)
-	} else if _, err = b.tx.ExecContext(ctx, "ROLLBACK TO "+savepoint); err == nil {
-		_, err = b.tx.ExecContext(ctx, "RELEASE "+savepoint)
+	case !commit:
+		if _, err = b.tx.ExecContext(ctx, "ROLLBACK TO "+savepoint); err == nil {
+			_, err = b.tx.ExecContext(ctx, "RELEASE "+savepoint)
+		}
 	}
 	if err != nil {
 		// SQLite rolled the whole transaction back (a full disk, an I/O

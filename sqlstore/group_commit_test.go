@@ -267,3 +267,23 @@ func TestGroupCommitBeginHonoursContext(t *testing.T) {
 		t.Fatalf("stored %s, want [1]", got)
 	}
 }
+
+// The first transaction of a batch runs without a savepoint; rolling it
+// back undoes it all the same, and the writer goes on.
+func TestGroupCommitFirstMemberRollback(t *testing.T) {
+	ctx, db := openGroupDB(t)
+	a := insertV(t, ctx, db, 1)
+	if a.batch.savepoint {
+		t.Fatal("the first transaction of a batch holds a savepoint")
+	}
+	if err := a.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	b := insertV(t, ctx, db, 2)
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := stored(t, ctx, db); got != "[2]" {
+		t.Fatalf("stored %s, want [2]", got)
+	}
+}
