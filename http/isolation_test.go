@@ -265,9 +265,14 @@ var routeCases = map[string]routeCase{
 	"POST /tickets/{id}/comments":    {path: idPath("/tickets/%d/comments", ticketAID), body: "body=Planted+comment&visibility=public"},
 	"POST /tickets/{id}/status":      {path: idPath("/tickets/%d/status", ticketAID), body: "status=resolved"},
 	"POST /tickets/{id}/assign":      {path: idPath("/tickets/%d/assign", ticketAID), body: "assignee=me"},
+	"POST /tickets/{id}/edit":        {path: idPath("/tickets/%d/edit", ticketAID), body: "title=Renamed+by+an+outsider&description=Planted"},
+	"POST /tickets/{id}/watchers":    {path: idPath("/tickets/%d/watchers", ticketAID), body: "user=%USERA%"},
 	"POST /tickets/{id}/handoffs":    {path: idPath("/tickets/%d/handoffs", ticketAID), body: "reason=Planted+handoff"},
 	"POST /tickets/{id}/time":        {path: idPath("/tickets/%d/time", ticketAID), body: "minutes=30&billable=on"},
 	"POST /tickets/{id}/attachments": {path: idPath("/tickets/%d/attachments", ticketAID), body: plantedUpload},
+	"POST /tickets/{id}/watchers/{user}/remove": {path: func(f *isolation) string {
+		return fmt.Sprintf("/tickets/%d/watchers/%d/remove", f.ticketA, f.userA.ID)
+	}},
 	"POST /tickets/{id}/handoffs/{handoff}/accept": {path: func(f *isolation) string {
 		return fmt.Sprintf("/tickets/%d/handoffs/%d/accept", f.ticketA, f.handoffA)
 	}},

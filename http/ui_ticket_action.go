@@ -82,6 +82,46 @@ func (s *Server) ticketAssign(w http.ResponseWriter, r *http.Request, id int64) 
 	return "", err
 }
 
+// ticketEdit changes the title and the Markdown description. A browser
+// ends a textarea's lines with CRLF: the description is stored with LF, and
+// one that differs from the stored text only in its line endings is left
+// alone, so the timeline never reports an edit nobody made.
+func (s *Server) ticketEdit(w http.ResponseWriter, r *http.Request, id int64) (string, error) {
+	t, err := s.TicketService.FindTicket(r.Context(), id)
+	if err != nil {
+		return "", err
+	}
+	title := r.PostFormValue("title")
+	upd := tandem.TicketUpdate{Title: &title}
+	if description := lfLines(r.PostFormValue("description")); description != lfLines(t.Description) {
+		upd.Description = &description
+	}
+	_, err = s.TicketService.UpdateTicket(r.Context(), id, upd)
+	return "", err
+}
+
+// lfLines ends every line of a form's text with LF.
+func lfLines(text string) string { return strings.ReplaceAll(text, "\r\n", "\n") }
+
+// ticketWatch adds the chosen user as a watcher; adding one who already
+// watches changes nothing.
+func (s *Server) ticketWatch(w http.ResponseWriter, r *http.Request, id int64) (string, error) {
+	userID, err := strconv.ParseInt(r.PostFormValue("user"), 10, 64)
+	if err != nil || userID <= 0 {
+		return "", tandem.Errorf(tandem.EINVALID, "Choose whom to add as a watcher.")
+	}
+	return "", s.TicketService.AddWatcher(r.Context(), id, userID)
+}
+
+// ticketUnwatch removes the watcher named in the path.
+func (s *Server) ticketUnwatch(w http.ResponseWriter, r *http.Request, id int64) (string, error) {
+	userID, err := pathInt(r, "user", "user")
+	if err != nil {
+		return "", err
+	}
+	return "", s.TicketService.RemoveWatcher(r.Context(), id, userID)
+}
+
 func (s *Server) ticketHandoff(w http.ResponseWriter, r *http.Request, id int64) (string, error) {
 	_, err := s.TicketService.RequestHandoff(r.Context(), id, r.PostFormValue("reason"))
 	return "", err

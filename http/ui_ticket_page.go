@@ -53,7 +53,7 @@ type ticketView struct {
 	Area          string
 	Requester     string
 	Assignee      string
-	Watchers      []string
+	Watchers      []deskOption // user id and name
 	Description   template.HTML
 	Zone          string
 	Clocks        []deskClock
@@ -78,6 +78,13 @@ type ticketView struct {
 	Assignees     []deskOption
 	VisibilityNew string
 	Today         string
+	// The edit form: the stored title and description, or what a refused
+	// edit sent, with the form open so the input is not lost.
+	EditTitle       string
+	EditDescription string
+	EditOpen        bool
+	// WatcherChoices are the people who may watch and do not yet.
+	WatcherChoices []deskOption
 }
 
 // eventLabel says what a timeline entry other than a comment is.
@@ -165,7 +172,11 @@ func (s *Server) ticketView(ctx context.Context, data pageData, id int64) (*tick
 		v.Assignee = names.user(*t.AssigneeID)
 	}
 	for _, w := range t.Watchers {
-		v.Watchers = append(v.Watchers, names.user(w))
+		v.Watchers = append(v.Watchers, deskOption{strconv.FormatInt(w, 10), names.user(w)})
+	}
+	v.EditTitle, v.EditDescription = t.Title, t.Description
+	if title, ok := data.Form["edit.title"]; ok {
+		v.EditTitle, v.EditDescription, v.EditOpen = title, data.Form["edit.description"], true
 	}
 	if t.AreaID != nil {
 		if areas, err := s.MatrixService.FindServiceAreas(ctx, org.ID); err == nil {
@@ -246,38 +257,74 @@ func (s *Server) ticketView(ctx context.Context, data pageData, id int64) (*tick
 		v.TimeTotal, v.Billable = minutesText(float64(total)), minutesText(float64(billable))
 	}
 	if v.Work {
-		v.Assignees = s.assignees(ctx, a, org)
+		for _, u := range s.deskPeople(ctx, org) {
+			id := strconv.FormatInt(u.ID, 10)
+			if deskStaff(u.Role) {
+				v.Assignees = append(v.Assignees, deskOption{id, personName(u) + " (" + deskPartyName(u.Party) + ")"})
+			}
+			if !slices.ContainsFunc(v.Watchers, func(w deskOption) bool { return w.Value == id }) {
+				v.WatcherChoices = append(v.WatcherChoices, deskOption{id, watcherLabel(u)})
+			}
+		}
 	}
 	return v, org, nil
 }
 
-// assignees lists the people a ticket of org may be assigned to: the
-// organisation's IT staff and the provider's technicians the viewer can see.
-func (s *Server) assignees(ctx context.Context, a *tandem.Actor, org *tandem.Organization) []deskOption {
-	var out []deskOption
-	add := func(f tandem.UserFilter, roles ...tandem.Role) {
+// deskPeople lists the active people who can see org's tickets, as far as
+// the viewer can see them: the organisation's own users, then the
+// provider's staff working for it (provider admins work for every
+// organisation). The service accepts any of them as a watcher, and its
+// staff (deskStaff) of the owning party as the assignee.
+func (s *Server) deskPeople(ctx context.Context, org *tandem.Organization) []*tandem.User {
+	var out []*tandem.User
+	add := func(f tandem.UserFilter) {
 		users, _, err := s.UserService.FindUsers(ctx, f)
 		if err != nil {
-			return // the list is a convenience: "Assign to me" still works
+			return // the lists are a convenience: "Assign to me" still works
 		}
 		for _, u := range users {
-			if !u.Active || !slices.Contains(roles, u.Role) {
+			if !u.Active {
 				continue
 			}
 			if u.Party == tandem.PartyProvider && u.Role != tandem.RoleAdmin && !slices.Contains(u.Organizations, org.ID) {
 				continue
 			}
-			label := u.Email
-			if u.Name != "" {
-				label = u.Name
-			}
-			out = append(out, deskOption{strconv.FormatInt(u.ID, 10), label + " (" + deskPartyName(u.Party) + ")"})
+			out = append(out, u)
 		}
 	}
-	add(tandem.UserFilter{OrganizationID: &org.ID, Limit: 500}, tandem.RoleITAdmin, tandem.RoleITTechnician)
+	add(tandem.UserFilter{OrganizationID: &org.ID, Limit: 500})
 	provider := tandem.PartyProvider
-	add(tandem.UserFilter{Party: &provider, Limit: 500}, tandem.RoleAdmin, tandem.RoleTechnician)
+	add(tandem.UserFilter{Party: &provider, Limit: 500})
 	return out
+}
+
+// deskStaff reports whether a role works tickets and so may be assigned
+// them (requesters and viewers may not).
+func deskStaff(r tandem.Role) bool {
+	switch r {
+	case tandem.RoleITAdmin, tandem.RoleITTechnician, tandem.RoleAdmin, tandem.RoleTechnician:
+		return true
+	}
+	return false
+}
+
+// personName names a user by name, or by email when they have none.
+func personName(u *tandem.User) string {
+	if u.Name != "" {
+		return u.Name
+	}
+	return u.Email
+}
+
+// watcherLabel writes a watcher candidate with their role, since
+// requesters and viewers are among them: "Ann (requester)", "Bo (provider
+// technician)".
+func watcherLabel(u *tandem.User) string {
+	role := string(u.Role)
+	if u.Party == tandem.PartyProvider {
+		role = "provider " + role
+	}
+	return personName(u) + " (" + role + ")"
 }
 
 // renderTicket renders the ticket page with data.Error or data.Notice set.

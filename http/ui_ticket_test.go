@@ -66,18 +66,27 @@ func mustLack(t *testing.T, what, body string, texts ...string) {
 
 var ticketLocation = regexp.MustCompile(`^/tickets/([0-9]+)$`)
 
+// pageCast is the cast of the ticket page tests, MFA off: the world, a
+// requester of organisation A, and browserless sessions of A's internal
+// technician, the provider technician, that requester and B's it-admin
+// (an outsider to A's tickets).
+func pageCast(t *testing.T, s *testserver.Server) (w *world, requesterA member, itTech, tech, requester, outsider browserless) {
+	t.Helper()
+	w = newWorld(t, s)
+	if err := s.Services.MFA.SetProviderRequiresMFA(testserver.SystemContext(), false); err != nil {
+		t.Fatal(err)
+	}
+	requesterA = w.newMember(t, "requester@acme.test", tandem.RoleRequester, &w.orgA.ID, nil)
+	return w, requesterA, sessionOf(t, s, w.itTechA.User), sessionOf(t, s, w.tech.User), sessionOf(t, s, requesterA.User), sessionOf(t, s, w.itAdminB.User)
+}
+
 // The service desk pages without a browser: opening a ticket, refusals that
 // keep the input, visibility of comments, handoffs through the queue, time
 // and attachments.
 func TestTicketPages(t *testing.T) {
 	t.Parallel()
 	eachServer(t, func(t *testing.T, s *testserver.Server) {
-		w := newWorld(t, s)
-		if err := s.Services.MFA.SetProviderRequiresMFA(testserver.SystemContext(), false); err != nil {
-			t.Fatal(err)
-		}
-		requesterA := w.newMember(t, "requester@acme.test", tandem.RoleRequester, &w.orgA.ID, nil)
-		itTech, tech, requester, outsider := sessionOf(t, s, w.itTechA.User), sessionOf(t, s, w.tech.User), sessionOf(t, s, requesterA.User), sessionOf(t, s, w.itAdminB.User)
+		w, requesterA, itTech, tech, requester, outsider := pageCast(t, s)
 		newPath := "/orgs/" + w.orgA.Slug + "/tickets/new"
 		count := func(t *testing.T) int {
 			t.Helper()
