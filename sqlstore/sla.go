@@ -502,11 +502,11 @@ func (s *SLAService) dueTimers(ctx context.Context, now time.Time, after int64, 
 		return nil, err
 	}
 	defer tx.Rollback()
-	// One arm per partial index (sla_timers_warn, sla_timers_due).
-	return tx.queryIDs(ctx, `SELECT id FROM (
-		SELECT id FROM sla_timers WHERE state = 'running' AND warned_at IS NULL AND warn_at <= ?
-		UNION SELECT id FROM sla_timers WHERE state IN ('running', 'breached') AND breached_at IS NULL AND due_at <= ?
-		) due WHERE id > ? ORDER BY id LIMIT ?`, at(now), at(now), after, limit)
+	// The partial index's own condition and the unary plus keep SQLite on
+	// the sla_timers_fire index (the timers due) rather than walking the
+	// primary key from after (every timer).
+	return tx.queryIDs(ctx, `SELECT id FROM sla_timers WHERE fire_at IS NOT NULL AND fire_at <= ? AND +id > ? ORDER BY id LIMIT ?`,
+		at(now), after, limit)
 }
 
 // fireTimer fires one timer's breach or, failing that, its warning, in a

@@ -170,14 +170,18 @@ CREATE TABLE sla_timers (
 	warned_at       TIMESTAMPTZ,
 	breached_at     TIMESTAMPTZ,
 	met_at          TIMESTAMPTZ,
-	elapsed_minutes DOUBLE PRECISION NOT NULL DEFAULT 0
+	elapsed_minutes DOUBLE PRECISION NOT NULL DEFAULT 0,
+	-- The next instant the worker acts on: the warning while it is to come,
+	-- then the breach (also of a timer the plan found breached, met late or
+	-- past due when the ticket changed, whose breach is not recorded yet).
+	fire_at         TIMESTAMPTZ GENERATED ALWAYS AS (CASE
+		WHEN state = 'running' AND warned_at IS NULL AND warn_at IS NOT NULL THEN warn_at
+		WHEN state IN ('running', 'breached') AND breached_at IS NULL THEN due_at END) STORED
 );
 CREATE INDEX sla_timers_ticket ON sla_timers (ticket_id);
--- What the worker scans: running timers by the next instant they fire, and
--- timers already breached by the plan (met late, or past due when the
--- ticket changed) whose breach the worker has not recorded yet.
-CREATE INDEX sla_timers_warn ON sla_timers (warn_at) WHERE state = 'running' AND warned_at IS NULL;
-CREATE INDEX sla_timers_due ON sla_timers (due_at) WHERE state IN ('running', 'breached') AND breached_at IS NULL;
+-- What the worker scans. One index, not one for warnings and one for
+-- breaches: recomputing a timer moves one entry, not two.
+CREATE INDEX sla_timers_fire ON sla_timers (fire_at) WHERE fire_at IS NOT NULL;
 
 -- Full-text search of title and description (comments stay out: their
 -- visibility differs per reader). 'simple' keeps words as written, and
