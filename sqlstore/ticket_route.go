@@ -47,24 +47,32 @@ func routeTicket(ctx context.Context, tx *Tx, orgID int64, area *serviceAreaRef)
 	if area == nil {
 		return triage("no-area", "the ticket has no service area", map[string]any{}), nil
 	}
-	v := &tandem.MatrixVersion{}
-	err := tx.QueryRowContext(ctx, `SELECT id, number FROM matrix_versions WHERE organization_id = ? AND status = ?`, orgID, tandem.MatrixAccepted).Scan(&v.ID, &v.Number)
-	if errors.Is(err, sql.ErrNoRows) {
-		return triage("no-matrix", "no responsibility matrix has been accepted yet", map[string]any{"area_id": area.ID}), nil
-	} else if err != nil {
-		return routing{}, err
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT party, responsible, accountable FROM matrix_assignments WHERE version_id = ? AND area_id = ?`, v.ID, area.ID)
+	// The accepted version with the area's assignments, in one query: no
+	// row means no accepted matrix, a row without a party an area the
+	// matrix leaves empty.
+	rows, err := tx.QueryContext(ctx, `SELECT v.id, v.number, a.party, a.responsible, a.accountable FROM matrix_versions v
+		LEFT JOIN matrix_assignments a ON a.version_id = v.id AND a.area_id = ?
+		WHERE v.organization_id = ? AND v.status = ?`, area.ID, orgID, tandem.MatrixAccepted)
 	if err != nil {
 		return routing{}, err
 	}
 	defer rows.Close()
+	var v *tandem.MatrixVersion
 	both := 0
 	for rows.Next() {
-		as := tandem.Assignment{AreaID: area.ID}
-		if err := rows.Scan(&as.Party, &as.Responsible, &as.Accountable); err != nil {
+		var id, number int64
+		var party sql.NullString
+		var responsible, accountable sql.NullBool
+		if err := rows.Scan(&id, &number, &party, &responsible, &accountable); err != nil {
 			return routing{}, err
 		}
+		if v == nil {
+			v = &tandem.MatrixVersion{ID: id, Number: int(number)}
+		}
+		if !party.Valid {
+			continue
+		}
+		as := tandem.Assignment{AreaID: area.ID, Party: tandem.PartyKind(party.String), Responsible: responsible.Bool, Accountable: accountable.Bool}
 		if as.Responsible {
 			both++
 		}
@@ -72,6 +80,9 @@ func routeTicket(ctx context.Context, tx *Tx, orgID int64, area *serviceAreaRef)
 	}
 	if err := rows.Err(); err != nil {
 		return routing{}, err
+	}
+	if v == nil {
+		return triage("no-matrix", "no responsibility matrix has been accepted yet", map[string]any{"area_id": area.ID}), nil
 	}
 	data := map[string]any{"area_id": area.ID, "matrix": v.Number}
 	party, ok := v.ResponsibleParty(area.ID)
