@@ -135,10 +135,12 @@ func (s *TicketService) CreateTicket(ctx context.Context, in tandem.TicketInput)
 	}
 	summary := map[string]any{"title": t.Title, "requester_id": t.RequesterID, "priority": int(t.Priority), "owning_party": t.OwningParty,
 		"unrouted": t.Unrouted, "area_id": t.AreaID, "assignee_id": t.AssigneeID, "tags": t.Tags, "watchers": watchers}
-	if err := tx.audit(ctx, a, &orgID, "ticket.create", ticketTarget(t.ID), summary); err != nil {
+	if t.Timers, err = tx.storeNewTimers(ctx, t.ID, planned); err != nil {
 		return nil, err
 	}
-	if t.Timers, err = tx.storeNewTimers(ctx, t.ID, planned); err != nil {
+	// Last: appending to the organisation's audit chain locks its head
+	// until the commit, and every change in the organisation queues on it.
+	if err := tx.audit(ctx, a, &orgID, "ticket.create", ticketTarget(t.ID), summary); err != nil {
 		return nil, err
 	}
 	// Nothing needs reading back: the ticket is as stored.
