@@ -22,6 +22,12 @@ import (
 // A logical transaction sees the writes of the batch members before it,
 // which is what it would have seen had they committed alone: they all
 // commit together or not at all.
+//
+// The price: a member's Commit waits for the members after it. maxBatch
+// bounds how many they are, not how long they take — a member that runs
+// for seconds (a policy recompute of a very large organisation) delays the
+// answers of those before it in its batch by as much, where without group
+// commit only those after it would wait.
 type groupCommit struct {
 	db *sql.DB
 	// turn is held by the logical transaction running now.
