@@ -106,7 +106,7 @@ func (db *DB) Generate(ctx context.Context, opts GenerateOptions) (*GenerateRepo
 	// Users: per organisation an it-technician and twenty requesters, and
 	// five provider technicians assigned to every generated organisation.
 	// They cannot log in: their password hash is no hash at all.
-	tx, err := db.beginWrite(ctx)
+	tx, err := db.beginWriteAlone(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +156,7 @@ func (db *DB) Generate(ctx context.Context, opts GenerateOptions) (*GenerateRepo
 	start := now.Add(-365 * 24 * time.Hour)
 	step := 365 * 24 * time.Hour / time.Duration(max(opts.Tickets, 1))
 	for done := 0; done < opts.Tickets; {
-		tx, err := db.beginWrite(ctx)
+		tx, err := db.beginWriteAlone(ctx)
 		if err != nil {
 			return nil, err
 		}

@@ -24,10 +24,9 @@ import (
 // commit together or not at all.
 //
 // The price: a member's Commit waits for the members after it. maxBatch
-// bounds how many they are, not how long they take — a member that runs
-// for seconds (a policy recompute of a very large organisation) delays the
-// answers of those before it in its batch by as much, where without group
-// commit only those after it would wait.
+// bounds how many they are, not how long they take; a transaction known to
+// run long (a policy recompute of a large organisation takes seconds)
+// begins alone (beginWriteAlone), committing the batch before it.
 type groupCommit struct {
 	db *sql.DB
 	// turn is held by the logical transaction running now.
@@ -61,8 +60,10 @@ func newGroupCommit(db *sql.DB) *groupCommit {
 }
 
 // begin waits for the turn and starts a logical transaction in the open
-// batch, or in a new one.
-func (g *groupCommit) begin(ctx context.Context) (*writeBatch, error) {
+// batch, or in a new one. A transaction that may run long (alone) commits
+// the open batch first, so that the members before it are answered
+// without waiting for it.
+func (g *groupCommit) begin(ctx context.Context, alone bool) (*writeBatch, error) {
 	g.waiting.Add(1)
 	select {
 	case g.turn <- struct{}{}:
@@ -71,6 +72,9 @@ func (g *groupCommit) begin(ctx context.Context) (*writeBatch, error) {
 		g.waiting.Add(-1)
 		g.flushAbandoned()
 		return nil, ctx.Err()
+	}
+	if alone && g.batch != nil {
+		g.finish(g.batch)
 	}
 	if g.batch == nil {
 		// The physical transaction outlives the request that opened it.

@@ -287,3 +287,47 @@ func TestGroupCommitFirstMemberRollback(t *testing.T) {
 		t.Fatalf("stored %s, want [2]", got)
 	}
 }
+
+// A transaction begun alone commits the batch it finds open, so the
+// members before it are answered without waiting for it to end.
+func TestGroupCommitAloneCommitsTheBatchFirst(t *testing.T) {
+	ctx, db := openGroupDB(t)
+	a := insertV(t, ctx, db, 1)
+	bStarted := make(chan *Tx)
+	go func() {
+		tx, err := db.beginWriteAlone(ctx)
+		if err != nil {
+			t.Error(err)
+		}
+		bStarted <- tx
+	}()
+	waitQueued(t, db.group, 1)
+	aDone := make(chan error, 1)
+	go func() { aDone <- a.Commit() }()
+	b := <-bStarted
+	select {
+	case err := <-aDone:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		b.Rollback() // lets a's Commit return, so the test ends
+		<-aDone
+		t.Fatal("a's Commit waits for the transaction begun alone after it")
+	}
+	if got := stored(t, ctx, db); got != "[1]" {
+		t.Fatalf("stored %s, want [1]", got)
+	}
+	if b.batch.savepoint {
+		t.Fatal("a transaction begun alone holds a savepoint")
+	}
+	if _, err := b.ExecContext(ctx, `INSERT INTO n (v) VALUES (2)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := stored(t, ctx, db); got != "[1 2]" {
+		t.Fatalf("stored %s, want [1 2]", got)
+	}
+}

@@ -320,11 +320,16 @@ func (s *SLAService) UpdateSLAPolicy(ctx context.Context, p *tandem.SLAPolicy) e
 // tandem.ActionRead, a write transaction for any other action. The caller
 // defers tx.Rollback.
 func (s *SLAService) begin(ctx context.Context, orgID int64, action tandem.Action) (*tandem.Actor, *Tx, error) {
-	begin := s.db.writeAs
-	if action == tandem.ActionRead {
-		begin = s.db.readAs
+	a, err := tandem.RequireActor(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
-	a, tx, err := begin(ctx)
+	// A write may recompute every open ticket's timers: it runs alone.
+	begin := s.db.beginWriteAlone
+	if action == tandem.ActionRead {
+		begin = s.db.beginRead
+	}
+	tx, err := begin(ctx)
 	if err != nil {
 		return nil, nil, err
 	}

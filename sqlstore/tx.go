@@ -31,9 +31,16 @@ type Tx struct {
 
 // beginWrite starts a read-write transaction on the writer: on SQLite a
 // logical transaction in a group commit.
-func (db *DB) beginWrite(ctx context.Context) (*Tx, error) {
+func (db *DB) beginWrite(ctx context.Context) (*Tx, error) { return db.beginWriteIn(ctx, false) }
+
+// beginWriteAlone is beginWrite for a transaction that may run long: on
+// SQLite the transactions before it are committed first, so their answers
+// do not wait for it.
+func (db *DB) beginWriteAlone(ctx context.Context) (*Tx, error) { return db.beginWriteIn(ctx, true) }
+
+func (db *DB) beginWriteIn(ctx context.Context, alone bool) (*Tx, error) {
 	if db.group != nil {
-		b, err := db.group.begin(ctx)
+		b, err := db.group.begin(ctx, alone)
 		if err != nil {
 			return nil, err
 		}
