@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -329,5 +330,55 @@ func TestGroupCommitAloneCommitsTheBatchFirst(t *testing.T) {
 	}
 	if got := stored(t, ctx, db); got != "[1 2]" {
 		t.Fatalf("stored %s, want [1 2]", got)
+	}
+}
+
+// Many writers at once, some rolling back, some giving up while they wait:
+// exactly the transactions whose Commit succeeded are stored.
+func TestGroupCommitMixedWriters(t *testing.T) {
+	ctx, db := openGroupDB(t)
+	const writers = 200
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var committed []int
+	for i := range writers {
+		wg.Go(func() {
+			wctx := ctx
+			if i%7 == 0 { // gives up almost at once, often while waiting for its turn
+				var cancel context.CancelFunc
+				wctx, cancel = context.WithTimeout(ctx, time.Duration(i%3)*100*time.Microsecond)
+				defer cancel()
+			}
+			tx, err := db.beginWrite(wctx)
+			if err != nil {
+				if !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("writer %d: begin: %v", i, err)
+				}
+				return
+			}
+			defer tx.Rollback()
+			if _, err := tx.ExecContext(wctx, `INSERT INTO n (v) VALUES (?)`, i); err != nil {
+				t.Errorf("writer %d: insert: %v", i, err)
+				return
+			}
+			if i%3 == 0 {
+				return // rolled back by the deferred Rollback
+			}
+			if err := tx.Commit(); err != nil {
+				t.Errorf("writer %d: commit: %v", i, err)
+				return
+			}
+			mu.Lock()
+			committed = append(committed, i)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	slices.Sort(committed)
+	if got, want := stored(t, ctx, db), fmt.Sprint(committed); got != want {
+		t.Fatalf("stored %s,\nwant exactly the committed %s", got, want)
+	}
+	if len(committed) < writers/2 {
+		t.Fatalf("only %d of %d writers committed", len(committed), writers)
 	}
 }
