@@ -113,13 +113,21 @@ func (s *Server) ticketWatch(w http.ResponseWriter, r *http.Request, id int64) (
 	return "", s.TicketService.AddWatcher(r.Context(), id, userID)
 }
 
-// ticketUnwatch removes the watcher named in the path.
+// ticketUnwatch removes the watcher named in the path. A requester who
+// stops watching a ticket of someone else's no longer sees it: they go back
+// to their list.
 func (s *Server) ticketUnwatch(w http.ResponseWriter, r *http.Request, id int64) (string, error) {
 	userID, err := pathInt(r, "user", "user")
 	if err != nil {
 		return "", err
 	}
-	return "", s.TicketService.RemoveWatcher(r.Context(), id, userID)
+	if err := s.TicketService.RemoveWatcher(r.Context(), id, userID); err != nil {
+		return "", err
+	}
+	if a, err := tandem.RequireActor(r.Context()); err == nil && a.UserID == userID && a.IsRequesterRole() {
+		return "/tickets", nil
+	}
+	return "", nil
 }
 
 func (s *Server) ticketHandoff(w http.ResponseWriter, r *http.Request, id int64) (string, error) {

@@ -3,6 +3,7 @@ package http_test
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -156,6 +157,26 @@ func TestTicketEditPages(t *testing.T) {
 			if got := timeline(t); got != events {
 				t.Errorf("refused forms added %d timeline entries", got-events)
 			}
+		})
+
+		// A colleague copied on the ticket stops watching it from the page,
+		// and with that no longer sees it.
+		t.Run("RequesterStopsWatching", func(t *testing.T) {
+			colleague := w.newMember(t, "colleague@acme.test", tandem.RoleRequester, &w.orgA.ID, nil)
+			if err := s.Services.Tickets.AddWatcher(testserver.SystemContext(), tk.ID, colleague.ID); err != nil {
+				t.Fatal(err)
+			}
+			watcher := sessionOf(t, s, colleague.User)
+			body := watcher.page(t, path, http.StatusOK)
+			mustContain(t, "the watching colleague's page", body, `id="unwatch-form"`, path+"/watchers/"+strconv.FormatInt(colleague.ID, 10)+"/remove")
+			mustLack(t, "the requester's own page", requester.page(t, path, http.StatusOK), `id="unwatch-form"`)
+			mustLack(t, "a technician's page", itTech.page(t, path, http.StatusOK), `id="unwatch-form"`)
+
+			watcher.post(t, path+"/watchers/"+strconv.FormatInt(colleague.ID, 10)+"/remove", nil, http.StatusSeeOther, "/tickets")
+			if got := ticket(t); slices.Contains(got.Watchers, colleague.ID) {
+				t.Fatalf("watchers after stopping: %v", got.Watchers)
+			}
+			watcher.page(t, path, http.StatusNotFound)
 		})
 	})
 }

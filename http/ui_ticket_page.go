@@ -85,6 +85,8 @@ type ticketView struct {
 	EditOpen        bool
 	// WatcherChoices are the people who may watch and do not yet.
 	WatcherChoices []deskOption
+	// Watching: the viewer watches the ticket and may stop.
+	Watching bool
 }
 
 // eventLabel says what a timeline entry other than a comment is.
@@ -173,6 +175,7 @@ func (s *Server) ticketView(ctx context.Context, data pageData, id int64) (*tick
 	}
 	for _, w := range t.Watchers {
 		v.Watchers = append(v.Watchers, deskOption{strconv.FormatInt(w, 10), names.user(w)})
+		v.Watching = v.Watching || w == a.UserID
 	}
 	v.EditTitle, v.EditDescription = t.Title, t.Description
 	if title, ok := data.Form["edit.title"]; ok {
