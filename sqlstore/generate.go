@@ -160,6 +160,9 @@ func (db *DB) Generate(ctx context.Context, opts GenerateOptions) (*GenerateRepo
 		if err != nil {
 			return nil, err
 		}
+		// Every path ends it (a no-op after Commit), a panic too: an
+		// unended write holds SQLite's writer for ever.
+		defer tx.Rollback()
 		end := min(done+rowsPerTx, opts.Tickets)
 		for done < end {
 			n := min(rowsPerInsert, end-done)

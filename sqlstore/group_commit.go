@@ -36,8 +36,8 @@ type groupCommit struct {
 	// batch is the physical transaction open between logical ones; only
 	// the holder of the turn touches it.
 	batch *writeBatch
-	// maxBatch bounds how many logical transactions share a commit, and so
-	// how long the first of them waits for it.
+	// maxBatch bounds how many logical transactions share a physical one,
+	// and so how many the first of them waits for.
 	maxBatch int
 }
 
@@ -45,6 +45,7 @@ type groupCommit struct {
 // into it.
 type writeBatch struct {
 	tx        *sql.Tx
+	members   int // ended in it, committed or not
 	committed int
 	savepoint bool          // the member running now holds a savepoint
 	done      chan struct{} // closed once the physical transaction ended
@@ -70,7 +71,9 @@ func (g *groupCommit) begin(ctx context.Context, alone bool) (*writeBatch, error
 		g.waiting.Add(-1)
 	case <-ctx.Done():
 		g.waiting.Add(-1)
-		g.flushAbandoned()
+		// In its own goroutine: it waits for the turn, and the caller may
+		// hold a transaction already (and be giving up on a second).
+		go g.flushAbandoned()
 		return nil, ctx.Err()
 	}
 	if alone && g.batch != nil {
@@ -121,10 +124,11 @@ func (g *groupCommit) end(b *writeBatch, commit bool) error {
 		// error) or the connection broke: no member is stored.
 		return g.fail(b, err)
 	}
+	b.members++
 	if commit {
 		b.committed++
 	}
-	if g.waiting.Load() > 0 && b.committed < g.maxBatch {
+	if g.waiting.Load() > 0 && b.members < g.maxBatch {
 		<-g.turn
 		if !commit {
 			return nil
@@ -164,13 +168,12 @@ func (g *groupCommit) fail(b *writeBatch, err error) error {
 
 // flushAbandoned commits a batch left open for a logical transaction that
 // stopped waiting for its turn (its context ended), when no other is
-// waiting to take it over: its members must not wait for ever.
+// waiting to take it over: its members must not wait for ever. It waits for
+// the turn: a holder may have counted the waiter that gave up just before
+// passing the batch on. Every waiter counted either takes the turn or runs
+// this after leaving the count, so the last to look finds the batch.
 func (g *groupCommit) flushAbandoned() {
-	select {
-	case g.turn <- struct{}{}:
-	default:
-		return // the holder of the turn ends the batch or passes it on
-	}
+	g.turn <- struct{}{}
 	if b := g.batch; b != nil && g.waiting.Load() == 0 {
 		g.finish(b)
 	}

@@ -145,11 +145,18 @@ func (db *DB) rebind(query string) string {
 
 // ExecContext runs a statement with ? placeholders.
 func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if tx.ended {
+		// The shared transaction lives on for the next member of the batch.
+		return nil, sql.ErrTxDone
+	}
 	return tx.Tx.ExecContext(tx.stmtContext(ctx), tx.rebind(query), args...)
 }
 
 // QueryContext runs a query with ? placeholders.
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if tx.ended {
+		return nil, sql.ErrTxDone
+	}
 	return tx.Tx.QueryContext(tx.stmtContext(ctx), tx.rebind(query), args...)
 }
 
