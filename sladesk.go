@@ -217,6 +217,10 @@ type SLAService interface {
 	// ProcessTimers fires the warnings and breaches due at or before now,
 	// each once, and returns how many it fired. The worker calls it.
 	ProcessTimers(ctx context.Context, now time.Time) (int, error)
+	// NextTimer returns the earliest instant a warning or breach not yet
+	// fired comes due, or the zero time when none is pending, so that the
+	// worker can wake for it. Only the system asks.
+	NextTimer(ctx context.Context) (time.Time, error)
 }
 
 // BlobStore keeps attachment bytes outside the ticket rows: in the data

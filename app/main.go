@@ -47,8 +47,9 @@ type Main struct {
 	// default (30 minutes, 12 hours).
 	SessionIdleTimeout time.Duration
 	SessionMaxAge      time.Duration
-	// TimerInterval is how often the timer worker fires the SLA warnings
-	// and breaches that have come due; zero means 15 seconds.
+	// TimerInterval is the longest the timer worker sleeps between looks
+	// for SLA warnings and breaches come due (it also wakes for the next
+	// one); zero means 15 seconds.
 	TimerInterval time.Duration
 	// AttachmentStore says where attachment bytes go: "files" under
 	// DataDir/attachments, or "database" (the blobs table) for replicas that

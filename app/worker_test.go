@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -94,6 +95,64 @@ func TestTimerWorkerFiresOnceAcrossRestarts(t *testing.T) {
 	}
 	if got.SLAState != tandem.SLABreached {
 		t.Fatalf("SLA state %s, want breached", got.SLAState)
+	}
+}
+
+// The worker wakes when the next timer comes due, not at its interval:
+// with an interval of an hour, a breach two seconds away is on the
+// timeline within moments of its due instant.
+func TestTimerWorkerWakesForTheNextTimer(t *testing.T) {
+	dir := t.TempDir()
+	ctx := tandem.NewContextWithActor(context.Background(), tandem.SystemActor)
+	db, err := app.OpenDB(ctx, sqlstore.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The default policy gives a medium ticket four hours (24×7) to
+	// respond: opened that long ago less two seconds, it comes due soon.
+	opened := time.Now().Add(-4*time.Hour + 2*time.Second)
+	db.Now = func() time.Time { return opened }
+	svc := app.NewServices(db, dir)
+	if _, err := svc.Setup.EnsureProvider(ctx, "Northwind MSP"); err != nil {
+		t.Fatal(err)
+	}
+	org := &tandem.Organization{Name: "Acme Corp"}
+	if err := svc.Organizations.CreateOrganization(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	requester := &tandem.User{Email: "alice@acme.test", Name: "Alice", OrganizationID: &org.ID, Role: tandem.RoleRequester}
+	if err := svc.Users.CreateUser(ctx, requester, "correct horse battery staple"); err != nil {
+		t.Fatal(err)
+	}
+	tk, err := svc.Tickets.CreateTicket(ctx, tandem.TicketInput{OrganizationID: org.ID, RequesterID: requester.ID, Title: "VPN drops every hour"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	due := opened.Add(4 * time.Hour)
+
+	m := &app.Main{DataDir: dir, Addr: "127.0.0.1:0", ProviderName: "Northwind MSP", TimerInterval: time.Hour}
+	if err := m.Run(context.Background()); err != nil {
+		m.Close()
+		t.Fatal(err)
+	}
+	defer m.Close()
+	for deadline := due.Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		events, err := m.Services.Tickets.Timeline(ctx, tk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.ContainsFunc(events, func(e *tandem.Event) bool { return e.Kind == tandem.EventSLABreach }) {
+			if late := time.Since(due); late < 0 {
+				t.Fatalf("breach on the timeline %v before its due instant", -late)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no breach 10 s after its due instant, with the worker's interval an hour")
+		}
 	}
 }
 

@@ -500,6 +500,31 @@ func (s *SLAService) ProcessTimers(ctx context.Context, now time.Time) (int, err
 	}
 }
 
+// NextTimer implements tandem.SLAService: the first entry of the
+// sla_timers_fire index.
+func (s *SLAService) NextTimer(ctx context.Context) (time.Time, error) {
+	a, err := tandem.RequireActor(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if !a.System {
+		return time.Time{}, tandem.Errorf(tandem.EFORBIDDEN, "Only the timer worker asks for the next SLA timer.")
+	}
+	tx, err := s.db.beginRead(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer tx.Rollback()
+	var next *time.Time
+	if err := tx.QueryRowContext(ctx, `SELECT MIN(fire_at) FROM sla_timers WHERE fire_at IS NOT NULL`).Scan(scanTimePtr(&next)); err != nil {
+		return time.Time{}, err
+	}
+	if next == nil {
+		return time.Time{}, nil
+	}
+	return *next, nil
+}
+
 // dueTimers returns the next batch of timers with a warning or breach to fire.
 func (s *SLAService) dueTimers(ctx context.Context, now time.Time, after int64, limit int) ([]int64, error) {
 	tx, err := s.db.beginRead(ctx)

@@ -274,6 +274,17 @@ func TestSLATimerWorkerFiresOnce(t *testing.T) {
 
 		_, err := d.SLA.ProcessTimers(d.as(d.ProviderAdmin), t0)
 		wantCode(t, err, tandem.EFORBIDDEN)
+		_, err = d.SLA.NextTimer(d.as(d.ProviderAdmin))
+		wantCode(t, err, tandem.EFORBIDDEN)
+		// What the worker sleeps until: the next warning or breach to fire.
+		wantNext := func(want time.Time) {
+			t.Helper()
+			next, err := d.SLA.NextTimer(ctx)
+			if err != nil || !next.Equal(want) {
+				t.Fatalf("next timer %v, %v; want %v", next, err, want)
+			}
+		}
+		wantNext(t0.Add(45 * time.Minute)) // the response's warning, at 75%
 		if n := process(44 * time.Minute); n != 0 {
 			t.Fatalf("fired %d before 75%% of the response target", n)
 		}
@@ -281,6 +292,7 @@ func TestSLATimerWorkerFiresOnce(t *testing.T) {
 		if n := process(45 * time.Minute); n != 1 {
 			t.Fatalf("fired %d at 75%% of the response target, want 1", n)
 		}
+		wantNext(t0.Add(60 * time.Minute)) // then its breach
 		if n := process(46 * time.Minute); n != 0 {
 			t.Fatalf("fired %d again", n)
 		}
@@ -319,6 +331,7 @@ func TestSLATimerWorkerFiresOnce(t *testing.T) {
 		if n := process(200 * time.Minute); n != 0 {
 			t.Fatalf("fired %d after everything fired", n)
 		}
+		wantNext(time.Time{})
 		if n, _ := count(tandem.EventSLAWarning); n != 2 {
 			t.Fatalf("%d warnings, want response and resolution", n)
 		}

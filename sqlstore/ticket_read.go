@@ -191,8 +191,9 @@ func loadTimers(ctx context.Context, tx *Tx, list []*tandem.Ticket) error {
 // refreshed by every change and by the timer worker, so between two worker
 // runs a clock past its warning or due instant would still read "ok"; the
 // ticket's own timers say better (tandem.PlanState). Only a worse state
-// replaces the stored one. List filters use the stored state, which lags
-// by at most one worker interval.
+// replaces the stored one. List filters use the stored state, which the
+// worker brings up to date when the timer comes due (it wakes for the next
+// one), or within its interval for a timer planned while it slept.
 func liveSLAState(t *tandem.Ticket, now time.Time) tandem.SLAState {
 	if t.SLAState != tandem.SLAOK && t.SLAState != tandem.SLAWarning {
 		return t.SLAState

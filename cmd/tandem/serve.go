@@ -65,7 +65,7 @@ func newServeCommand() *cobra.Command {
 	f.StringVar(&maxAge, "session-max-age", env("TANDEM_SESSION_MAX_AGE", "12h"), "end any browser session this long after login (env TANDEM_SESSION_MAX_AGE)")
 	f.StringVar(&m.AttachmentStore, "attachment-store", env("TANDEM_ATTACHMENT_STORE", ""), "where attachment bytes go: files (under the data directory) or database (for replicas that share no disk); default files, or database with --database-url and an empty --data (env TANDEM_ATTACHMENT_STORE)")
 	f.StringVar(&maxAttachment, "attachment-max-bytes", env("TANDEM_ATTACHMENT_MAX_BYTES", "25MiB"), "largest attachment accepted, in bytes or with KiB, MiB or GiB (env TANDEM_ATTACHMENT_MAX_BYTES)")
-	f.StringVar(&timerInterval, "timer-interval", env("TANDEM_TIMER_INTERVAL", "15s"), "how often the timer worker fires SLA warnings and breaches that have come due, 10ms to 1h (env TANDEM_TIMER_INTERVAL)")
+	f.StringVar(&timerInterval, "timer-interval", env("TANDEM_TIMER_INTERVAL", "15s"), "the longest the timer worker sleeps between looks for SLA warnings and breaches come due (it also wakes for the next one), 10ms to 1h (env TANDEM_TIMER_INTERVAL)")
 	f.BoolVar(&m.SecureCookies, "secure-cookies", env("TANDEM_SECURE_COOKIES", "") == "true", "mark cookies Secure; set when Tandem is served over HTTPS (env TANDEM_SECURE_COOKIES=true)")
 	return cmd
 }
