@@ -11,20 +11,16 @@ import (
 	"github.com/tandemhq/tandem/sqlstore"
 )
 
-// A ticket whose response target ran out while the server was down gets its
-// breach on the timeline once the server runs, exactly once: restarting
-// does not fire it again.
-func TestTimerWorkerFiresOnceAcrossRestarts(t *testing.T) {
-	dir := t.TempDir()
+// ticketOpenedAt stores, in a new installation in dir, a medium ticket of a
+// requester opened at the instant given, and closes the database.
+func ticketOpenedAt(t *testing.T, dir string, opened time.Time, title string) *tandem.Ticket {
+	t.Helper()
 	ctx := tandem.NewContextWithActor(context.Background(), tandem.SystemActor)
-
-	// Five hours ago, a medium ticket: the default policy gives it four
-	// hours (24×7) to respond, which nobody did.
 	db, err := app.OpenDB(ctx, sqlstore.Config{DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.Now = func() time.Time { return time.Now().Add(-5 * time.Hour) }
+	db.Now = func() time.Time { return opened }
 	svc := app.NewServices(db, dir)
 	if _, err := svc.Setup.EnsureProvider(ctx, "Northwind MSP"); err != nil {
 		t.Fatal(err)
@@ -37,13 +33,25 @@ func TestTimerWorkerFiresOnceAcrossRestarts(t *testing.T) {
 	if err := svc.Users.CreateUser(ctx, requester, "correct horse battery staple"); err != nil {
 		t.Fatal(err)
 	}
-	tk, err := svc.Tickets.CreateTicket(ctx, tandem.TicketInput{OrganizationID: org.ID, RequesterID: requester.ID, Title: "Outlook crashes on start"})
+	tk, err := svc.Tickets.CreateTicket(ctx, tandem.TicketInput{OrganizationID: org.ID, RequesterID: requester.ID, Title: title})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
+	return tk
+}
+
+// A ticket whose response target ran out while the server was down gets its
+// breach on the timeline once the server runs, exactly once: restarting
+// does not fire it again.
+func TestTimerWorkerFiresOnceAcrossRestarts(t *testing.T) {
+	dir := t.TempDir()
+	ctx := tandem.NewContextWithActor(context.Background(), tandem.SystemActor)
+	// Five hours ago, a medium ticket: the default policy gives it four
+	// hours (24×7) to respond, which nobody did.
+	tk := ticketOpenedAt(t, dir, time.Now().Add(-5*time.Hour), "Outlook crashes on start")
 
 	breaches := func(m *app.Main) int {
 		t.Helper()
@@ -104,33 +112,10 @@ func TestTimerWorkerFiresOnceAcrossRestarts(t *testing.T) {
 func TestTimerWorkerWakesForTheNextTimer(t *testing.T) {
 	dir := t.TempDir()
 	ctx := tandem.NewContextWithActor(context.Background(), tandem.SystemActor)
-	db, err := app.OpenDB(ctx, sqlstore.Config{DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The default policy gives a medium ticket four hours (24×7) to
 	// respond: opened that long ago less two seconds, it comes due soon.
 	opened := time.Now().Add(-4*time.Hour + 2*time.Second)
-	db.Now = func() time.Time { return opened }
-	svc := app.NewServices(db, dir)
-	if _, err := svc.Setup.EnsureProvider(ctx, "Northwind MSP"); err != nil {
-		t.Fatal(err)
-	}
-	org := &tandem.Organization{Name: "Acme Corp"}
-	if err := svc.Organizations.CreateOrganization(ctx, org); err != nil {
-		t.Fatal(err)
-	}
-	requester := &tandem.User{Email: "alice@acme.test", Name: "Alice", OrganizationID: &org.ID, Role: tandem.RoleRequester}
-	if err := svc.Users.CreateUser(ctx, requester, "correct horse battery staple"); err != nil {
-		t.Fatal(err)
-	}
-	tk, err := svc.Tickets.CreateTicket(ctx, tandem.TicketInput{OrganizationID: org.ID, RequesterID: requester.ID, Title: "VPN drops every hour"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	tk := ticketOpenedAt(t, dir, opened, "VPN drops every hour")
 	due := opened.Add(4 * time.Hour)
 
 	m := &app.Main{DataDir: dir, Addr: "127.0.0.1:0", ProviderName: "Northwind MSP", TimerInterval: time.Hour}
