@@ -15,9 +15,9 @@ import (
 // (the first of a batch needs none: SQLite journals every page a savepoint
 // changes, which doubles the cost of a large transaction). When it commits
 // and others are waiting for their turn, the physical transaction stays
-// open for them; the last of the batch commits it, and every member's Commit returns only then,
-// with that commit's result: what Commit reports stored is on disk, exactly
-// as with a transaction of its own.
+// open for them; the last of the batch commits it, and every member's
+// Commit returns only then, with that commit's result: what Commit reports
+// stored is on disk, exactly as with a transaction of its own.
 //
 // A logical transaction sees the writes of the batch members before it,
 // which is what it would have seen had they committed alone: they all

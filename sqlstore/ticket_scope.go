@@ -56,6 +56,9 @@ func scopedTicketOrg(ctx context.Context, tx *Tx, a *tandem.Actor, ticketID int6
 // unless it names them (the system's entries, such as SLA warnings, have
 // neither).
 func (tx *Tx) addEvent(ctx context.Context, events ...*tandem.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
 	var q strings.Builder
 	q.WriteString(`INSERT INTO ticket_events (ticket_id, kind, visibility, party, actor_id, body, data, created_at) VALUES `)
 	args := make([]any, 0, 8*len(events))
