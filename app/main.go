@@ -165,6 +165,9 @@ func (m *Main) Run(ctx context.Context) error {
 	s.TicketService = m.Services.Tickets
 	s.SLAService = m.Services.SLA
 	s.RegisterDBStats(db.Stats())
+	if _, _, ok := db.GroupCommits(); ok {
+		s.RegisterGroupCommits(db.GroupCommits)
+	}
 	if err := s.Open(); err != nil {
 		return err
 	}

@@ -37,6 +37,19 @@ func (s *Server) RegisterDBStats(pools map[string]*sql.DB) {
 	}
 }
 
+// RegisterGroupCommits adds SQLite's group commit figures to /metrics: the
+// write transactions committed and the physical commits (one fsync each)
+// that stored them. counts is sqlstore.DB.GroupCommits.
+func (s *Server) RegisterGroupCommits(counts func() (transactions, commits int64, ok bool)) {
+	s.Registry.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "tandem", Name: "sqlite_write_transactions_total",
+			Help: "Write transactions committed on SQLite."}, func() float64 { n, _, _ := counts(); return float64(n) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "tandem", Name: "sqlite_commits_total",
+			Help: "Physical commits on SQLite; each stores a group of write transactions with one fsync."},
+			func() float64 { _, n, _ := counts(); return float64(n) }),
+	)
+}
+
 // statusRecorder remembers the status a handler wrote.
 type statusRecorder struct {
 	http.ResponseWriter

@@ -162,6 +162,16 @@ func (db *DB) Ping(ctx context.Context) error {
 	return db.read.PingContext(ctx)
 }
 
+// GroupCommits reports, on SQLite, how many write transactions were
+// committed and in how many physical commits (group_commit.go): their ratio
+// is the mean batch. ok is false on PostgreSQL, which commits each alone.
+func (db *DB) GroupCommits() (transactions, commits int64, ok bool) {
+	if db.group == nil {
+		return 0, 0, false
+	}
+	return db.group.committed.Load(), db.group.commits.Load(), true
+}
+
 // Stats returns the pool statistics of the writer and reader pools (the same
 // pool on PostgreSQL), for metrics.
 func (db *DB) Stats() map[string]*sql.DB {

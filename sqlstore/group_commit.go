@@ -39,6 +39,9 @@ type groupCommit struct {
 	// maxBatch bounds how many logical transactions share a physical one,
 	// and so how many the first of them waits for.
 	maxBatch int
+	// committed and commits count the logical transactions committed and
+	// the physical commits that stored them, for /metrics.
+	committed, commits atomic.Int64
 }
 
 // writeBatch is one physical transaction and the logical ones released
@@ -127,6 +130,7 @@ func (g *groupCommit) end(b *writeBatch, commit bool) error {
 	b.members++
 	if commit {
 		b.committed++
+		g.committed.Add(1)
 	}
 	if g.waiting.Load() > 0 && b.members < g.maxBatch {
 		<-g.turn
@@ -149,8 +153,11 @@ func (g *groupCommit) finish(b *writeBatch) {
 	g.batch = nil
 	if b.committed == 0 {
 		b.err = b.tx.Rollback()
-	} else if err := b.tx.Commit(); err != nil {
-		b.err = fmt.Errorf("commit: %w", err)
+	} else {
+		g.commits.Add(1)
+		if err := b.tx.Commit(); err != nil {
+			b.err = fmt.Errorf("commit: %w", err)
+		}
 	}
 	close(b.done)
 }

@@ -92,7 +92,7 @@ func batchOfTwo(t *testing.T, ctx, bCtx context.Context, db *DB) (a, b *Tx, aDon
 }
 
 // Many writers at once: each commit is readable by anyone once its Commit
-// returns.
+// returns, and the writers queued behind one another shared commits.
 func TestGroupCommitConcurrentWriters(t *testing.T) {
 	ctx, db := openGroupDB(t)
 	const writers = 64
@@ -128,6 +128,10 @@ func TestGroupCommitConcurrentWriters(t *testing.T) {
 	}
 	if n, _ := CountRaw(db, `SELECT COUNT(*) FROM n`); n != writers {
 		t.Fatalf("%d rows stored, want %d", n, writers)
+	}
+	// Writers queued behind one another shared commits.
+	if txs, commits, ok := db.GroupCommits(); !ok || txs != writers || commits >= writers || commits < 1 {
+		t.Fatalf("%d transactions in %d commits (%v); want %d in fewer commits", txs, commits, ok, writers)
 	}
 }
 
