@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -431,6 +432,68 @@ func TestSLATimerPolicyChange(t *testing.T) {
 		wantTimer(t, d.timer(pending.ID, tandem.TimerResolution), tandem.TimerPaused, time.Time{})
 		wantTimer(t, d.timer(pending.ID, tandem.TimerResponse), tandem.TimerRunning, inBerlin(14, 11, 0))
 	})
+}
+
+// A policy change recomputes its organisation's tickets only, even when
+// another organisation's tickets, with pauses and handoffs, sit between
+// them (the recompute reads the rows of a whole id range then).
+func TestSLATimerPolicyChangeLeavesOtherOrganizations(t *testing.T) {
+	t.Parallel()
+	testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		d := newSLADesk(t, db, "", 60, 120) // 24×7
+		t0 := d.Clock.Now()
+		openOutsider := func(title string) *tandem.Ticket {
+			t.Helper()
+			tk, err := d.Tickets.CreateTicket(d.as(d.OutsiderAdmin), tandem.TicketInput{OrganizationID: d.Outsider.ID, Title: title})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tk
+		}
+		var ours, theirs []*tandem.Ticket
+		for i := range 3 {
+			ours = append(ours, d.open(d.Requester, "end-user-support", fmt.Sprintf("Printer %d", i)))
+			theirs = append(theirs, openOutsider(fmt.Sprintf("Scanner %d", i)))
+		}
+		d.Clock.Advance(10 * time.Minute)
+		pending := tandem.StatusPendingCustomer
+		if _, err := d.Tickets.UpdateTicket(d.as(d.OutsiderAdmin), theirs[1].ID, tandem.TicketUpdate{Status: &pending}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Tickets.RequestHandoff(d.as(d.OutsiderAdmin), theirs[2].ID, "Needs the provider's firewall access"); err != nil {
+			t.Fatal(err)
+		}
+		before := map[int64][]*tandem.Timer{}
+		for _, tk := range theirs {
+			before[tk.ID] = d.ticket(tk.ID).Timers
+		}
+
+		p, err := d.SLA.FindSLAPolicy(d.as(d.ITAdmin), d.Org.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Targets = []tandem.SLATarget{{Priority: 3, ResponseMinutes: 60, ResolutionMinutes: 240}}
+		if err := d.SLA.UpdateSLAPolicy(d.as(d.ITAdmin), p); err != nil {
+			t.Fatal(err)
+		}
+		for _, tk := range ours {
+			wantTimer(t, d.timer(tk.ID, tandem.TimerResolution), tandem.TimerRunning, t0.Add(4*time.Hour))
+		}
+		for _, tk := range theirs {
+			if got, want := timerSummary(d.ticket(tk.ID).Timers), timerSummary(before[tk.ID]); got != want {
+				t.Fatalf("ticket %d of the other organisation: timers %s, were %s", tk.ID, got, want)
+			}
+		}
+	})
+}
+
+// timerSummary writes timers for comparison.
+func timerSummary(list []*tandem.Timer) string {
+	var b strings.Builder
+	for _, tm := range list {
+		fmt.Fprintf(&b, "%s/%s/%s/%d/%v/%v;", tm.Kind, tm.Party, tm.State, tm.Minutes, tm.DueAt, tm.ElapsedMinutes)
+	}
+	return b.String()
 }
 
 // breaches returns the SLA breach entries of a ticket's timeline.
