@@ -3,7 +3,9 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -343,7 +345,13 @@ func (w *timerWriter) setState(ctx context.Context, args ...any) error {
 }
 
 func (w *timerWriter) flushIfFull(ctx context.Context) error {
-	if len(w.inserts) < bulkBatch && len(w.updates) < bulkBatch && len(w.state) < bulkBatch {
+	// PostgreSQL's rows go as arrays (unnestRows): no parameter limit,
+	// and fewer, larger statements pay.
+	batch := bulkBatch
+	if w.tx.db.dialect == Postgres {
+		batch = 10_000
+	}
+	if len(w.inserts) < batch && len(w.updates) < batch && len(w.state) < batch {
 		return nil
 	}
 	return w.flush(ctx)
@@ -354,8 +362,17 @@ func (w *timerWriter) flushIfFull(ctx context.Context) error {
 func (w *timerWriter) flush(ctx context.Context) error {
 	if len(w.inserts) > 0 {
 		var q strings.Builder
-		q.WriteString(timerInsertPrefix)
-		args := w.values(&q, timerInsertCols, w.inserts, false)
+		var args []any
+		if w.tx.db.dialect == Postgres {
+			q.WriteString(strings.TrimSuffix(timerInsertPrefix, "VALUES "))
+			var err error
+			if args, err = unnestRows(&q, timerInsertCols, w.inserts); err != nil {
+				return err
+			}
+		} else {
+			q.WriteString(timerInsertPrefix)
+			args = w.values(&q, timerInsertCols, w.inserts, false)
+		}
 		if _, err := w.tx.ExecContext(ctx, q.String(), args...); err != nil {
 			return fmt.Errorf("insert %d timers: %w", len(w.inserts), err)
 		}
@@ -377,8 +394,17 @@ func (w *timerWriter) flush(ctx context.Context) error {
 			}
 		}
 		var q strings.Builder
-		q.WriteString("WITH v (" + strings.Join(names, ", ") + ") AS (VALUES ")
-		args := w.values(&q, u.cols, *u.rows, true)
+		var args []any
+		if w.tx.db.dialect == Postgres {
+			q.WriteString("WITH v (" + strings.Join(names, ", ") + ") AS (")
+			var err error
+			if args, err = unnestRows(&q, u.cols, *u.rows); err != nil {
+				return err
+			}
+		} else {
+			q.WriteString("WITH v (" + strings.Join(names, ", ") + ") AS (VALUES ")
+			args = w.values(&q, u.cols, *u.rows, true)
+		}
 		q.WriteString(") UPDATE " + u.table + " SET " + strings.Join(sets, ", ") + " FROM v WHERE " + u.table + ".id = v.id")
 		if _, err := w.tx.ExecContext(ctx, q.String(), args...); err != nil {
 			return fmt.Errorf("update %d rows of %s: %w", len(*u.rows), u.table, err)
@@ -386,6 +412,63 @@ func (w *timerWriter) flush(ctx context.Context) error {
 		*u.rows = (*u.rows)[:0]
 	}
 	return nil
+}
+
+// unnestRows writes, for PostgreSQL, a SELECT of the rows from one text
+// array per column, unnested and cast to the column types, and returns the
+// arrays: a statement of a handful of parameters however many rows, where
+// a VALUES list costs PostgreSQL a parameter and a cast per value.
+func unnestRows(q *strings.Builder, cols [][2]string, rows [][]any) ([]any, error) {
+	args, err := columnArrays(rows, len(cols))
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(cols))
+	q.WriteString("SELECT ")
+	for j, c := range cols {
+		names[j] = c[0]
+		if j > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("CAST(" + c[0] + " AS " + c[1] + ")")
+	}
+	q.WriteString(" FROM unnest(" + strings.Repeat("CAST(? AS text[]), ", len(cols)-1) + "CAST(? AS text[])) AS u (" + strings.Join(names, ", ") + ")")
+	return args, nil
+}
+
+// columnArrays turns rows of n values into n text arrays, one per column,
+// NULL kept.
+func columnArrays(rows [][]any, n int) ([]any, error) {
+	cols := make([]any, n)
+	for j := range n {
+		col := make([]*string, len(rows))
+		for i, r := range rows {
+			v, err := driver.DefaultParameterConverter.ConvertValue(r[j])
+			if err != nil {
+				return nil, err
+			}
+			var text string
+			switch v := v.(type) {
+			case nil:
+				continue
+			case string:
+				text = v
+			case int64:
+				text = strconv.FormatInt(v, 10)
+			case float64:
+				text = strconv.FormatFloat(v, 'g', -1, 64)
+			case bool:
+				text = strconv.FormatBool(v)
+			case time.Time:
+				text = v.UTC().Format(time.RFC3339Nano)
+			default:
+				return nil, fmt.Errorf("column %d: cannot write %T as text", j, v)
+			}
+			col[i] = &text
+		}
+		cols[j] = col
+	}
+	return cols, nil
 }
 
 // values writes the VALUES rows, cast to the column types on PostgreSQL
