@@ -58,7 +58,7 @@ func (tx *Tx) storeNewTimers(ctx context.Context, ticketID int64, planned []*tan
 	}
 	var q strings.Builder
 	q.WriteString(timerInsertPrefix)
-	args := tx.newTimerWriter(false).values(&q, timerInsertCols, rows, false)
+	args := valuesList(&q, len(timerInsertCols), rows)
 	q.WriteString(" RETURNING id, kind")
 	err := tx.eachRow(ctx, q.String(), args, func(rows *sql.Rows) error {
 		var id int64
@@ -301,8 +301,9 @@ const (
 // parameter limits of both databases.
 const bulkBatch = 400
 
-// The columns of the bulk statements, with their PostgreSQL types (its
-// VALUES lists need them; SQLite takes the values as they come).
+// The columns of the bulk statements, with their PostgreSQL types
+// (unnestRows casts its text arrays to them; SQLite takes the values as
+// they come).
 var (
 	timerInsertCols = [][2]string{{"ticket_id", "bigint"}, {"kind", "text"}, {"party", "text"}, {"handoff_id", "bigint"}, {"state", "text"},
 		{"target_minutes", "bigint"}, {"started_at", "timestamptz"}, {"due_at", "timestamptz"}, {"warn_at", "timestamptz"}, {"met_at", "timestamptz"},
@@ -371,7 +372,7 @@ func (w *timerWriter) flush(ctx context.Context) error {
 			}
 		} else {
 			q.WriteString(timerInsertPrefix)
-			args = w.values(&q, timerInsertCols, w.inserts, false)
+			args = valuesList(&q, len(timerInsertCols), w.inserts)
 		}
 		if _, err := w.tx.ExecContext(ctx, q.String(), args...); err != nil {
 			return fmt.Errorf("insert %d timers: %w", len(w.inserts), err)
@@ -403,7 +404,7 @@ func (w *timerWriter) flush(ctx context.Context) error {
 			}
 		} else {
 			q.WriteString("WITH v (" + strings.Join(names, ", ") + ") AS (VALUES ")
-			args = w.values(&q, u.cols, *u.rows, true)
+			args = valuesList(&q, len(u.cols), *u.rows)
 		}
 		q.WriteString(") UPDATE " + u.table + " SET " + strings.Join(sets, ", ") + " FROM v WHERE " + u.table + ".id = v.id")
 		if _, err := w.tx.ExecContext(ctx, q.String(), args...); err != nil {
@@ -471,26 +472,15 @@ func columnArrays(rows [][]any, n int) ([]any, error) {
 	return cols, nil
 }
 
-// values writes the VALUES rows, cast to the column types on PostgreSQL
-// when the list stands alone (cast), and returns their arguments.
-func (w *timerWriter) values(q *strings.Builder, cols [][2]string, rows [][]any, cast bool) []any {
-	args := make([]any, 0, len(rows)*len(cols))
+// valuesList writes rows as the rows of a VALUES list of n columns and
+// returns their arguments. (PostgreSQL's bulk writes use unnestRows.)
+func valuesList(q *strings.Builder, n int, rows [][]any) []any {
+	args := make([]any, 0, len(rows)*n)
 	for i, r := range rows {
 		if i > 0 {
 			q.WriteString(", ")
 		}
-		q.WriteByte('(')
-		for j := range cols {
-			if j > 0 {
-				q.WriteString(", ")
-			}
-			if cast && w.tx.db.dialect == Postgres {
-				q.WriteString("CAST(? AS " + cols[j][1] + ")")
-			} else {
-				q.WriteByte('?')
-			}
-		}
-		q.WriteByte(')')
+		q.WriteString("(?" + strings.Repeat(", ?", n-1) + ")")
 		args = append(args, r...)
 	}
 	return args
