@@ -32,8 +32,8 @@ type HandoffClock struct {
 	AnsweredAt  *time.Time
 }
 
-// PlanTimers computes a ticket's clocks on the calendar at now, and the SLA
-// state they add up to:
+// PlanTimers computes a ticket's clocks on the business clock at now, and
+// the SLA state they add up to:
 //
 //   - response: the owning party's, from creation, never paused, met at the
 //     first response (or at resolution, which answers the requester too);
@@ -45,53 +45,106 @@ type HandoffClock struct {
 //
 // A target of zero minutes starts no timer. A timer whose due instant has
 // passed is breached even if no worker has noticed yet, and stays breached
-// when it is met late. A paused timer has no due or warning instant.
-// Timers come back without ID or TicketID; cal nil means 24×7.
-func PlanTimers(p *SLAPolicy, cal *sla.Calendar, c *TicketClock, now time.Time) ([]*Timer, SLAState) {
-	if cal == nil {
-		cal = sla.TwentyFourSeven()
+// when it is met late. A paused timer has no due or warning instant. A
+// timer whose clock runs has an origin: the clock's position at which it
+// would have started had it never been paused, from which its due instant
+// follows for any target (Refresh). Timers come back without ID or
+// TicketID; clock nil means 24×7.
+func PlanTimers(p *SLAPolicy, clock *sla.Clock, c *TicketClock, now time.Time) ([]*Timer, SLAState) {
+	if clock == nil {
+		clock = TwentyFourSevenClock()
 	}
-	return NewTimerPlanner(p, CalendarClock{cal}, now).Plan(c)
+	return NewTimerPlanner(p, clock, now).Plan(c)
 }
 
-// BusinessClock is what planning needs of a calendar: sla.Due and
-// sla.Between. A *sla.Span answers them fastest for many tickets.
-type BusinessClock interface {
-	Due(start time.Time, d time.Duration, pauses []sla.Interval) (time.Time, error)
-	Between(start, end time.Time, pauses []sla.Interval) (time.Duration, error)
+// TwentyFourSevenClock is the business clock of policies without a
+// calendar.
+func TwentyFourSevenClock() *sla.Clock {
+	clock, err := sla.ClockFor("")
+	if err != nil {
+		panic(err) // the empty definition is 24×7 and always parses
+	}
+	return clock
 }
 
-// CalendarClock walks the calendar for each answer: the cheapest for the
-// few timers of one ticket.
-type CalendarClock struct{ Calendar *sla.Calendar }
-
-// Due implements BusinessClock with sla.Due.
-func (c CalendarClock) Due(start time.Time, d time.Duration, pauses []sla.Interval) (time.Time, error) {
-	return sla.Due(c.Calendar, start, d, pauses)
-}
-
-// Between implements BusinessClock with sla.Between.
-func (c CalendarClock) Between(start, end time.Time, pauses []sla.Interval) (time.Duration, error) {
-	return sla.Between(c.Calendar, start, end, pauses)
-}
-
-// TimerPlanner plans the timers of many tickets under one policy at one
-// instant, as a policy change does; with an *sla.Span covering the tickets'
-// lifetimes it costs a few binary searches per timer.
+// TimerPlanner plans the timers of tickets under one policy at one
+// instant, on the business clock of the policy's calendar: a few binary
+// searches per timer, so a policy change plans a whole organisation at
+// once.
 type TimerPlanner struct {
 	p           *SLAPolicy
-	clock       BusinessClock
+	clock       *sla.Clock
 	warnPercent int
 	now         time.Time
 }
 
 // NewTimerPlanner returns a planner of policy p on clock at now.
-func NewTimerPlanner(p *SLAPolicy, clock BusinessClock, now time.Time) *TimerPlanner {
-	tp := &TimerPlanner{p: p, clock: clock, warnPercent: p.WarnPercent, now: now}
-	if tp.warnPercent <= 0 || tp.warnPercent >= 100 {
-		tp.warnPercent = 75
+func NewTimerPlanner(p *SLAPolicy, clock *sla.Clock, now time.Time) *TimerPlanner {
+	return &TimerPlanner{p: p, clock: clock, warnPercent: p.WarnShare(), now: now}
+}
+
+// WarnShare is the percentage of a target at which its warning fires:
+// the policy's, 75 when unset.
+func (p *SLAPolicy) WarnShare() int {
+	if p.WarnPercent <= 0 || p.WarnPercent >= 100 {
+		return 75
 	}
-	return tp
+	return p.WarnPercent
+}
+
+// TargetMinutes is the target of a timer of kind on a ticket of priority
+// pr, or, for an acceptance clock, of the receiving party; zero when the
+// policy sets none.
+func (p *SLAPolicy) TargetMinutes(kind TimerKind, pr Priority, party PartyKind) int {
+	switch kind {
+	case TimerResponse:
+		return p.Target(pr).ResponseMinutes
+	case TimerResolution:
+		return p.Target(pr).ResolutionMinutes
+	}
+	return p.OLA(party)
+}
+
+// Refresh brings a stored timer up to the planner's instant and policy.
+// A clock not yet stopped (running, paused, or breached and not met) gets
+// the target the policy now sets; a running one whose breach is not
+// recorded its due and warning instants from its origin; and every one
+// with an origin its elapsed time. A paused clock keeps the time it used,
+// a stopped one (met, cancelled) what it was when it stopped. pr is the
+// ticket's priority.
+func (pl *TimerPlanner) Refresh(t *Timer, pr Priority) {
+	if t.MetAt != nil || t.State != TimerRunning && t.State != TimerPaused && t.State != TimerBreached {
+		return
+	}
+	minutes := pl.p.TargetMinutes(t.Kind, pr, t.Party)
+	if minutes > 0 {
+		t.Minutes = minutes
+	}
+	if t.Origin == nil {
+		return
+	}
+	origin := *t.Origin
+	t.ElapsedMinutes = (pl.clock.Pos(pl.now) - origin).Minutes()
+	if t.State != TimerRunning || minutes <= 0 {
+		return // a clock without a target: the plan drops it at the next change
+	}
+	target := time.Duration(minutes) * time.Minute
+	t.DueAt, t.WarnAt = nil, nil
+	if due, ok := pl.clock.At(origin + target); ok {
+		warn, _ := pl.clock.At(origin + target*time.Duration(pl.warnPercent)/100)
+		t.DueAt, t.WarnAt = &due, &warn
+	}
+}
+
+// Fire reports what a running timer with an origin has come to at the
+// planner's instant: its due instant and whether that has come (breach),
+// else whether its warning instant has (warn).
+func (pl *TimerPlanner) Fire(t *Timer, pr Priority) (due *time.Time, breach, warn bool) {
+	pl.Refresh(t, pr)
+	if t.Origin == nil || t.State != TimerRunning || t.DueAt == nil {
+		return nil, false, false
+	}
+	return t.DueAt, !pl.now.Before(*t.DueAt), !pl.now.Before(*t.WarnAt)
 }
 
 // Plan is PlanTimers for one ticket.
@@ -149,7 +202,7 @@ func (pl *TimerPlanner) Plan(c *TicketClock) ([]*Timer, SLAState) {
 			if h.AnsweredAt != nil {
 				end = *h.AnsweredAt
 			}
-			t.State = TimerCancelled
+			t.State, t.Origin = TimerCancelled, nil
 			if t.DueAt != nil && end.After(*t.DueAt) {
 				t.State = TimerBreached
 			}
@@ -207,6 +260,11 @@ func PlanState(status TicketStatus, timers []*Timer, now time.Time) SLAState {
 // of the calendar is walked once.
 func (pl *TimerPlanner) plan(kind TimerKind, party PartyKind, minutes int, start time.Time, pauses []sla.Interval, pausedAt, met *time.Time) *Timer {
 	t := &Timer{Kind: kind, Party: party, Minutes: minutes, StartedAt: start, State: TimerRunning}
+	if met == nil && pausedAt == nil {
+		// The clock runs: where it would have started, never paused.
+		origin := pl.clock.Pos(start) + pl.clock.Paused(start, pl.now, pauses)
+		t.Origin = &origin
+	}
 	target := time.Duration(minutes) * time.Minute
 	warnAfter := target * time.Duration(pl.warnPercent) / 100
 	warn, err := pl.clock.Due(start, warnAfter, pauses)

@@ -166,8 +166,10 @@ const (
 	TimerCancelled TimerState = "cancelled"
 )
 
-// Timer is one durable clock of a ticket. Its row holds the due and warning
-// instants computed on the business calendar; the worker fires the warning
+// Timer is one durable clock of a ticket. A running clock's row holds its
+// origin on the business clock, from which its due and warning instants
+// follow under the policy in force; a stopped one's row holds them as they
+// were when it stopped. The worker fires the warning
 // and the breach once each (WarnedAt, BreachedAt), so a restart neither
 // loses nor repeats them.
 type Timer struct {
@@ -188,6 +190,11 @@ type Timer struct {
 	// ElapsedMinutes is the business time used when the timer was last
 	// read (or when it stopped).
 	ElapsedMinutes float64 `json:"elapsed_minutes"`
+	// Origin is, while the clock runs, its position on the business clock
+	// (sla.Clock) at which it would have started had it never been paused:
+	// the stored value from which the due and warning instants follow for
+	// whatever target the policy sets (TimerPlanner.Refresh).
+	Origin *time.Duration `json:"-"`
 }
 
 // SLAService stores business calendars and SLA policies and runs the timer

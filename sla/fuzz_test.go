@@ -30,17 +30,8 @@ func FuzzDueBetween(f *testing.F) {
 	f.Add(uint8(2), uint8(1), int64(3600*24*7-3600*2), int64(3600*3), int64(0), int64(0), int64(60))
 	f.Add(uint8(8), uint8(1), int64(3600*24*7), int64(5400), int64(3600*24*7+1800), int64(1200), int64(7))
 	f.Fuzz(func(t *testing.T, tmpl, base uint8, startOff, span, pauseOff, pauseLen, mid int64) {
-		const weeks = 3 * 7 * 24 * 3600
-		cal := mustCalendar(t, fuzzCalendars[int(tmpl)%len(fuzzCalendars)])
-		b := ts(t, fuzzBases[int(base)%len(fuzzBases)])
-		at := func(sec int64) time.Time { return b.Add(time.Duration(mod(sec, weeks)) * time.Second) }
-		start := at(startOff)
-		end := start.Add(time.Duration(mod(span, weeks)) * time.Second)
-		var pauses []sla.Interval
-		if pauseLen != 0 {
-			p := at(pauseOff)
-			pauses = []sla.Interval{{Start: p, End: p.Add(time.Duration(mod(pauseLen, 3*24*3600)) * time.Second)}}
-		}
+		fc := newFuzzCase(t, tmpl, base, startOff, span, pauseOff, pauseLen)
+		cal, start, end, pauses := fc.cal, fc.start, fc.end, fc.pauses
 
 		between, err := sla.Between(cal, start, end, pauses)
 		if err != nil {
@@ -68,6 +59,37 @@ func FuzzDueBetween(f *testing.F) {
 			t.Fatalf("Due(%v, Between(…, %v) = %v) = %v, want the end", start, end, between, due)
 		}
 	})
+}
+
+// fuzzCase is what the fuzz tests draw from their numbers: a calendar of
+// fuzzCalendars, instants within three weeks of a day of fuzzBases (at), a
+// start and an end up to three weeks later, and up to one pause of up to
+// three days.
+type fuzzCase struct {
+	cal          *sla.Calendar
+	at           func(sec int64) time.Time
+	start, end   time.Time
+	pauses       []sla.Interval
+	weeks, pause int64 // the ranges of offsets and pause lengths, in seconds
+}
+
+func newFuzzCase(t *testing.T, tmpl, base uint8, startOff, span, pauseOff, pauseLen int64) *fuzzCase {
+	const weeks = 3 * 7 * 24 * 3600
+	b := ts(t, fuzzBases[int(base)%len(fuzzBases)])
+	fc := &fuzzCase{cal: mustCalendar(t, fuzzCalendars[int(tmpl)%len(fuzzCalendars)]), weeks: weeks, pause: 3 * 24 * 3600,
+		at: func(sec int64) time.Time { return b.Add(time.Duration(mod(sec, weeks)) * time.Second) }}
+	fc.start = fc.at(startOff)
+	fc.end = fc.start.Add(time.Duration(mod(span, weeks)) * time.Second)
+	fc.addPause(pauseOff, pauseLen)
+	return fc
+}
+
+// addPause adds a pause at an offset, unless its length is zero.
+func (fc *fuzzCase) addPause(off, length int64) {
+	if length != 0 {
+		p := fc.at(off)
+		fc.pauses = append(fc.pauses, sla.Interval{Start: p, End: p.Add(time.Duration(mod(length, fc.pause)) * time.Second)})
+	}
 }
 
 // mod is the non-negative remainder of x by n (n > 0).

@@ -21,26 +21,7 @@ type Span struct {
 
 // NewSpan computes the open periods of cal from one instant to another.
 func NewSpan(cal *Calendar, from, to time.Time) *Span {
-	s := &Span{cal: cal, from: from, to: to}
-	var total int64
-	reached := cal.walk(from, nil, func(a, b time.Time) bool {
-		if !a.Before(to) {
-			return false
-		}
-		s.start = append(s.start, a.UnixNano())
-		s.end = append(s.end, b.UnixNano())
-		s.cum = append(s.cum, total)
-		total += b.Sub(a).Nanoseconds()
-		// The last period may reach past to; the span then covers it whole.
-		return true
-	})
-	switch n := len(s.end); {
-	case !reached && n == 0:
-		s.to = from // a span longer than sla walks: ask Due and Between
-	case !reached || s.end[n-1] > to.UnixNano():
-		s.to = time.Unix(0, s.end[n-1])
-	}
-	return s
+	return (&Span{cal: cal, from: from, to: from}).grow(to)
 }
 
 // covers reports whether t lies within the span.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -103,13 +104,17 @@ func (s *SLAService) UpdateCalendar(ctx context.Context, c *tandem.BusinessCalen
 		c.UpdatedAt = old.UpdatedAt
 		return nil
 	}
+	var before *orgClock
+	if _, redefined := changes["definition"]; redefined {
+		if before, err = beforeCalendarChange(ctx, tx, c.OrganizationID, c.ID); err != nil {
+			return err
+		}
+	}
 	if err := saveCalendar(ctx, tx, c); err != nil {
 		return err
 	}
-	if _, ok := changes["definition"]; ok {
-		if err := recomputeIfPolicyCalendar(ctx, tx, c.OrganizationID, c.ID, changes); err != nil {
-			return err
-		}
+	if err := afterCalendarChange(ctx, tx, before, c.OrganizationID, changes); err != nil {
+		return err
 	}
 	if err := tx.audit(ctx, a, &c.OrganizationID, "calendar.update", calendarTarget(c.ID), changes); err != nil {
 		return err
@@ -198,11 +203,15 @@ func (s *SLAService) ImportHolidays(ctx context.Context, orgID, id int64, ics io
 	if c.Definition, err = canonicalCalendar(raw); err != nil {
 		return nil, nil, err
 	}
+	before, err := beforeCalendarChange(ctx, tx, orgID, id)
+	if err != nil {
+		return nil, nil, err
+	}
 	if err := saveCalendar(ctx, tx, c); err != nil {
 		return nil, nil, err
 	}
 	summary := map[string]any{"added": added, "timed_events_ignored": feed.TimedEvents, "cancelled_events_ignored": feed.CancelledEvents, "repeating_events": feed.RepeatingEvents}
-	if err := recomputeIfPolicyCalendar(ctx, tx, orgID, id, summary); err != nil {
+	if err := afterCalendarChange(ctx, tx, before, orgID, summary); err != nil {
 		return nil, nil, err
 	}
 	if err := tx.audit(ctx, a, &orgID, "calendar.import_holidays", calendarTarget(id), summary); err != nil {
@@ -246,15 +255,11 @@ func (s *SLAService) SLATimeZone(ctx context.Context, orgID int64) (*time.Locati
 	if err := findScopedOrg(ctx, tx, a, orgID); err != nil {
 		return nil, err
 	}
-	p, err := findSLAPolicy(ctx, tx, orgID)
+	oc, err := loadOrgClock(ctx, tx, orgID)
 	if err != nil {
 		return nil, err
 	}
-	cal, err := policyCalendar(ctx, tx, p)
-	if err != nil {
-		return nil, err
-	}
-	return cal.Location(), nil
+	return oc.clock.Calendar().Location(), nil
 }
 
 // UpdateSLAPolicy implements tandem.SLAService: it replaces the policy and
@@ -294,6 +299,15 @@ func (s *SLAService) UpdateSLAPolicy(ctx context.Context, p *tandem.SLAPolicy) e
 	if err != nil {
 		return err
 	}
+	before, err := loadOrgClock(ctx, tx, p.OrganizationID)
+	if err != nil {
+		return err
+	}
+	// Breaches due under the policy being replaced are recorded first, as
+	// the worker would have: a longer target must not undo them.
+	if _, err := tx.recordDueBreaches(ctx, before, p.OrganizationID); err != nil {
+		return err
+	}
 	p.UpdatedAt = tx.now
 	if _, err := tx.ExecContext(ctx, `INSERT INTO sla_policies (organization_id, calendar_id, warn_percent, targets, olas, priority_matrix, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -302,7 +316,7 @@ func (s *SLAService) UpdateSLAPolicy(ctx context.Context, p *tandem.SLAPolicy) e
 		p.OrganizationID, p.CalendarID, p.WarnPercent, string(targets), string(olas), string(matrix), at(p.UpdatedAt)); err != nil {
 		return err
 	}
-	n, err := tx.recomputeOrgTimers(ctx, p.OrganizationID)
+	n, err := tx.recomputeAfterPolicy(ctx, before, p.OrganizationID)
 	if err != nil {
 		return err
 	}
@@ -410,15 +424,32 @@ func policyUsesCalendar(ctx context.Context, tx *Tx, orgID, calendarID int64) (b
 	return n > 0, err
 }
 
-// recomputeIfPolicyCalendar recomputes the organisation's timers when its
-// policy runs on the calendar, and then notes in the audit summary how many
-// tickets it recomputed (recomputed_tickets).
-func recomputeIfPolicyCalendar(ctx context.Context, tx *Tx, orgID, calendarID int64, summary map[string]any) error {
+// beforeCalendarChange returns, when the organisation's policy runs on
+// the calendar about to change, the policy and business clock as they are,
+// once it has recorded the breaches due on that clock that the worker has
+// not recorded yet; nil when the policy runs on another calendar.
+func beforeCalendarChange(ctx context.Context, tx *Tx, orgID, calendarID int64) (*orgClock, error) {
 	used, err := policyUsesCalendar(ctx, tx, orgID, calendarID)
 	if err != nil || !used {
-		return err
+		return nil, err
 	}
-	n, err := tx.recomputeOrgTimers(ctx, orgID)
+	oc, err := loadOrgClock(ctx, tx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	_, err = tx.recordDueBreaches(ctx, oc, orgID)
+	return oc, err
+}
+
+// afterCalendarChange brings the organisation's timers in line with the
+// changed calendar its policy runs on (before, from beforeCalendarChange;
+// nothing to do when nil) and notes in the audit summary how many tickets
+// it recomputed (recomputed_tickets).
+func afterCalendarChange(ctx context.Context, tx *Tx, before *orgClock, orgID int64, summary map[string]any) error {
+	if before == nil {
+		return nil
+	}
+	n, err := tx.recomputeAfterPolicy(ctx, before, orgID)
 	if err != nil {
 		return err
 	}
@@ -428,41 +459,11 @@ func recomputeIfPolicyCalendar(ctx context.Context, tx *Tx, orgID, calendarID in
 
 // findSLAPolicy returns the organisation's policy, or the default.
 func findSLAPolicy(ctx context.Context, tx *Tx, orgID int64) (*tandem.SLAPolicy, error) {
-	p := &tandem.SLAPolicy{OrganizationID: orgID}
-	var targets, olas, matrix string
-	err := tx.QueryRowContext(ctx, `SELECT calendar_id, warn_percent, targets, olas, priority_matrix, updated_at FROM sla_policies WHERE organization_id = ?`, orgID).
-		Scan(&p.CalendarID, &p.WarnPercent, &targets, &olas, &matrix, scanTime(&p.UpdatedAt))
-	if errors.Is(err, sql.ErrNoRows) {
-		return tandem.DefaultSLAPolicy(orgID), nil
-	} else if err != nil {
-		return nil, err
-	}
-	for _, f := range []struct {
-		raw string
-		dst any
-	}{{targets, &p.Targets}, {olas, &p.OLAs}, {matrix, &p.PriorityMatrix}} {
-		if err := json.Unmarshal([]byte(f.raw), f.dst); err != nil {
-			return nil, fmt.Errorf("SLA policy of organisation %d: %w", orgID, err)
-		}
-	}
-	return p, nil
-}
-
-// policyCalendar returns the calendar a policy runs on: its calendar, or
-// 24×7 when it names none.
-func policyCalendar(ctx context.Context, tx *Tx, p *tandem.SLAPolicy) (*sla.Calendar, error) {
-	if p.CalendarID == nil {
-		return sla.TwentyFourSeven(), nil
-	}
-	c, err := findCalendar(ctx, tx, p.OrganizationID, *p.CalendarID)
+	oc, err := loadOrgClock(ctx, tx, orgID)
 	if err != nil {
 		return nil, err
 	}
-	cal, err := sla.ParseCalendar(c.Definition)
-	if err != nil {
-		return nil, fmt.Errorf("stored calendar %d: %w", c.ID, err)
-	}
-	return cal, nil
+	return oc.policy, nil
 }
 
 // ProcessTimers implements tandem.SLAService; only the system runs it. It
@@ -500,8 +501,8 @@ func (s *SLAService) ProcessTimers(ctx context.Context, now time.Time) (int, err
 	}
 }
 
-// NextTimer implements tandem.SLAService: the first entry of the
-// sla_timers_fire index.
+// NextTimer implements tandem.SLAService: the earliest instant at which a
+// running timer of any organisation reaches its warning share or target.
 func (s *SLAService) NextTimer(ctx context.Context) (time.Time, error) {
 	a, err := tandem.RequireActor(ctx)
 	if err != nil {
@@ -515,28 +516,50 @@ func (s *SLAService) NextTimer(ctx context.Context) (time.Time, error) {
 		return time.Time{}, err
 	}
 	defer tx.Rollback()
-	var next *time.Time
-	if err := tx.QueryRowContext(ctx, `SELECT MIN(fire_at) FROM sla_timers WHERE fire_at IS NOT NULL`).Scan(scanTimePtr(&next)); err != nil {
+	clocks, err := loadOrgClocks(ctx, tx, nil)
+	if err != nil {
 		return time.Time{}, err
 	}
-	if next == nil {
-		return time.Time{}, nil
-	}
-	return *next, nil
+	return tx.nextFire(ctx, clocks)
 }
 
-// dueTimers returns the next batch of timers with a warning or breach to fire.
+// dueTimers returns the next batch of timers with a warning or breach to
+// fire: per organisation and class, the running timers whose origin lies
+// the warning share (or, once warned, the target) behind the business
+// clock's now.
 func (s *SLAService) dueTimers(ctx context.Context, now time.Time, after int64, limit int) ([]int64, error) {
 	tx, err := s.db.beginRead(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	// The partial index's own condition and the unary plus keep SQLite on
-	// the sla_timers_fire index (the timers due) rather than walking the
-	// primary key from after (every timer).
-	return tx.queryIDs(ctx, `SELECT id FROM sla_timers WHERE fire_at IS NOT NULL AND fire_at <= ? AND +id > ? ORDER BY id LIMIT ?`,
-		at(now), after, limit)
+	clocks, err := loadOrgClocks(ctx, tx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return tx.dueTimerIDs(ctx, clocks, now, false, after, limit)
+}
+
+// recordDueBreaches records, as the worker would, every breach of the
+// organisation that has come by tx.now under its policy and calendar oc
+// (those in force: a change of them calls it first), at the due instant.
+// It returns how many it recorded.
+func (tx *Tx) recordDueBreaches(ctx context.Context, oc *orgClock, orgID int64) (int, error) {
+	ids, err := tx.dueTimerIDs(ctx, map[int64]*orgClock{orgID: oc}, tx.now, true, 0, math.MaxInt32)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		fired, err := tx.recordTimer(ctx, tandem.SystemActor, id, true, false)
+		if err != nil {
+			return n, fmt.Errorf("record the breach of timer %d: %w", id, err)
+		}
+		if fired {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // fireTimer fires one timer's breach or, failing that, its warning, in a
@@ -562,88 +585,103 @@ func (s *SLAService) fireTimer(ctx context.Context, a *tandem.Actor, id int64, n
 			return 0, err
 		}
 	}
-	fired, err := tx.recordTimer(ctx, a, id, now, true)
+	fired, err := tx.recordTimer(ctx, a, id, false, true)
 	if err != nil || !fired {
 		return 0, err
 	}
-	_, more, err := tx.syncTicketTimers(ctx, `t.id = ?`, ticketID)
+	_, more, err := tx.syncTicketTimers(ctx, false, `t.id = ?`, ticketID)
 	if err != nil {
 		return 0, err
 	}
 	return 1 + more, tx.Commit()
 }
 
-// recordTimer records a timer's breach, at the instant breachAt, when its
-// due instant has come by tx.now, or else (when warn) its warning, and
-// writes the timeline event and the audit entry of what it recorded, as a.
-// The worker fires timers through it, and so does a change to a ticket or
-// a policy that finds a timer run out before the worker came round, so a
-// breach is recorded the same way whoever notices it first.
+// recordTimer records a running timer's breach when its due instant has
+// come by tx.now under the policy in force — at the due instant when
+// atDue, else at tx.now, as the worker notices it — or else (when warn)
+// its warning, and writes the timeline event and the audit entry of what
+// it recorded, as a. The worker fires timers through it, and so does a
+// change to a ticket or a policy that finds a timer run out before the
+// worker came round, so a breach is recorded the same way whoever notices
+// it first.
 //
 // The UPDATE … WHERE … IS NULL is the guard: only the transaction whose
 // update touched the row writes the event and the audit entry, so a second
 // worker, or a restart halfway, never fires it again. A breach supersedes a
 // warning not yet fired: the timeline shows the breach alone. The caller
 // has locked the ticket and resyncs its timers afterwards.
-func (tx *Tx) recordTimer(ctx context.Context, a *tandem.Actor, id int64, breachAt time.Time, warn bool) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE sla_timers SET breached_at = ?, warned_at = COALESCE(warned_at, ?), state = 'breached'
-		WHERE id = ? AND breached_at IS NULL AND state IN ('running', 'breached') AND due_at <= ?`, at(breachAt), at(breachAt), id, at(tx.now))
+func (tx *Tx) recordTimer(ctx context.Context, a *tandem.Actor, id int64, atDue, warn bool) (bool, error) {
+	tm := &tandem.Timer{ID: id}
+	var orgID int64
+	var class string
+	var origin sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT ticket_id, organization_id, kind, party, state, target_class, origin, warned_at, breached_at
+		FROM sla_timers WHERE id = ?`, id).
+		Scan(&tm.TicketID, &orgID, &tm.Kind, &tm.Party, &tm.State, &class, &origin, scanTimePtr(&tm.WarnedAt), scanTimePtr(&tm.BreachedAt))
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	if !origin.Valid {
+		return false, nil // paused or stopped: nothing comes due
+	}
+	tm.Origin = (*time.Duration)(&origin.Int64)
+	oc, err := loadOrgClock(ctx, tx, orgID)
 	if err != nil {
 		return false, err
 	}
-	evKind, action := tandem.EventSLABreach, "sla.breach"
-	if n, err := res.RowsAffected(); err != nil {
-		return false, err
-	} else if n == 0 {
-		if !warn {
-			return false, nil
+	due, breach, warned := oc.planner(tx.now).Fire(tm, classPriority(class))
+	switch {
+	case breach && tm.BreachedAt == nil:
+		breachAt := tx.now
+		if atDue {
+			breachAt = *due
 		}
-		res, err = tx.ExecContext(ctx, `UPDATE sla_timers SET warned_at = ? WHERE id = ? AND warned_at IS NULL AND state = 'running' AND warn_at <= ?`, at(tx.now), id, at(tx.now))
-		if err != nil {
+		res, err := tx.ExecContext(ctx, `UPDATE sla_timers SET breached_at = ?, warned_at = COALESCE(warned_at, ?), state = 'breached'
+			WHERE id = ? AND breached_at IS NULL AND state = 'running'`, at(breachAt), at(breachAt), id)
+		if fired, err := touched(res, err); err != nil || !fired {
 			return false, err
 		}
-		if n, err := res.RowsAffected(); err != nil {
+		return true, tx.timerEvent(ctx, a, orgID, oc, tm, tandem.EventSLABreach)
+	case warn && warned && tm.WarnedAt == nil:
+		res, err := tx.ExecContext(ctx, `UPDATE sla_timers SET warned_at = ? WHERE id = ? AND warned_at IS NULL AND state = 'running'`, at(tx.now), id)
+		if fired, err := touched(res, err); err != nil || !fired {
 			return false, err
-		} else if n == 0 {
-			return false, nil // another worker fired it, or a change moved it
 		}
-		evKind, action = tandem.EventSLAWarning, "sla.warning"
+		return true, tx.timerEvent(ctx, a, orgID, oc, tm, tandem.EventSLAWarning)
 	}
-	var ticketID, orgID int64
-	var kind tandem.TimerKind
-	var party tandem.PartyKind
-	var due, warnAt *time.Time
-	var minutes int
-	if err := tx.QueryRowContext(ctx, `SELECT t.ticket_id, k.organization_id, t.kind, t.party, t.due_at, t.warn_at, t.target_minutes
-		FROM sla_timers t JOIN tickets k ON k.id = t.ticket_id WHERE t.id = ?`, id).
-		Scan(&ticketID, &orgID, &kind, &party, scanTimePtr(&due), scanTimePtr(&warnAt), &minutes); err != nil {
-		return false, err
-	}
-	p, err := findSLAPolicy(ctx, tx, orgID)
+	return false, nil
+}
+
+// touched reports whether an UPDATE changed a row.
+func touched(res sql.Result, err error) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	cal, err := policyCalendar(ctx, tx, p)
-	if err != nil {
-		return false, err
-	}
-	body := timerLabel(kind, party)
-	if evKind == tandem.EventSLAWarning {
-		body += fmt.Sprintf(" %d%% used: due %s.", p.WarnPercent, formatDue(due, cal))
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// timerEvent writes the timeline event and the audit entry of a timer's
+// warning or breach (kind), as a; tm holds its due instant and target.
+func (tx *Tx) timerEvent(ctx context.Context, a *tandem.Actor, orgID int64, oc *orgClock, tm *tandem.Timer, kind tandem.EventKind) error {
+	body, action := timerLabel(tm.Kind, tm.Party), "sla.breach"
+	loc := oc.clock.Calendar().Location()
+	if kind == tandem.EventSLAWarning {
+		body += fmt.Sprintf(" %d%% used: due %s.", oc.policy.WarnShare(), formatDue(tm.DueAt, loc))
+		action = "sla.warning"
 	} else {
-		body += fmt.Sprintf(" breached: it was due %s.", formatDue(due, cal))
+		body += fmt.Sprintf(" breached: it was due %s.", formatDue(tm.DueAt, loc))
 	}
-	data := map[string]any{"timer_id": id, "kind": kind, "party": party, "target_minutes": minutes}
-	if due != nil {
-		data["due_at"] = *due
+	data := map[string]any{"timer_id": tm.ID, "kind": tm.Kind, "party": tm.Party, "target_minutes": tm.Minutes}
+	if tm.DueAt != nil {
+		data["due_at"] = storedInstant(*tm.DueAt)
 	}
-	if err := tx.addEvent(ctx, eventBy(a, ticketID, evKind, tandem.VisibilityTeams, body, data)); err != nil {
-		return false, err
+	if err := tx.addEvent(ctx, eventBy(a, tm.TicketID, kind, tandem.VisibilityTeams, body, data)); err != nil {
+		return err
 	}
-	if err := tx.audit(ctx, a, &orgID, action, ticketTarget(ticketID), data); err != nil {
-		return false, err
-	}
-	return true, nil
+	return tx.audit(ctx, a, &orgID, action, ticketTarget(tm.TicketID), data)
 }
 
 // timerLabel names a timer in a timeline entry.
@@ -658,10 +696,9 @@ func timerLabel(kind tandem.TimerKind, party tandem.PartyKind) string {
 }
 
 // formatDue shows a due instant in the calendar's zone.
-func formatDue(due *time.Time, cal *sla.Calendar) string {
+func formatDue(due *time.Time, loc *time.Location) string {
 	if due == nil {
 		return "when the clock resumes"
 	}
-	loc := cal.Location()
 	return due.In(loc).Format("2006-01-02 15:04") + " " + loc.String()
 }

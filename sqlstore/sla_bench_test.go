@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,12 +11,20 @@ import (
 )
 
 // BenchmarkSLARecompute measures what a change of an organisation's SLA
-// policy costs: recomputing, in one transaction, the timers of all its open
-// tickets (TANDEM_BENCH_SLA_TICKETS, default 100,000; a third of them with a
-// pause behind them, half with a first response). Each round flips the
-// resolution targets, so every timer row is rewritten.
+// settings costs with TANDEM_BENCH_SLA_TICKETS open tickets (default
+// 100,000; a third of them with a pause behind them, half with a first
+// response), each in one transaction:
 //
-//	go test ./sqlstore -run '^$' -bench SLARecompute -benchtime 3x
+//   - targets: the resolution targets move by an hour, back and forth. No
+//     row moves: each running clock's due instant follows from its stored
+//     origin; the tickets whose clocks cross a warning share or a target
+//     are found by index and resynced (here none: all are fresh).
+//
+//   - calendar: the calendar's opening moves by an hour, back and forth,
+//     which moves every running clock's origin: every ticket is
+//     recomputed and every running timer rewritten.
+//
+//     go test ./sqlstore -run '^$' -bench SLARecompute -benchtime 3x
 func BenchmarkSLARecompute(b *testing.B) {
 	n := benchSize("TANDEM_BENCH_SLA_TICKETS", 100_000)
 	benchDialects(b, func(b *testing.B, dialect string, db *sqlstore.DB) {
@@ -43,33 +52,55 @@ func BenchmarkSLARecompute(b *testing.B) {
 		}
 		timers, _ := sqlstore.CountRaw(db, `SELECT COUNT(*) FROM sla_timers`)
 		b.Logf("%s: first computation (inserting %d timers) took %s", dialect, timers, time.Since(started).Round(time.Millisecond))
-		round := 0
-		for b.Loop() {
-			round++
-			for i := range p.Targets {
-				p.Targets[i].ResolutionMinutes += 60 * (1 - 2*(round%2))
+
+		b.Run("targets", func(b *testing.B) {
+			round := 0
+			for b.Loop() {
+				round++
+				for i := range p.Targets {
+					p.Targets[i].ResolutionMinutes += 60 * (1 - 2*(round%2))
+				}
+				if err := svc.UpdateSLAPolicy(ctx, p); err != nil {
+					b.Fatal(err)
+				}
 			}
-			if err := svc.UpdateSLAPolicy(ctx, p); err != nil {
-				b.Fatal(err)
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/recompute")
+		})
+		b.Run("calendar", func(b *testing.B) {
+			round := 0
+			for b.Loop() {
+				round++
+				cal.Definition = []byte(officeHours)
+				if round%2 == 1 {
+					cal.Definition = []byte(strings.ReplaceAll(officeHours, `"09:00"`, `"08:00"`))
+				}
+				if err := svc.UpdateCalendar(ctx, cal); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-		b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/recompute")
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/recompute")
+		})
 	})
 }
 
 // slaBenchTickets writes n open tickets of an organisation in a few
-// statements, created a millisecond apart before now: all fresh, so the
-// measured recompute re-plans every timer and records no breach (recording
-// breaches as they come due is the worker's job, one at a time).
+// statements, created six seconds apart over the days before now (a week
+// for 100,000): a ticket older than an hour has had its first response
+// when its id is even, one older than twenty hours a pause of eighteen
+// when its id is a multiple of three, and one in seven older than 21 hours
+// is pending since then. Their clocks spread over the targets, most of
+// them run out (the first computation records those breaches).
 func slaBenchTickets(tb testing.TB, db *sqlstore.DB, orgID, userID int64, n int, now time.Time) {
 	tb.Helper()
-	created := `strftime('%Y-%m-%dT%H:%M:%f000Z', ?, '-' || (i / 1000.0) || ' seconds')`
+	created := `strftime('%Y-%m-%dT%H:%M:%f000Z', ?, '-' || (i * 6) || ' seconds')`
 	plusHours := func(h int) string {
 		return `strftime('%Y-%m-%dT%H:%M:%S.000000Z', created_at, '+` + strconv.Itoa(h) + ` hours')`
 	}
+	stampArg := "?"
 	if db.Dialect() == sqlstore.Postgres {
-		created = `CAST(? AS timestamptz) - i * interval '1 millisecond'`
+		created = `CAST(? AS timestamptz) - i * interval '6 seconds'`
 		plusHours = func(h int) string { return `created_at + interval '` + strconv.Itoa(h) + ` hours'` }
+		stampArg = "CAST(? AS timestamptz)"
 	}
 	stamp := now.UTC().Format("2006-01-02T15:04:05.000000Z")
 	for _, q := range []struct {
@@ -78,10 +109,12 @@ func slaBenchTickets(tb testing.TB, db *sqlstore.DB, orgID, userID int64, n int,
 	}{
 		{`INSERT INTO tickets (organization_id, requester_id, title, description, impact, urgency, priority, status, owning_party, sla_state, created_by, created_at, updated_at)
 			WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ?)
-			SELECT ?, ?, 'Bench ticket ' || i, '', 'medium', 'medium', 1 + i % 5, CASE WHEN i % 7 = 0 THEN 'pending-customer' ELSE 'open' END, 'provider', 'none', ?, ` + created + `, ` + created + ` FROM seq`,
+			SELECT ?, ?, 'Bench ticket ' || i, '', 'medium', 'medium', 1 + i % 5, CASE WHEN i % 7 = 0 AND i * 6 > 21 * 3600 THEN 'pending-customer' ELSE 'open' END,
+			'provider', 'none', ?, ` + created + `, ` + created + ` FROM seq`,
 			[]any{n, orgID, userID, userID, stamp, stamp}},
-		{`UPDATE tickets SET first_response_at = ` + plusHours(1) + ` WHERE organization_id = ? AND id % 2 = 0`, []any{orgID}},
-		{`INSERT INTO ticket_pauses (ticket_id, started_at, ended_at) SELECT id, ` + plusHours(2) + `, ` + plusHours(20) + ` FROM tickets WHERE organization_id = ? AND id % 3 = 0`, []any{orgID}},
+		{`UPDATE tickets SET first_response_at = ` + plusHours(1) + ` WHERE organization_id = ? AND id % 2 = 0 AND ` + plusHours(1) + ` <= ` + stampArg, []any{orgID, stamp}},
+		{`INSERT INTO ticket_pauses (ticket_id, started_at, ended_at) SELECT id, ` + plusHours(2) + `, ` + plusHours(20) + ` FROM tickets
+			WHERE organization_id = ? AND id % 3 = 0 AND ` + plusHours(20) + ` <= ` + stampArg, []any{orgID, stamp}},
 		{`INSERT INTO ticket_pauses (ticket_id, started_at) SELECT id, ` + plusHours(21) + ` FROM tickets WHERE organization_id = ? AND status = 'pending-customer'`, []any{orgID}},
 	} {
 		if err := sqlstore.ExecRaw(db, q.sql, q.args...); err != nil {

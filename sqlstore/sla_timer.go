@@ -5,12 +5,12 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tandemhq/tandem"
-	"github.com/tandemhq/tandem/sla"
 )
 
 // syncTimers brings the sla_timers rows and tickets.sla_state of one ticket
@@ -20,40 +20,23 @@ import (
 // it is idempotent but for one thing: a timer found run out before the
 // worker came round gets its breach recorded first (recordBreaches).
 func (tx *Tx) syncTimers(ctx context.Context, ticketID int64) error {
-	_, _, err := tx.syncTicketTimers(ctx, `t.id = ?`, ticketID)
+	_, _, err := tx.syncTicketTimers(ctx, false, `t.id = ?`, ticketID)
 	return err
 }
 
-// planNewTicket plans the clocks of a ticket being created, on its
-// organisation's policy p (which the caller has read already): the clock c
-// is built from the values the ticket is stored with and has no first
-// response, pauses or handoffs yet, so nothing needs reading back. It
-// returns the ticket's planned timers and the SLA state they give, to be
-// stored with the ticket (tickets.sla_state); storeNewTimers writes the
-// timers once the ticket has its id. Planning is the planner syncTimers
-// uses, on the same calendar.
-func (tx *Tx) planNewTicket(ctx context.Context, p *tandem.SLAPolicy, c tandem.TicketClock) ([]*tandem.Timer, tandem.SLAState, error) {
-	cal, err := policyCalendar(ctx, tx, p)
-	if err != nil {
-		return nil, "", err
-	}
-	timers, state := tandem.NewTimerPlanner(p, tandem.CalendarClock{Calendar: cal}, tx.now).Plan(&c)
-	return timers, state, nil
-}
-
-// storeNewTimers writes, in one statement, the timers planNewTicket
-// planned for the new ticket ticketID, and returns them as a read would
-// (ids set, instants in UTC to the microsecond). A new ticket has no
-// handoffs: its timers differ by kind.
-func (tx *Tx) storeNewTimers(ctx context.Context, ticketID int64, planned []*tandem.Timer) ([]*tandem.Timer, error) {
+// storeNewTimers writes, in one statement, the timers planned for the new
+// ticket t (which has its id), and returns them as a read would (ids set,
+// instants in UTC to the microsecond). A new ticket has no handoffs: its
+// timers differ by kind.
+func (tx *Tx) storeNewTimers(ctx context.Context, t *tandem.Ticket, planned []*tandem.Timer) ([]*tandem.Timer, error) {
 	if len(planned) == 0 {
 		return planned, nil
 	}
 	rows := make([][]any, len(planned))
 	byKind := make(map[tandem.TimerKind]*tandem.Timer, len(planned))
 	for i, p := range planned {
-		p.TicketID = ticketID
-		rows[i] = timerInsertArgs(p)
+		p.TicketID = t.ID
+		rows[i] = timerInsertArgs(t.OrganizationID, t.Priority, p)
 		byKind[p.Kind] = p
 	}
 	var q strings.Builder
@@ -70,16 +53,10 @@ func (tx *Tx) storeNewTimers(ctx context.Context, ticketID int64, planned []*tan
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("insert the timers of ticket %d: %w", ticketID, err)
+		return nil, fmt.Errorf("insert the timers of ticket %d: %w", t.ID, err)
 	}
 	for _, tm := range planned {
-		tm.StartedAt = storedInstant(tm.StartedAt)
-		for _, p := range []**time.Time{&tm.DueAt, &tm.WarnAt, &tm.WarnedAt, &tm.BreachedAt, &tm.MetAt} {
-			if *p != nil {
-				v := storedInstant(**p)
-				*p = &v
-			}
-		}
+		storedInstants(tm)
 	}
 	return planned, nil
 }
@@ -87,13 +64,60 @@ func (tx *Tx) storeNewTimers(ctx context.Context, ticketID int64, planned []*tan
 // storedInstant is t as the database gives it back: UTC, to the microsecond.
 func storedInstant(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
+// storedInstants sets a timer's instants as the database gives them back.
+func storedInstants(tm *tandem.Timer) {
+	tm.StartedAt = storedInstant(tm.StartedAt)
+	for _, p := range []**time.Time{&tm.DueAt, &tm.WarnAt, &tm.WarnedAt, &tm.BreachedAt, &tm.MetAt} {
+		if *p != nil {
+			v := storedInstant(**p)
+			*p = &v
+		}
+	}
+}
+
 // recomputeOrgTimers does what syncTimers does for every ticket of an
 // organisation that is not closed, in a few queries rather than one round
-// per ticket: after a change of its policy or of the calendar the policy
-// runs on. It returns how many tickets it recomputed.
+// per ticket: after a change of the calendar its policy runs on that moves
+// the running clocks' origins. The caller has recorded the breaches
+// due before the change (recordDueBreaches). It returns how many tickets
+// it recomputed.
 func (tx *Tx) recomputeOrgTimers(ctx context.Context, orgID int64) (int, error) {
-	n, _, err := tx.syncTicketTimers(ctx, `t.organization_id = ? AND t.status <> 'closed'`, orgID)
+	n, _, err := tx.syncTicketTimers(ctx, true, `t.organization_id = ? AND t.status <> 'closed'`, orgID)
 	return n, err
+}
+
+// recomputeAfterPolicy brings an organisation's timers in line with its
+// policy and calendar as they now are, which were old, and returns how
+// many tickets it recomputed. While the two business clocks count alike up
+// to now (the same calendar, or one changed only on later days), no
+// clock's origin moves: only the tickets whose clocks cross a warning
+// share or a target between the two policies change state
+// (crossingTickets), and the due instants of the others follow from their
+// origins on every read. Otherwise (other hours, a holiday in the past, a
+// calendar that counts otherwise), or when a target is set where there
+// was none or removed, every ticket that is not closed is recomputed.
+func (tx *Tx) recomputeAfterPolicy(ctx context.Context, old *orgClock, orgID int64) (int, error) {
+	now, err := loadOrgClock(ctx, tx, orgID)
+	if err != nil {
+		return 0, err
+	}
+	if !old.clock.SameUntil(now.clock, tx.now) || startsOrStops(orgID, old.policy, now.policy) {
+		return tx.recomputeOrgTimers(ctx, orgID)
+	}
+	ids, err := tx.crossingTickets(ctx, orgID, old.clock, old.policy, now.policy)
+	if err != nil {
+		return 0, err
+	}
+	for chunk := range slices.Chunk(ids, bulkBatch) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		if _, _, err := tx.syncTicketTimers(ctx, true, `t.id IN (`+marks(len(chunk))+`)`, args...); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
 }
 
 // slaTicket is one ticket's clock inputs and stored timers.
@@ -102,6 +126,7 @@ type slaTicket struct {
 	state     tandem.SLAState
 	clock     tandem.TicketClock
 	rows      []*tandem.Timer
+	classes   map[int64]string // the stored target_class of each row
 }
 
 // timerKey identifies a timer of a ticket: its kind and, for acceptance
@@ -121,46 +146,41 @@ func keyOf(t *tandem.Timer) timerKey {
 
 // syncTicketTimers loads the tickets matching where (on tickets t), their
 // pauses, handoffs and timers, plans their clocks and writes what changed.
-// It returns how many tickets it synced and how many breaches it recorded.
-func (tx *Tx) syncTicketTimers(ctx context.Context, where string, args ...any) (tickets, breaches int, err error) {
+// In bulk (a policy or calendar change, whose caller has recorded the
+// breaches due before it) it gathers the writes into a few statements and
+// records no breach before planning. It returns how many tickets it synced
+// and how many breaches it recorded.
+func (tx *Tx) syncTicketTimers(ctx context.Context, bulk bool, where string, args ...any) (tickets, breaches int, err error) {
 	list, err := tx.loadSLATickets(ctx, where, args...)
 	if err != nil || len(list) == 0 {
 		return 0, 0, err
 	}
-	bulk := len(list) > 1
 	w := tx.newTimerWriter(bulk)
-	// Many tickets share an organisation's calendar: its open periods from
-	// the oldest ticket to a year ahead are computed once (sla.Span).
-	oldest := map[int64]time.Time{}
+	orgs := []int64{}
 	for _, t := range list {
-		if o, ok := oldest[t.orgID]; !ok || t.clock.CreatedAt.Before(o) {
-			oldest[t.orgID] = t.clock.CreatedAt
+		if !slices.Contains(orgs, t.orgID) {
+			orgs = append(orgs, t.orgID)
 		}
+	}
+	clocks, err := loadOrgClocks(ctx, tx, orgs)
+	if err != nil {
+		return 0, 0, err
 	}
 	planners := map[int64]*tandem.TimerPlanner{}
 	for _, t := range list {
+		oc := clocks[t.orgID]
 		pl := planners[t.orgID]
 		if pl == nil {
-			p, err := findSLAPolicy(ctx, tx, t.orgID)
-			if err != nil {
-				return 0, 0, err
-			}
-			cal, err := policyCalendar(ctx, tx, p)
-			if err != nil {
-				return 0, 0, err
-			}
-			var clock tandem.BusinessClock = tandem.CalendarClock{Calendar: cal}
-			if bulk {
-				clock = sla.NewSpan(cal, oldest[t.orgID], tx.now.AddDate(1, 0, 0))
-			}
-			pl = tandem.NewTimerPlanner(p, clock, tx.now)
+			pl = oc.planner(tx.now)
 			planners[t.orgID] = pl
 		}
-		if err := w.recordBreaches(ctx, t); err != nil {
-			return 0, 0, err
+		if !bulk {
+			if err := w.recordBreaches(ctx, pl, t); err != nil {
+				return 0, 0, err
+			}
 		}
 		timers, _ := pl.Plan(&t.clock)
-		if _, err := w.reconcile(ctx, t, timers); err != nil {
+		if _, err := w.reconcile(ctx, oc, t, timers); err != nil {
 			return 0, 0, err
 		}
 	}
@@ -246,20 +266,40 @@ func (tx *Tx) loadSLATickets(ctx context.Context, where string, args ...any) ([]
 		return nil, err
 	}
 
-	err = tx.eachRow(ctx, `SELECT s.id, s.ticket_id, s.kind, s.party, s.handoff_id, s.state, s.target_minutes, s.started_at, s.due_at, s.warn_at,
-		s.warned_at, s.breached_at, s.met_at, s.elapsed_minutes`+source("s", "sla_timers"), args, func(rows *sql.Rows) error {
-		tm := &tandem.Timer{}
-		if err := rows.Scan(&tm.ID, &tm.TicketID, &tm.Kind, &tm.Party, &tm.HandoffID, &tm.State, &tm.Minutes, scanTime(&tm.StartedAt),
-			scanTimePtr(&tm.DueAt), scanTimePtr(&tm.WarnAt), scanTimePtr(&tm.WarnedAt), scanTimePtr(&tm.BreachedAt), scanTimePtr(&tm.MetAt),
-			&tm.ElapsedMinutes); err != nil {
+	err = tx.eachRow(ctx, `SELECT `+timerColumns+`, s.target_class`+source("s", "sla_timers"), args, func(rows *sql.Rows) error {
+		var class string
+		tm, err := scanTimer(rows, &class)
+		if err != nil {
 			return err
 		}
 		if t := byID[tm.TicketID]; t != nil {
 			t.rows = append(t.rows, tm)
+			if t.classes == nil {
+				t.classes = map[int64]string{}
+			}
+			t.classes[tm.ID] = class
 		}
 		return nil
 	})
 	return list, err
+}
+
+// timerColumns are the columns of sla_timers s that scanTimer reads.
+const timerColumns = `s.id, s.ticket_id, s.kind, s.party, s.handoff_id, s.state, s.target_minutes, s.started_at, s.due_at, s.warn_at,
+	s.warned_at, s.breached_at, s.met_at, s.elapsed_minutes, s.origin`
+
+// scanTimer reads the timerColumns of a row, and then the further
+// destinations given.
+func scanTimer(row scanner, more ...any) (*tandem.Timer, error) {
+	tm := &tandem.Timer{}
+	var origin sql.NullInt64
+	err := row.Scan(append([]any{&tm.ID, &tm.TicketID, &tm.Kind, &tm.Party, &tm.HandoffID, &tm.State, &tm.Minutes, scanTime(&tm.StartedAt),
+		scanTimePtr(&tm.DueAt), scanTimePtr(&tm.WarnAt), scanTimePtr(&tm.WarnedAt), scanTimePtr(&tm.BreachedAt), scanTimePtr(&tm.MetAt),
+		&tm.ElapsedMinutes, &origin}, more...)...)
+	if origin.Valid {
+		tm.Origin = (*time.Duration)(&origin.Int64)
+	}
+	return tm, err
 }
 
 // eachRow runs a query and calls fn for each row.
@@ -288,12 +328,13 @@ type timerWriter struct {
 }
 
 // timerInsertPrefix is the INSERT of timerInsertCols up to its rows.
-const timerInsertPrefix = `INSERT INTO sla_timers (ticket_id, kind, party, handoff_id, state, target_minutes, started_at, due_at, warn_at, met_at, elapsed_minutes) VALUES `
+const timerInsertPrefix = `INSERT INTO sla_timers (ticket_id, organization_id, kind, handoff_id, party, state, target_class, origin, target_minutes,
+	started_at, due_at, warn_at, warned_at, breached_at, met_at, elapsed_minutes) VALUES `
 
 const (
-	timerInsertSQL = timerInsertPrefix + `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	timerUpdateSQL = `UPDATE sla_timers SET party = ?, state = ?, target_minutes = ?, started_at = ?, due_at = ?, warn_at = ?, met_at = ?, elapsed_minutes = ?
-		WHERE id = ?`
+	timerInsertSQL = timerInsertPrefix + `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	timerUpdateSQL = `UPDATE sla_timers SET party = ?, state = ?, target_class = ?, origin = ?, target_minutes = ?, started_at = ?, due_at = ?,
+		warn_at = ?, warned_at = ?, breached_at = ?, met_at = ?, elapsed_minutes = ? WHERE id = ?`
 	ticketStateSQL = `UPDATE tickets SET sla_state = ? WHERE id = ?`
 )
 
@@ -305,11 +346,13 @@ const bulkBatch = 400
 // (unnestRows casts its text arrays to them; SQLite takes the values as
 // they come).
 var (
-	timerInsertCols = [][2]string{{"ticket_id", "bigint"}, {"kind", "text"}, {"party", "text"}, {"handoff_id", "bigint"}, {"state", "text"},
-		{"target_minutes", "bigint"}, {"started_at", "timestamptz"}, {"due_at", "timestamptz"}, {"warn_at", "timestamptz"}, {"met_at", "timestamptz"},
-		{"elapsed_minutes", "double precision"}}
-	timerUpdateCols = [][2]string{{"party", "text"}, {"state", "text"}, {"target_minutes", "bigint"}, {"started_at", "timestamptz"},
-		{"due_at", "timestamptz"}, {"warn_at", "timestamptz"}, {"met_at", "timestamptz"}, {"elapsed_minutes", "double precision"}, {"id", "bigint"}}
+	timerInsertCols = append([][2]string{{"ticket_id", "bigint"}, {"organization_id", "bigint"}, {"kind", "text"}, {"handoff_id", "bigint"}},
+		timerStateCols...)
+	timerUpdateCols = append(timerStateCols[:len(timerStateCols):len(timerStateCols)], [2]string{"id", "bigint"})
+	// timerStateCols are what a plan writes of a timer (timerStateArgs).
+	timerStateCols = [][2]string{{"party", "text"}, {"state", "text"}, {"target_class", "text"}, {"origin", "bigint"},
+		{"target_minutes", "bigint"}, {"started_at", "timestamptz"}, {"due_at", "timestamptz"}, {"warn_at", "timestamptz"},
+		{"warned_at", "timestamptz"}, {"breached_at", "timestamptz"}, {"met_at", "timestamptz"}, {"elapsed_minutes", "double precision"}}
 	ticketStateCols = [][2]string{{"sla_state", "text"}, {"id", "bigint"}}
 )
 
@@ -487,23 +530,26 @@ func valuesList(q *strings.Builder, n int, rows [][]any) []any {
 }
 
 // recordBreaches records the breach of each stored timer of the ticket
-// whose due instant has come though the worker has not fired it yet (it
-// runs every few seconds), before a new plan replaces the due instant: a
-// change made in that gap, such as lowering the priority or lengthening
-// the targets, must not undo a breach that happened. The breach is
-// recorded as the worker would have, at the due instant, by the system.
-func (w *timerWriter) recordBreaches(ctx context.Context, t *slaTicket) error {
+// whose due instant, under the policy in force, has come though the worker
+// has not fired it yet (it runs every few seconds), before a new plan
+// replaces the clock: a change made in that gap, such as lowering the
+// priority, must not undo a breach that happened. The breach is recorded
+// as the worker would have, at the due instant, by the system.
+func (w *timerWriter) recordBreaches(ctx context.Context, pl *tandem.TimerPlanner, t *slaTicket) error {
 	for _, r := range t.rows {
-		if r.BreachedAt != nil || r.DueAt == nil || r.DueAt.After(w.tx.now) ||
-			r.State != tandem.TimerRunning && r.State != tandem.TimerBreached {
+		if r.BreachedAt != nil || r.Origin == nil || r.State != tandem.TimerRunning {
 			continue
 		}
-		due := *r.DueAt
-		fired, err := w.tx.recordTimer(ctx, tandem.SystemActor, r.ID, due, false)
+		probe := *r
+		if _, breach, _ := pl.Fire(&probe, classPriority(t.classes[r.ID])); !breach {
+			continue
+		}
+		fired, err := w.tx.recordTimer(ctx, tandem.SystemActor, r.ID, true, false)
 		if err != nil {
 			return fmt.Errorf("record the breach of timer %d: %w", r.ID, err)
 		}
 		if fired {
+			due := *probe.DueAt
 			r.State, r.BreachedAt = tandem.TimerBreached, &due
 			if r.WarnedAt == nil {
 				r.WarnedAt = &due
@@ -517,11 +563,14 @@ func (w *timerWriter) recordBreaches(ctx context.Context, t *slaTicket) error {
 // reconcile writes one ticket's planned timers: one row per kind and
 // handoff, updated in place. What the worker recorded (warned_at,
 // breached_at) is never cleared, and a timer whose breach fired stays
-// breached whatever a later plan says; a timer the plan no longer has
-// (its target became zero) is deleted, or cancelled once it fired, and
-// then a breach it recorded still counts in the ticket's state. It returns
-// the ticket's timers as now stored (ids are 0 in bulk mode for new rows).
-func (w *timerWriter) reconcile(ctx context.Context, t *slaTicket, planned []*tandem.Timer) ([]*tandem.Timer, error) {
+// breached whatever a later plan says. A timer the plan finds run out
+// whose breach nobody recorded (its due instant came earlier under the new
+// plan) gets it recorded now, at the due instant. A clock met before keeps
+// the verdict it was met with. A timer the plan no longer has (its target
+// became zero) is deleted, or cancelled once it fired, and then a breach
+// it recorded still counts in the ticket's state. It returns the ticket's
+// timers as now stored (ids are 0 in bulk mode for new rows).
+func (w *timerWriter) reconcile(ctx context.Context, oc *orgClock, t *slaTicket, planned []*tandem.Timer) ([]*tandem.Timer, error) {
 	stored := make(map[timerKey]*tandem.Timer, len(t.rows))
 	for _, r := range t.rows {
 		stored[keyOf(r)] = r
@@ -532,24 +581,40 @@ func (w *timerWriter) reconcile(ctx context.Context, t *slaTicket, planned []*ta
 		k := keyOf(p)
 		old := stored[k]
 		delete(stored, k)
+		if old != nil && old.MetAt != nil && p.MetAt != nil && sameInstant(old.MetAt, p.MetAt) {
+			final = append(final, old)
+			continue
+		}
+		record := false
+		if old != nil {
+			p.ID, p.WarnedAt, p.BreachedAt = old.ID, old.WarnedAt, old.BreachedAt
+		}
+		switch {
+		case p.BreachedAt != nil:
+			p.State = tandem.TimerBreached
+		case p.State == tandem.TimerBreached && p.DueAt != nil:
+			due := *p.DueAt
+			p.BreachedAt, record = &due, true
+			if p.WarnedAt == nil {
+				p.WarnedAt = &due
+			}
+		}
 		if old == nil {
-			id, err := w.insertTimer(ctx, p)
+			id, err := w.insertTimer(ctx, t, p, record)
 			if err != nil {
 				return nil, err
 			}
 			p.ID = id
-			final = append(final, p)
-			continue
-		}
-		p.ID, p.WarnedAt, p.BreachedAt = old.ID, old.WarnedAt, old.BreachedAt
-		if p.BreachedAt != nil {
-			p.State = tandem.TimerBreached
-		}
-		if !sameTimer(old, p) {
-			if err := w.update(ctx, p.Party, p.State, p.Minutes, at(p.StartedAt), atPtr(p.DueAt), atPtr(p.WarnAt),
-				atPtr(p.MetAt), p.ElapsedMinutes, p.ID); err != nil {
+		} else if !sameTimer(old, p) || t.classes[old.ID] != targetClass(p.Kind, t.clock.Priority, p.Party) {
+			if err := w.update(ctx, timerUpdateArgs(t.clock.Priority, p)...); err != nil {
 				return nil, err
 			}
+		}
+		if record {
+			if err := w.tx.timerEvent(ctx, tandem.SystemActor, t.orgID, oc, p, tandem.EventSLABreach); err != nil {
+				return nil, err
+			}
+			w.breaches++
 		}
 		final = append(final, p)
 	}
@@ -564,11 +629,10 @@ func (w *timerWriter) reconcile(ctx context.Context, t *slaTicket, planned []*ta
 			continue
 		}
 		if old.State != tandem.TimerCancelled {
-			if err := w.update(ctx, old.Party, tandem.TimerCancelled, old.Minutes, at(old.StartedAt), atPtr(nil), atPtr(nil),
-				atPtr(old.MetAt), old.ElapsedMinutes, old.ID); err != nil {
+			old.State, old.DueAt, old.WarnAt, old.Origin = tandem.TimerCancelled, nil, nil, nil
+			if err := w.update(ctx, timerUpdateArgs(t.clock.Priority, old)...); err != nil {
 				return nil, err
 			}
-			old.State, old.DueAt, old.WarnAt = tandem.TimerCancelled, nil, nil
 		}
 		final = append(final, old)
 	}
@@ -582,10 +646,12 @@ func (w *timerWriter) reconcile(ctx context.Context, t *slaTicket, planned []*ta
 	return final, nil
 }
 
-func (w *timerWriter) insertTimer(ctx context.Context, p *tandem.Timer) (int64, error) {
-	args := timerInsertArgs(p)
-	if w.bulk {
-		// A bulk write does not need the ids.
+// insertTimer inserts a planned timer of the ticket. A bulk write does not
+// need the ids and gathers the row, unless now, whose breach is recorded
+// with the timer's id.
+func (w *timerWriter) insertTimer(ctx context.Context, t *slaTicket, p *tandem.Timer, now bool) (int64, error) {
+	args := timerInsertArgs(t.orgID, t.clock.Priority, p)
+	if w.bulk && !now {
 		return 0, w.insert(ctx, args...)
 	}
 	id, err := w.tx.insert(ctx, timerInsertSQL, args...)
@@ -595,16 +661,36 @@ func (w *timerWriter) insertTimer(ctx context.Context, p *tandem.Timer) (int64, 
 	return id, nil
 }
 
+// timerStateArgs are the values of timerStateCols for p, a timer of a
+// ticket of priority pr.
+func timerStateArgs(pr tandem.Priority, p *tandem.Timer) []any {
+	return []any{p.Party, p.State, targetClass(p.Kind, pr, p.Party), p.Origin, p.Minutes, at(p.StartedAt), atPtr(p.DueAt), atPtr(p.WarnAt),
+		atPtr(p.WarnedAt), atPtr(p.BreachedAt), atPtr(p.MetAt), p.ElapsedMinutes}
+}
+
 // timerInsertArgs are the values of timerInsertCols for p.
-func timerInsertArgs(p *tandem.Timer) []any {
-	return []any{p.TicketID, p.Kind, p.Party, p.HandoffID, p.State, p.Minutes, at(p.StartedAt), atPtr(p.DueAt), atPtr(p.WarnAt), atPtr(p.MetAt), p.ElapsedMinutes}
+func timerInsertArgs(orgID int64, pr tandem.Priority, p *tandem.Timer) []any {
+	return append([]any{p.TicketID, orgID, p.Kind, p.HandoffID}, timerStateArgs(pr, p)...)
+}
+
+// timerUpdateArgs are the values of timerUpdateCols for p.
+func timerUpdateArgs(pr tandem.Priority, p *tandem.Timer) []any {
+	return append(timerStateArgs(pr, p), p.ID)
 }
 
 // sameTimer reports whether a stored timer already holds what was planned.
 func sameTimer(old, p *tandem.Timer) bool {
 	return old.Party == p.Party && old.State == p.State && old.Minutes == p.Minutes && sameInstant(&old.StartedAt, &p.StartedAt) &&
 		sameInstant(old.DueAt, p.DueAt) && sameInstant(old.WarnAt, p.WarnAt) && sameInstant(old.MetAt, p.MetAt) &&
-		old.ElapsedMinutes == p.ElapsedMinutes
+		sameInstant(old.WarnedAt, p.WarnedAt) && sameInstant(old.BreachedAt, p.BreachedAt) &&
+		old.ElapsedMinutes == p.ElapsedMinutes && sameOrigin(old.Origin, p.Origin)
+}
+
+func sameOrigin(a, b *time.Duration) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
 }
 
 func sameInstant(a, b *time.Time) bool {

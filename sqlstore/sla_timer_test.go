@@ -634,3 +634,173 @@ func TestSLATimerBreachBeforeTheWorker(t *testing.T) {
 		})
 	})
 }
+
+// A change of targets rewrites the rows of no clock whose state it leaves
+// alone: their due instants follow from their origins on every read. The
+// tickets whose clocks cross a warning share or a target between the two
+// policies change state, a breach among them recorded once, and the
+// worker next wakes for the new instants.
+func TestSLATimerTargetChange(t *testing.T) {
+	t.Parallel()
+	testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		d := newSLADesk(t, db, "", 0, 120) // 24×7, resolution only
+		t0 := d.Clock.Now()
+		used80 := d.open(d.Requester, "end-user-support", "VPN drops")
+		paused50 := d.open(d.Requester, "end-user-support", "Waiting for the user")
+		d.Clock.Advance(50 * time.Minute)
+		d.setStatus(d.ITTech, paused50.ID, tandem.StatusPendingCustomer)
+		d.Clock.Advance(20 * time.Minute)
+		used10 := d.open(d.Requester, "end-user-support", "New starter laptop")
+		d.Clock.Advance(10 * time.Minute) // t0 + 80 minutes
+		d.wantState(used80.ID, tandem.SLAOK)
+
+		setResolution := func(minutes int, audited ...string) int {
+			t.Helper()
+			p, err := d.SLA.FindSLAPolicy(d.as(d.ITAdmin), d.Org.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.Targets = []tandem.SLATarget{{Priority: 3, ResolutionMinutes: minutes}}
+			mark := auditMark(t, db)
+			if err := d.SLA.UpdateSLAPolicy(d.as(d.ITAdmin), p); err != nil {
+				t.Fatal(err)
+			}
+			var summary struct {
+				Recomputed int `json:"recomputed_tickets"`
+			}
+			entries := wantAudit(t, db, mark, append(audited, "sla_policy.update")...)
+			if err := json.Unmarshal(entries[len(entries)-1].Summary, &summary); err != nil {
+				t.Fatal(err)
+			}
+			return summary.Recomputed
+		}
+		storedTarget := func(id int64) int {
+			t.Helper()
+			n, err := sqlstore.CountRaw(db, `SELECT target_minutes FROM sla_timers WHERE ticket_id = ? AND kind = 'resolution'`, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+
+		// 100 minutes, warning at 75: the ticket 80 minutes in warns.
+		if n := setResolution(100); n != 1 {
+			t.Errorf("100 minutes recomputed %d tickets, want 1 (the one now warning)", n)
+		}
+		d.wantState(used80.ID, tandem.SLAWarning)
+		d.wantState(used10.ID, tandem.SLAOK)
+		d.wantState(paused50.ID, tandem.SLAPaused)
+		fresh := d.timer(used10.ID, tandem.TimerResolution)
+		wantTimer(t, fresh, tandem.TimerRunning, t0.Add(170*time.Minute))
+		if fresh.Minutes != 100 || fresh.ElapsedMinutes != 10 {
+			t.Errorf("fresh ticket's clock %+v, want 10 of 100 minutes used", fresh)
+		}
+		if got := storedTarget(used10.ID); got != 120 {
+			t.Errorf("fresh ticket's row says %d minutes: it was rewritten, though its state did not change", got)
+		}
+		if res := d.timer(paused50.ID, tandem.TimerResolution); res.Minutes != 100 || res.ElapsedMinutes != 50 {
+			t.Errorf("paused clock %+v, want 50 of 100 minutes used", res)
+		}
+		// The warning is the worker's to fire; then it wakes for that
+		// ticket's breach at t0 + 100 minutes.
+		if n, err := d.SLA.ProcessTimers(systemCtx(t), d.Clock.Now()); err != nil || n != 1 {
+			t.Errorf("worker fired %d (%v), want the warning", n, err)
+		}
+		if next, err := d.SLA.NextTimer(systemCtx(t)); err != nil || !next.Equal(t0.Add(100*time.Minute)) {
+			t.Errorf("next timer %v (%v), want %v", next, err, t0.Add(100*time.Minute))
+		}
+
+		// 60 minutes: the ticket 80 minutes in is breached, its breach on
+		// the timeline once, at its new due instant.
+		if n := setResolution(60, "sla.breach"); n != 1 {
+			t.Errorf("60 minutes recomputed %d tickets, want 1", n)
+		}
+		d.wantState(used80.ID, tandem.SLABreached)
+		if b := d.breaches(used80.ID); len(b) != 1 {
+			t.Fatalf("%d breaches, want 1", len(b))
+		}
+		if res := d.timer(used80.ID, tandem.TimerResolution); res.BreachedAt == nil || !res.BreachedAt.Equal(t0.Add(time.Hour)) {
+			t.Errorf("breach recorded at %v, want %v", res.BreachedAt, t0.Add(time.Hour))
+		}
+		d.wantState(paused50.ID, tandem.SLAPaused)
+
+		// 40 minutes: the paused clock ran out before its pause.
+		if n := setResolution(40, "sla.breach"); n != 1 {
+			t.Errorf("40 minutes recomputed %d tickets, want 1 (the paused one)", n)
+		}
+		d.wantState(paused50.ID, tandem.SLABreached)
+		if b := d.breaches(paused50.ID); len(b) != 1 {
+			t.Fatalf("paused ticket: %d breaches, want 1", len(b))
+		}
+
+		// Longer again: recorded breaches stay, the worker fires nothing
+		// more, and the fresh ticket's clock follows.
+		setResolution(600)
+		d.wantState(used80.ID, tandem.SLABreached)
+		d.wantState(paused50.ID, tandem.SLABreached)
+		wantTimer(t, d.timer(used10.ID, tandem.TimerResolution), tandem.TimerRunning, t0.Add(670*time.Minute))
+		if n, err := d.SLA.ProcessTimers(systemCtx(t), d.Clock.Now()); err != nil || n != 0 {
+			t.Errorf("worker fired %d (%v), want nothing", n, err)
+		}
+		for _, id := range []int64{used80.ID, paused50.ID} {
+			if b := d.breaches(id); len(b) != 1 {
+				t.Errorf("ticket %d: %d breaches, want 1", id, len(b))
+			}
+		}
+	})
+}
+
+// A calendar change that leaves the business time counted so far alone (a
+// holiday on a later day) recomputes no ticket: the due instants follow
+// from the clocks' origins. One that changes the time counted so far
+// (other opening hours) recomputes every ticket.
+func TestSLATimerCalendarChange(t *testing.T) {
+	t.Parallel()
+	testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		d := newSLADesk(t, db, officeHours, 0, 480)
+		// Thursday 14 March 2030, 10:00 in Berlin: eight office hours end
+		// on Friday at 10:00.
+		tk := d.open(d.Requester, "end-user-support", "Scanner offline")
+		d.Clock.Advance(30 * time.Minute)
+		wantTimer(t, d.timer(tk.ID, tandem.TimerResolution), tandem.TimerRunning, inBerlin(15, 10, 0))
+		p, err := d.SLA.FindSLAPolicy(d.as(d.ITAdmin), d.Org.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cal, err := d.SLA.FindCalendar(d.as(d.ITAdmin), d.Org.ID, *p.CalendarID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		redefine := func(def string) int {
+			t.Helper()
+			cal.Definition = json.RawMessage(def)
+			mark := auditMark(t, db)
+			if err := d.SLA.UpdateCalendar(d.as(d.ITAdmin), cal); err != nil {
+				t.Fatal(err)
+			}
+			var summary struct {
+				Recomputed int `json:"recomputed_tickets"`
+			}
+			if err := json.Unmarshal(wantAudit(t, db, mark, "calendar.update")[0].Summary, &summary); err != nil {
+				t.Fatal(err)
+			}
+			return summary.Recomputed
+		}
+
+		// Friday a holiday: due on Monday at 10:00, nothing rewritten.
+		if n := redefine(strings.Replace(officeHours, `"2030-12-25"`, `"2030-03-15", "2030-12-25"`, 1)); n != 0 {
+			t.Errorf("a later holiday recomputed %d tickets, want 0", n)
+		}
+		wantTimer(t, d.timer(tk.ID, tandem.TimerResolution), tandem.TimerRunning, inBerlin(18, 10, 0))
+		if res := d.timer(tk.ID, tandem.TimerResolution); res.ElapsedMinutes != 30 {
+			t.Errorf("elapsed %v, want 30", res.ElapsedMinutes)
+		}
+
+		// Opening at 08:00 changes the time already counted: recomputed,
+		// still 30 minutes used, due on Monday at 09:00.
+		if n := redefine(strings.ReplaceAll(strings.Replace(officeHours, `"2030-12-25"`, `"2030-03-15", "2030-12-25"`, 1), `"09:00"`, `"08:00"`)); n != 1 {
+			t.Errorf("other hours recomputed %d tickets, want 1", n)
+		}
+		wantTimer(t, d.timer(tk.ID, tandem.TimerResolution), tandem.TimerRunning, inBerlin(18, 9, 0))
+	})
+}

@@ -80,11 +80,11 @@ func (s *TicketService) CreateTicket(ctx context.Context, in tandem.TicketInput)
 		t.AreaID = &area.ID
 	}
 	// The policy is read once: it prices the priority and plans the clocks.
-	policy, err := findSLAPolicy(ctx, tx, orgID)
+	oc, err := loadOrgClock(ctx, tx, orgID)
 	if err != nil {
 		return nil, err
 	}
-	t.Priority = priorities(policy).Priority(t.Impact, t.Urgency)
+	t.Priority = priorities(oc.policy).Priority(t.Impact, t.Urgency)
 	route, err := routeTicket(ctx, tx, orgID, area)
 	if err != nil {
 		return nil, err
@@ -104,10 +104,7 @@ func (s *TicketService) CreateTicket(ctx context.Context, in tandem.TicketInput)
 	// A new ticket's clocks are planned from what it is stored with; its
 	// SLA state is stored with it.
 	clock := tandem.TicketClock{CreatedAt: t.CreatedAt, Priority: t.Priority, Status: t.Status, OwningParty: t.OwningParty}
-	planned, state, err := tx.planNewTicket(ctx, policy, clock)
-	if err != nil {
-		return nil, err
-	}
+	planned, state := oc.planner(tx.now).Plan(&clock)
 	t.SLAState = state
 
 	t.ID, err = tx.insert(ctx, `INSERT INTO tickets (organization_id, requester_id, title, description, area_id, impact, urgency, priority, status,
@@ -135,7 +132,7 @@ func (s *TicketService) CreateTicket(ctx context.Context, in tandem.TicketInput)
 	}
 	summary := map[string]any{"title": t.Title, "requester_id": t.RequesterID, "priority": int(t.Priority), "owning_party": t.OwningParty,
 		"unrouted": t.Unrouted, "area_id": t.AreaID, "assignee_id": t.AssigneeID, "tags": t.Tags, "watchers": watchers}
-	if t.Timers, err = tx.storeNewTimers(ctx, t.ID, planned); err != nil {
+	if t.Timers, err = tx.storeNewTimers(ctx, t, planned); err != nil {
 		return nil, err
 	}
 	// Last: appending to the organisation's audit chain locks its head

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -155,33 +156,50 @@ func loadTags(ctx context.Context, tx *Tx, list []*tandem.Ticket) error {
 }
 
 // loadTimers fills the SLA and OLA timers of a page of tickets in one
-// query; the SLA code (sla_timer.go) writes them.
+// query; the SLA code (sla_timer.go) writes them. A running clock's due
+// and warning instants, and every running clock's elapsed time, are
+// derived from its origin under its organisation's policy at tx.now.
 func loadTimers(ctx context.Context, tx *Tx, list []*tandem.Ticket) error {
 	if len(list) == 0 {
 		return nil
 	}
 	marks, args, byID := idList(list)
-	rows, err := tx.QueryContext(ctx, `SELECT id, ticket_id, kind, party, handoff_id, state, target_minutes, started_at, due_at, warn_at,
-		warned_at, breached_at, met_at, elapsed_minutes FROM sla_timers WHERE ticket_id IN (`+marks+`) ORDER BY ticket_id, id`, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		tm := &tandem.Timer{}
-		if err := rows.Scan(&tm.ID, &tm.TicketID, &tm.Kind, &tm.Party, &tm.HandoffID, &tm.State, &tm.Minutes, scanTime(&tm.StartedAt),
-			scanTimePtr(&tm.DueAt), scanTimePtr(&tm.WarnAt), scanTimePtr(&tm.WarnedAt), scanTimePtr(&tm.BreachedAt), scanTimePtr(&tm.MetAt),
-			&tm.ElapsedMinutes); err != nil {
+	err := tx.eachRow(ctx, `SELECT `+timerColumns+` FROM sla_timers s WHERE s.ticket_id IN (`+marks+`) ORDER BY s.ticket_id, s.id`, args, func(rows *sql.Rows) error {
+		tm, err := scanTimer(rows)
+		if err != nil {
 			return err
 		}
 		if t := byID[tm.TicketID]; t != nil {
 			t.Timers = append(t.Timers, tm)
 		}
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return err
 	}
+	var orgs []int64
 	for _, t := range list {
+		if len(t.Timers) > 0 && !slices.Contains(orgs, t.OrganizationID) {
+			orgs = append(orgs, t.OrganizationID)
+		}
+	}
+	clocks, err := loadOrgClocks(ctx, tx, orgs)
+	if err != nil {
+		return err
+	}
+	planners := map[int64]*tandem.TimerPlanner{}
+	for _, t := range list {
+		if oc := clocks[t.OrganizationID]; oc != nil {
+			pl := planners[t.OrganizationID]
+			if pl == nil {
+				pl = oc.planner(tx.now)
+				planners[t.OrganizationID] = pl
+			}
+			for _, tm := range t.Timers {
+				pl.Refresh(tm, t.Priority)
+				storedInstants(tm)
+			}
+		}
 		t.SLAState = liveSLAState(t, tx.now)
 	}
 	return nil

@@ -156,13 +156,26 @@ CREATE TABLE blobs (
 -- Durable SLA and OLA clocks. The worker fires each warning and breach once:
 -- it sets warned_at / breached_at in the same transaction that writes the
 -- timeline event, guarded by "IS NULL".
+--
+-- A running clock stores its origin: its position on the organisation's
+-- business clock (business nanoseconds since 2000-01-01 on the policy's
+-- calendar, sla.Clock) at which it would have started had it never been
+-- paused. Its due and warning instants follow from the origin and the
+-- target of its class (target_class: the ticket's priority, "p1" to "p5",
+-- or the receiving party of a handoff) in the policy in force, so a change
+-- of targets rewrites no row; due_at, warn_at, target_minutes and
+-- elapsed_minutes hold what they were when the row was last written, and
+-- are the clock's final values once it stops (met, paused, cancelled).
 CREATE TABLE sla_timers (
 	id              INTEGER PRIMARY KEY,
 	ticket_id       INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+	organization_id INTEGER NOT NULL,
 	kind            TEXT NOT NULL CHECK (kind IN ('response', 'resolution', 'accept')),
 	party           TEXT NOT NULL CHECK (party IN ('internal', 'provider')),
 	handoff_id      INTEGER REFERENCES ticket_handoffs (id) ON DELETE CASCADE,
 	state           TEXT NOT NULL CHECK (state IN ('running', 'paused', 'met', 'breached', 'cancelled')),
+	target_class    TEXT NOT NULL,
+	origin          INTEGER,
 	target_minutes  INTEGER NOT NULL,
 	started_at      TEXT NOT NULL,
 	due_at          TEXT,
@@ -170,18 +183,18 @@ CREATE TABLE sla_timers (
 	warned_at       TEXT,
 	breached_at     TEXT,
 	met_at          TEXT,
-	elapsed_minutes REAL NOT NULL DEFAULT 0,
-	-- The next instant the worker acts on: the warning while it is to come,
-	-- then the breach (also of a timer the plan found breached, met late or
-	-- past due when the ticket changed, whose breach is not recorded yet).
-	fire_at         TEXT GENERATED ALWAYS AS (CASE
-		WHEN state = 'running' AND warned_at IS NULL AND warn_at IS NOT NULL THEN warn_at
-		WHEN state IN ('running', 'breached') AND breached_at IS NULL THEN due_at END) VIRTUAL
+	elapsed_minutes REAL NOT NULL DEFAULT 0
 );
 CREATE INDEX sla_timers_ticket ON sla_timers (ticket_id);
--- What the worker scans. One index, not one for warnings and one for
--- breaches: recomputing a timer moves one entry, not two.
-CREATE INDEX sla_timers_fire ON sla_timers (fire_at) WHERE fire_at IS NOT NULL;
+-- What the worker scans, per organisation and class: running clocks not
+-- yet warned whose origin lies a warning share of the target behind the
+-- business clock's now, and warned ones a whole target behind. A clock is
+-- in one of the two, or in neither once breached or stopped.
+CREATE INDEX sla_timers_warn ON sla_timers (organization_id, target_class, kind, origin) WHERE state = 'running' AND warned_at IS NULL;
+CREATE INDEX sla_timers_breach ON sla_timers (organization_id, target_class, kind, origin) WHERE state = 'running' AND warned_at IS NOT NULL;
+-- Paused clocks by the time they used, for a change of targets to find
+-- those that ran out before their pause.
+CREATE INDEX sla_timers_paused ON sla_timers (organization_id, target_class, kind, elapsed_minutes) WHERE state = 'paused';
 
 -- Full-text search of title and description (comments stay out: their
 -- visibility differs per reader).
