@@ -28,6 +28,7 @@ type Clock struct {
 	cal  *Calendar
 	mu   sync.Mutex // held while the span grows
 	span atomic.Pointer[Span]
+	eras []era // a clock with a history (WithHistory): its calendars in turn
 }
 
 // NewClock returns the business clock of cal.
@@ -67,6 +68,10 @@ func (c *Clock) covering(t time.Time) *Span {
 // Pos is the business time from Epoch to t: zero before Epoch, and counted
 // up to the clock's limit (2100) for later instants.
 func (c *Clock) Pos(t time.Time) time.Duration {
+	if c.eras != nil {
+		e := c.eraAt(t)
+		return e.base + e.clock.Pos(maxTime(t, e.from)) - e.rawFrom
+	}
 	return time.Duration(c.covering(t).pos(t))
 }
 
@@ -74,6 +79,14 @@ func (c *Clock) Pos(t time.Time) time.Duration {
 // reaches position p, which must be above zero; ok is false when that is
 // beyond the clock's limit. At(Pos(t)+d) is the due instant of d from t.
 func (c *Clock) At(p time.Duration) (time.Time, bool) {
+	if c.eras != nil {
+		for _, e := range c.eras {
+			if e.until.IsZero() || p <= e.end {
+				t, ok := e.clock.At(e.rawFrom + p - e.base)
+				return t.In(c.cal.loc), ok
+			}
+		}
+	}
 	s := c.span.Load()
 	for {
 		if t, ok := s.at(int64(p)); ok {
@@ -92,6 +105,9 @@ func (c *Clock) At(p time.Duration) (time.Time, bool) {
 // Due is Due on the clock's calendar, answered by binary search within
 // the clock's span.
 func (c *Clock) Due(start time.Time, d time.Duration, pauses []Interval) (time.Time, error) {
+	if c.eras != nil && d > 0 {
+		return c.dueAcrossEras(start, d, pauses)
+	}
 	// Office hours hold about a quarter of real time: reach five times d
 	// ahead, and a month for holidays; a due instant past that is walked.
 	horizon := start.AddDate(0, 1, 0)
@@ -103,6 +119,12 @@ func (c *Clock) Due(start time.Time, d time.Duration, pauses []Interval) (time.T
 
 // Between is Between on the clock's calendar.
 func (c *Clock) Between(start, end time.Time, pauses []Interval) (time.Duration, error) {
+	if c.eras != nil {
+		if !end.After(start) {
+			return 0, nil
+		}
+		return c.Pos(end) - c.Pos(start) - c.Paused(start, end, pauses), nil
+	}
 	return c.covering(end).Between(start, end, pauses)
 }
 
@@ -110,15 +132,14 @@ func (c *Clock) Between(start, end time.Time, pauses []Interval) (time.Duration,
 // time a clock that ran from start stood still before end. A clock's origin
 // is Pos(start) + Paused(start, end, pauses).
 func (c *Clock) Paused(start, end time.Time, pauses []Interval) time.Duration {
-	s := c.covering(end)
-	var total int64
+	var total time.Duration
 	for _, p := range mergePauses(pauses) {
 		a, b := maxTime(p.Start, start), minTime(p.End, end)
 		if a.Before(b) {
-			total += s.pos(b) - s.pos(a)
+			total += c.Pos(b) - c.Pos(a)
 		}
 	}
-	return time.Duration(total)
+	return total
 }
 
 // grow returns a span with s's periods and the periods after them up to
@@ -201,24 +222,78 @@ func ClockFor(def string) (*Clock, error) {
 	return c, nil
 }
 
-// SameUntil reports whether c and o count business time alike up to t:
-// whether every instant before t has the same position on both. A change
-// of calendar that only touches later days (a holiday added next month)
-// moves no origin of a clock started before t.
-func (c *Clock) SameUntil(o *Clock, t time.Time) bool {
-	if c == o {
-		return true
+// Era is a calendar a clock counted on until an instant, when another
+// replaced it.
+type Era struct {
+	Until time.Time
+	Clock *Clock
+}
+
+// era is one calendar of a clock with a history, and where it lies on the
+// clock: from from to until (zero: still counting), at positions from
+// base to end; rawFrom is its own calendar's position at from.
+type era struct {
+	clock       *Clock
+	from, until time.Time
+	base, end   time.Duration
+	rawFrom     time.Duration
+}
+
+// WithHistory returns a clock that counted on each era's calendar until
+// it was replaced, in turn (eras in order of Until), and on c's since the
+// last: a change of calendar counts from the instant it was made, and the
+// business time counted before it stays as it was. c and the eras' clocks
+// are clocks without a history (NewClock, ClockFor).
+func (c *Clock) WithHistory(eras []Era) *Clock {
+	if len(eras) == 0 {
+		return c
 	}
-	a, b := c.covering(t), o.covering(t)
-	n := t.UnixNano()
-	for i := 0; ; i++ {
-		doneA := i >= len(a.start) || a.start[i] >= n
-		doneB := i >= len(b.start) || b.start[i] >= n
-		if doneA || doneB {
-			return doneA && doneB
+	h := &Clock{cal: c.cal}
+	from, base := Epoch, time.Duration(0)
+	for _, e := range eras {
+		if !e.Until.After(from) {
+			continue
 		}
-		if a.start[i] != b.start[i] || min(a.end[i], n) != min(b.end[i], n) {
-			return false
+		rawFrom := e.Clock.Pos(from)
+		end := base + e.Clock.Pos(e.Until) - rawFrom
+		h.eras = append(h.eras, era{clock: e.Clock, from: from, until: e.Until, base: base, end: end, rawFrom: rawFrom})
+		from, base = e.Until, end
+	}
+	h.eras = append(h.eras, era{clock: c, from: from, base: base, rawFrom: c.Pos(from)})
+	return h
+}
+
+// eraAt is the era of a clock with a history that counts at t.
+func (c *Clock) eraAt(t time.Time) era {
+	for _, e := range c.eras {
+		if e.until.IsZero() || t.Before(e.until) {
+			return e
 		}
 	}
+	return c.eras[len(c.eras)-1]
+}
+
+// dueAcrossEras is Due on a clock with a history, for d above zero: the
+// business time left after each pause is counted by positions, which run
+// on across the changes of calendar.
+func (c *Clock) dueAcrossEras(start time.Time, d time.Duration, pauses []Interval) (time.Time, error) {
+	cur, remaining := start, d
+	for _, p := range mergePauses(pauses) {
+		if !p.End.After(cur) {
+			continue
+		}
+		if p.Start.After(cur) {
+			if avail := c.Pos(p.Start) - c.Pos(cur); remaining <= avail {
+				break
+			} else {
+				remaining -= avail
+			}
+		}
+		cur = p.End
+	}
+	due, ok := c.At(c.Pos(cur) + remaining)
+	if !ok {
+		return time.Time{}, errorf("the due instant is after %d; give a shorter duration", limit().Year())
+	}
+	return due, nil
 }

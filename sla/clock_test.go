@@ -1,7 +1,6 @@
 package sla_test
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -84,23 +83,50 @@ func BenchmarkClockFirstUse(b *testing.B) {
 	}
 }
 
-// TestClockSameUntil: a holiday added after t leaves the clocks alike up
-// to t, one added before it does not, and other hours differ from the
-// start.
-func TestClockSameUntil(t *testing.T) {
-	base := mustCalendar(t, office)
-	later := mustCalendar(t, strings.Replace(office, `"holidays":[`, `"holidays":["2026-12-28",`, 1))
-	earlier := mustCalendar(t, strings.Replace(office, `"holidays":[`, `"holidays":["2026-11-30",`, 1))
-	hours := mustCalendar(t, strings.ReplaceAll(office, `"09:00"`, `"08:00"`))
-	now := ts(t, "2026-12-02T10:00:00Z")
-	clock := sla.NewClock(base)
-	for _, tt := range []struct {
-		name string
-		cal  *sla.Calendar
-		same bool
-	}{{"itself", base, true}, {"holiday after", later, true}, {"holiday before", earlier, false}, {"other hours", hours, false}} {
-		if got := clock.SameUntil(sla.NewClock(tt.cal), now); got != tt.same {
-			t.Errorf("%s: SameUntil = %v, want %v", tt.name, got, tt.same)
+// FuzzClockHistory checks a clock whose calendar changed at an instant:
+// the business time between two instants is the old calendar's before the
+// change plus the new one's after it, and a due instant is the first at
+// which that time reaches the duration.
+func FuzzClockHistory(f *testing.F) {
+	f.Add(uint8(0), uint8(2), uint8(0), int64(3600*34), int64(3600*24*5), int64(600), int64(3600*35), int64(1800), int64(3600*50))
+	f.Add(uint8(9), uint8(0), uint8(2), int64(0), int64(3600*24*20), int64(3600*24*3), int64(3600), int64(3600*24*2), int64(3600*24*7))
+	f.Add(uint8(3), uint8(7), uint8(1), int64(3600*24*7), int64(5400), int64(60), int64(0), int64(0), int64(3600*24*7+600))
+	f.Fuzz(func(t *testing.T, tmpl, tmpl2, base uint8, startOff, span, dueSecs, pauseOff, pauseLen, changeOff int64) {
+		fc := newFuzzCase(t, tmpl, base, startOff, span, pauseOff, pauseLen)
+		old, cal := fc.cal, mustCalendar(t, fuzzCalendars[int(tmpl2)%len(fuzzCalendars)])
+		change := fc.at(changeOff)
+		clock := sla.NewClock(cal).WithHistory([]sla.Era{{Until: change, Clock: sla.NewClock(old)}})
+		start, end, pauses := fc.start, fc.end, fc.pauses
+
+		before, _ := sla.Between(old, start, minT(end, change), pauses)
+		after, _ := sla.Between(cal, maxT(start, change), end, pauses)
+		if got, err := clock.Between(start, end, pauses); err != nil || got != before+after {
+			t.Fatalf("Between(%v, %v) across a change at %v = %v (%v), want %v + %v", start, end, change, got, err, before, after)
 		}
+		d := time.Duration(1+mod(dueSecs, 2*fc.weeks/3)) * time.Second
+		due, err := clock.Due(start, d, pauses)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if used, _ := clock.Between(start, due, pauses); used != d {
+			t.Fatalf("Due(%v, %v) = %v, but the business time to it is %v", start, d, due, used)
+		}
+		if used, _ := clock.Between(start, due.Add(-1), pauses); used >= d {
+			t.Fatalf("Due(%v, %v) = %v is not the first instant the time is used: a nanosecond earlier %v", start, d, due, used)
+		}
+	})
+}
+
+func minT(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
 	}
+	return b
+}
+
+func maxT(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

@@ -308,12 +308,26 @@ func (s *SLAService) UpdateSLAPolicy(ctx context.Context, p *tandem.SLAPolicy) e
 	if _, err := tx.recordDueBreaches(ctx, before, p.OrganizationID); err != nil {
 		return err
 	}
+	// Another calendar counts from now on: the current one joins the
+	// clock history.
+	history, err := json.Marshal(before.history)
+	if err != nil {
+		return err
+	}
+	if old, now := before.policy.CalendarID, p.CalendarID; (old == nil) != (now == nil) || old != nil && *old != *now {
+		h, err := before.historyAfterChange(tx.now)
+		if err != nil {
+			return err
+		}
+		history = []byte(h)
+	}
 	p.UpdatedAt = tx.now
-	if _, err := tx.ExecContext(ctx, `INSERT INTO sla_policies (organization_id, calendar_id, warn_percent, targets, olas, priority_matrix, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO sla_policies (organization_id, calendar_id, warn_percent, targets, olas, priority_matrix, clock_history, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (organization_id) DO UPDATE SET calendar_id = excluded.calendar_id, warn_percent = excluded.warn_percent,
-		targets = excluded.targets, olas = excluded.olas, priority_matrix = excluded.priority_matrix, updated_at = excluded.updated_at`,
-		p.OrganizationID, p.CalendarID, p.WarnPercent, string(targets), string(olas), string(matrix), at(p.UpdatedAt)); err != nil {
+		targets = excluded.targets, olas = excluded.olas, priority_matrix = excluded.priority_matrix, clock_history = excluded.clock_history,
+		updated_at = excluded.updated_at`,
+		p.OrganizationID, p.CalendarID, p.WarnPercent, string(targets), string(olas), string(matrix), string(history), at(p.UpdatedAt)); err != nil {
 		return err
 	}
 	n, err := tx.recomputeAfterPolicy(ctx, before, p.OrganizationID)
@@ -427,7 +441,8 @@ func policyUsesCalendar(ctx context.Context, tx *Tx, orgID, calendarID int64) (b
 // beforeCalendarChange returns, when the organisation's policy runs on
 // the calendar about to change, the policy and business clock as they are,
 // once it has recorded the breaches due on that clock that the worker has
-// not recorded yet; nil when the policy runs on another calendar.
+// not recorded yet and added the calendar as it is to the clock history;
+// nil when the policy runs on another calendar.
 func beforeCalendarChange(ctx context.Context, tx *Tx, orgID, calendarID int64) (*orgClock, error) {
 	used, err := policyUsesCalendar(ctx, tx, orgID, calendarID)
 	if err != nil || !used {
@@ -437,7 +452,16 @@ func beforeCalendarChange(ctx context.Context, tx *Tx, orgID, calendarID int64) 
 	if err != nil {
 		return nil, err
 	}
-	_, err = tx.recordDueBreaches(ctx, oc, orgID)
+	if _, err = tx.recordDueBreaches(ctx, oc, orgID); err != nil {
+		return nil, err
+	}
+	// The new definition counts from now on: the current one joins the
+	// clock history.
+	history, err := oc.historyAfterChange(tx.now)
+	if err != nil {
+		return nil, err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE sla_policies SET clock_history = ? WHERE organization_id = ?`, history, orgID)
 	return oc, err
 }
 

@@ -14,23 +14,44 @@ import (
 	"github.com/tandemhq/tandem/sla"
 )
 
-// orgClock is an organisation's SLA policy and the business clock of the
-// calendar it runs on.
+// orgClock is an organisation's SLA policy and the business clock it runs
+// on: its calendar's (def, "" for 24×7), after the calendars it ran on
+// before (history).
 type orgClock struct {
-	policy *tandem.SLAPolicy
-	clock  *sla.Clock
+	policy  *tandem.SLAPolicy
+	def     string
+	history []clockEra
+	clock   *sla.Clock
+}
+
+// clockEra is an entry of sla_policies.clock_history: a calendar the
+// organisation's clocks ran on until an instant (null: 24×7).
+type clockEra struct {
+	Until    time.Time       `json:"until"`
+	Calendar json.RawMessage `json:"calendar"`
 }
 
 func (oc *orgClock) planner(now time.Time) *tandem.TimerPlanner {
 	return tandem.NewTimerPlanner(oc.policy, oc.clock, now)
 }
 
+// historyAfterChange is the clock history once the calendar the clocks run
+// on changes at now: the current one joins it, counting until now.
+func (oc *orgClock) historyAfterChange(now time.Time) (string, error) {
+	era := clockEra{Until: now.UTC()}
+	if oc.def != "" {
+		era.Calendar = json.RawMessage(oc.def)
+	}
+	raw, err := json.Marshal(append(slices.Clone(oc.history), era))
+	return string(raw), err
+}
+
 // loadOrgClocks returns the policy and business clock of each of the
 // organisations (of every organisation when ids is nil); one without a
 // stored policy has the default, on 24×7.
 func loadOrgClocks(ctx context.Context, tx *Tx, ids []int64) (map[int64]*orgClock, error) {
-	q := `SELECT o.id, p.organization_id, p.calendar_id, p.warn_percent, p.targets, p.olas, p.priority_matrix, p.updated_at, c.definition
-		FROM organizations o
+	q := `SELECT o.id, p.organization_id, p.calendar_id, p.warn_percent, p.targets, p.olas, p.priority_matrix, p.clock_history, p.updated_at,
+		c.definition FROM organizations o
 		LEFT JOIN sla_policies p ON p.organization_id = o.id LEFT JOIN business_calendars c ON c.id = p.calendar_id`
 	var args []any
 	if ids != nil {
@@ -45,15 +66,13 @@ func loadOrgClocks(ctx context.Context, tx *Tx, ids []int64) (map[int64]*orgCloc
 	clocks := map[int64]*orgClock{}
 	err := tx.eachRow(ctx, q, args, func(rows *sql.Rows) error {
 		var orgID int64
-		var stored sql.NullInt64
-		var calendarID sql.NullInt64
-		var warn sql.NullInt64
-		var targets, olas, matrix, def sql.NullString
+		var stored, calendarID, warn sql.NullInt64
+		var targets, olas, matrix, history, def sql.NullString
 		var updated *time.Time
-		if err := rows.Scan(&orgID, &stored, &calendarID, &warn, &targets, &olas, &matrix, scanTimePtr(&updated), &def); err != nil {
+		if err := rows.Scan(&orgID, &stored, &calendarID, &warn, &targets, &olas, &matrix, &history, scanTimePtr(&updated), &def); err != nil {
 			return err
 		}
-		oc := &orgClock{policy: tandem.DefaultSLAPolicy(orgID)}
+		oc := &orgClock{policy: tandem.DefaultSLAPolicy(orgID), def: def.String}
 		if stored.Valid {
 			p := &tandem.SLAPolicy{OrganizationID: orgID, WarnPercent: int(warn.Int64)}
 			if calendarID.Valid {
@@ -65,18 +84,29 @@ func loadOrgClocks(ctx context.Context, tx *Tx, ids []int64) (map[int64]*orgCloc
 			for _, f := range []struct {
 				raw string
 				dst any
-			}{{targets.String, &p.Targets}, {olas.String, &p.OLAs}, {matrix.String, &p.PriorityMatrix}} {
+			}{{targets.String, &p.Targets}, {olas.String, &p.OLAs}, {matrix.String, &p.PriorityMatrix}, {history.String, &oc.history}} {
 				if err := json.Unmarshal([]byte(f.raw), f.dst); err != nil {
 					return fmt.Errorf("SLA policy of organisation %d: %w", orgID, err)
 				}
 			}
 			oc.policy = p
 		}
-		clock, err := sla.ClockFor(def.String)
+		clock, err := sla.ClockFor(oc.def)
 		if err != nil {
 			return fmt.Errorf("calendar of the SLA policy of organisation %d: %w", orgID, err)
 		}
-		oc.clock = clock
+		eras := make([]sla.Era, len(oc.history))
+		for i, e := range oc.history {
+			def := string(e.Calendar)
+			if def == "null" {
+				def = "" // 24×7
+			}
+			if eras[i].Clock, err = sla.ClockFor(def); err != nil {
+				return fmt.Errorf("clock history of the SLA policy of organisation %d: %w", orgID, err)
+			}
+			eras[i].Until = e.Until
+		}
+		oc.clock = clock.WithHistory(eras)
 		clocks[orgID] = oc
 		return nil
 	})

@@ -77,9 +77,9 @@ func storedInstants(tm *tandem.Timer) {
 
 // recomputeOrgTimers does what syncTimers does for every ticket of an
 // organisation that is not closed, in a few queries rather than one round
-// per ticket: after a change of the calendar its policy runs on that moves
-// the running clocks' origins. The caller has recorded the breaches
-// due before the change (recordDueBreaches). It returns how many tickets
+// per ticket: when a policy change starts or stops a class of clocks. The
+// caller has recorded the breaches due before the change
+// (recordDueBreaches). It returns how many tickets
 // it recomputed.
 func (tx *Tx) recomputeOrgTimers(ctx context.Context, orgID int64) (int, error) {
 	n, _, err := tx.syncTicketTimers(ctx, true, `t.organization_id = ? AND t.status <> 'closed'`, orgID)
@@ -88,20 +88,21 @@ func (tx *Tx) recomputeOrgTimers(ctx context.Context, orgID int64) (int, error) 
 
 // recomputeAfterPolicy brings an organisation's timers in line with its
 // policy and calendar as they now are, which were old, and returns how
-// many tickets it recomputed. While the two business clocks count alike up
-// to now (the same calendar, or one changed only on later days), no
-// clock's origin moves: only the tickets whose clocks cross a warning
+// many tickets it recomputed. No clock's origin moves: a change of
+// calendar counts from now on (sla_policies.clock_history), so the time
+// every clock has used stays as it was counted, and a change of targets
+// leaves the origins alone. Only the tickets whose clocks cross a warning
 // share or a target between the two policies change state
-// (crossingTickets), and the due instants of the others follow from their
-// origins on every read. Otherwise (other hours, a holiday in the past, a
-// calendar that counts otherwise), or when a target is set where there
-// was none or removed, every ticket that is not closed is recomputed.
+// (crossingTickets); the due instants of the others follow from their
+// origins on every read. When a target is set where there was none, or
+// removed, clocks start or stop on every ticket: each ticket that is not
+// closed is recomputed.
 func (tx *Tx) recomputeAfterPolicy(ctx context.Context, old *orgClock, orgID int64) (int, error) {
 	now, err := loadOrgClock(ctx, tx, orgID)
 	if err != nil {
 		return 0, err
 	}
-	if !old.clock.SameUntil(now.clock, tx.now) || startsOrStops(orgID, old.policy, now.policy) {
+	if startsOrStops(orgID, old.policy, now.policy) {
 		return tx.recomputeOrgTimers(ctx, orgID)
 	}
 	ids, err := tx.crossingTickets(ctx, orgID, old.clock, old.policy, now.policy)

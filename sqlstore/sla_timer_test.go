@@ -390,8 +390,10 @@ func TestSLATimerPolicyChange(t *testing.T) {
 			t.Fatal(err)
 		}
 		entries := wantAudit(t, db, mark, "sla_policy.update")
-		if !strings.Contains(string(entries[0].Summary), `"recomputed_tickets":2`) {
-			t.Errorf("audit %s, want two tickets recomputed (the closed one stays)", entries[0].Summary)
+		// No ticket's state changes (the open one has used ten minutes):
+		// none is rewritten, the due instants follow from the origins.
+		if !strings.Contains(string(entries[0].Summary), `"recomputed_tickets":0`) {
+			t.Errorf("audit %s, want no ticket recomputed", entries[0].Summary)
 		}
 		wantTimer(t, d.timer(open.ID, tandem.TimerResolution), tandem.TimerRunning, inBerlin(15, 10, 0))
 		wantTimer(t, d.timer(open.ID, tandem.TimerResponse), tandem.TimerRunning, inBerlin(14, 12, 0))
@@ -750,10 +752,10 @@ func TestSLATimerTargetChange(t *testing.T) {
 	})
 }
 
-// A calendar change that leaves the business time counted so far alone (a
-// holiday on a later day) recomputes no ticket: the due instants follow
-// from the clocks' origins. One that changes the time counted so far
-// (other opening hours) recomputes every ticket.
+// A change of calendar counts from when it is made: the business time
+// each clock used so far stays as it was counted, so no ticket is
+// recomputed, and the due instants follow from the origins on the clock
+// that now runs on the new calendar.
 func TestSLATimerCalendarChange(t *testing.T) {
 	t.Parallel()
 	testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
@@ -771,7 +773,7 @@ func TestSLATimerCalendarChange(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		redefine := func(def string) int {
+		redefine := func(def string) {
 			t.Helper()
 			cal.Definition = json.RawMessage(def)
 			mark := auditMark(t, db)
@@ -779,28 +781,38 @@ func TestSLATimerCalendarChange(t *testing.T) {
 				t.Fatal(err)
 			}
 			var summary struct {
-				Recomputed int `json:"recomputed_tickets"`
+				Recomputed *int `json:"recomputed_tickets"`
 			}
 			if err := json.Unmarshal(wantAudit(t, db, mark, "calendar.update")[0].Summary, &summary); err != nil {
 				t.Fatal(err)
 			}
-			return summary.Recomputed
+			if summary.Recomputed == nil || *summary.Recomputed != 0 {
+				t.Errorf("recomputed %v tickets, want 0", summary.Recomputed)
+			}
 		}
 
-		// Friday a holiday: due on Monday at 10:00, nothing rewritten.
-		if n := redefine(strings.Replace(officeHours, `"2030-12-25"`, `"2030-03-15", "2030-12-25"`, 1)); n != 0 {
-			t.Errorf("a later holiday recomputed %d tickets, want 0", n)
-		}
+		// Friday a holiday: due on Monday at 10:00.
+		withHoliday := strings.Replace(officeHours, `"2030-12-25"`, `"2030-03-15", "2030-12-25"`, 1)
+		redefine(withHoliday)
 		wantTimer(t, d.timer(tk.ID, tandem.TimerResolution), tandem.TimerRunning, inBerlin(18, 10, 0))
 		if res := d.timer(tk.ID, tandem.TimerResolution); res.ElapsedMinutes != 30 {
 			t.Errorf("elapsed %v, want 30", res.ElapsedMinutes)
 		}
 
-		// Opening at 08:00 changes the time already counted: recomputed,
-		// still 30 minutes used, due on Monday at 09:00.
-		if n := redefine(strings.ReplaceAll(strings.Replace(officeHours, `"2030-12-25"`, `"2030-03-15", "2030-12-25"`, 1), `"09:00"`, `"08:00"`)); n != 1 {
-			t.Errorf("other hours recomputed %d tickets, want 1", n)
+		// Monday 08:30, before the office opened: seven hours used on
+		// Thursday. Opening at 08:00 from now on leaves them at seven (not
+		// seven and a half, as if it had always opened at 08:00): the last
+		// hour runs from 08:30 to 09:30.
+		d.advanceTo(inBerlin(18, 8, 30))
+		redefine(strings.ReplaceAll(withHoliday, `"09:00"`, `"08:00"`))
+		res := d.timer(tk.ID, tandem.TimerResolution)
+		wantTimer(t, res, tandem.TimerRunning, inBerlin(18, 9, 30))
+		if res.ElapsedMinutes != 420 {
+			t.Errorf("elapsed %v, want 420", res.ElapsedMinutes)
 		}
-		wantTimer(t, d.timer(tk.ID, tandem.TimerResolution), tandem.TimerRunning, inBerlin(18, 9, 0))
+		// A change to the ticket replans it from its creation on the same
+		// clock: nothing moves.
+		d.setStatus(d.ITTech, tk.ID, tandem.StatusOpen)
+		wantTimer(t, d.timer(tk.ID, tandem.TimerResolution), tandem.TimerRunning, inBerlin(18, 9, 30))
 	})
 }

@@ -20,6 +20,10 @@ CREATE TABLE sla_policies (
 	targets         TEXT NOT NULL, -- JSON: []tandem.SLATarget
 	olas            TEXT NOT NULL, -- JSON: []tandem.OLATarget
 	priority_matrix TEXT NOT NULL, -- JSON: tandem.PriorityMatrix
+	-- JSON: the calendars the clocks ran on before, each until it was
+	-- replaced ([{"until": instant, "calendar": definition or null for
+	-- 24×7}]): a change of calendar counts from when it is made.
+	clock_history   TEXT NOT NULL DEFAULT '[]',
 	updated_at      TEXT NOT NULL
 );
 
