@@ -218,8 +218,9 @@ type SLAService interface {
 	SLATimeZone(ctx context.Context, orgID int64) (*time.Location, error)
 	// FindSLAPolicy returns the organisation's policy, or the default.
 	FindSLAPolicy(ctx context.Context, orgID int64) (*SLAPolicy, error)
-	// UpdateSLAPolicy replaces the policy and recomputes the timers of the
-	// organisation's open tickets.
+	// UpdateSLAPolicy replaces the policy; the open tickets' clocks follow
+	// it (a change of calendar counts from when it is made), and the
+	// tickets whose clocks cross a warning share or a target change state.
 	UpdateSLAPolicy(ctx context.Context, p *SLAPolicy) error
 	// ProcessTimers fires the warnings and breaches due at or before now,
 	// each once, and returns how many it fired. The worker calls it.

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"github.com/tandemhq/tandem"
 )
@@ -36,13 +37,26 @@ func (tx *Tx) audit(ctx context.Context, a *tandem.Actor, orgID *int64, action, 
 // transaction by the same statement (the single writer on SQLite, the
 // upsert's row lock on PostgreSQL), so appends to one chain serialise and
 // appends to different organisations do not wait for each other.
+//
+// The transaction keeps the heads it moved and writes each once, when it
+// commits (flushAuditHeads): a transaction that appends thousands of
+// entries to one chain (a policy change recording breaches) would
+// otherwise update the same row thousands of times, which PostgreSQL pays
+// for quadratically (every update walks the versions before it).
 func (tx *Tx) appendAudit(ctx context.Context, e *tandem.AuditEntry) error {
-	var seq int64
-	if err := tx.QueryRowContext(ctx, `INSERT INTO audit_chains (chain, seq, head_hash) VALUES (?, 0, '')
-		ON CONFLICT (chain) DO UPDATE SET seq = audit_chains.seq RETURNING seq, head_hash`, e.Chain).Scan(&seq, &e.PrevHash); err != nil {
-		return err
+	h := tx.auditHeads[e.Chain]
+	if h == nil {
+		h = &auditHead{}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO audit_chains (chain, seq, head_hash) VALUES (?, 0, '')
+			ON CONFLICT (chain) DO UPDATE SET seq = audit_chains.seq RETURNING seq, head_hash`, e.Chain).Scan(&h.seq, &h.hash); err != nil {
+			return err
+		}
+		if tx.auditHeads == nil {
+			tx.auditHeads = map[string]*auditHead{}
+		}
+		tx.auditHeads[e.Chain] = h
 	}
-	e.Seq = seq + 1
+	e.Seq, e.PrevHash = h.seq+1, h.hash
 	e.At = e.At.UTC().Truncate(1000)
 	e.Hash = e.ComputeHash()
 	id, err := tx.insert(ctx, `INSERT INTO audit_log (chain, seq, at, actor_user_id, actor_email, actor_party, organization_id, action, target, source, summary, prev_hash, hash)
@@ -52,8 +66,29 @@ func (tx *Tx) appendAudit(ctx context.Context, e *tandem.AuditEntry) error {
 		return err
 	}
 	e.ID = id
-	_, err = tx.ExecContext(ctx, `UPDATE audit_chains SET seq = ?, head_hash = ? WHERE chain = ?`, e.Seq, e.Hash, e.Chain)
-	return err
+	h.seq, h.hash, h.moved = e.Seq, e.Hash, true
+	return nil
+}
+
+// auditHead is a chain's head as a transaction has moved it.
+type auditHead struct {
+	seq   int64
+	hash  string
+	moved bool
+}
+
+// flushAuditHeads writes the heads the transaction moved; Commit calls it.
+func (tx *Tx) flushAuditHeads(ctx context.Context) error {
+	for chain, h := range tx.auditHeads {
+		if !h.moved {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE audit_chains SET seq = ?, head_hash = ? WHERE chain = ?`, h.seq, h.hash, chain); err != nil {
+			return fmt.Errorf("store the head of audit chain %s: %w", chain, err)
+		}
+		h.moved = false
+	}
+	return nil
 }
 
 // AuditEntries returns every audit entry in id order. It is unscoped and meant

@@ -566,7 +566,8 @@ func (w *timerWriter) recordBreaches(ctx context.Context, pl *tandem.TimerPlanne
 // breached_at) is never cleared, and a timer whose breach fired stays
 // breached whatever a later plan says. A timer the plan finds run out
 // whose breach nobody recorded (its due instant came earlier under the new
-// plan) gets it recorded now, at the due instant. A clock met before keeps
+// plan) gets it recorded now, at the due instant, unless in bulk its clock
+// still runs: the worker records that one. A clock met before keeps
 // the verdict it was met with. A timer the plan no longer has (its target
 // became zero) is deleted, or cancelled once it fired, and then a breach
 // it recorded still counts in the ticket's state. It returns the ticket's
@@ -593,6 +594,12 @@ func (w *timerWriter) reconcile(ctx context.Context, oc *orgClock, t *slaTicket,
 		switch {
 		case p.BreachedAt != nil:
 			p.State = tandem.TimerBreached
+		case p.State == tandem.TimerBreached && p.DueAt != nil && w.bulk && p.Origin != nil:
+			// A running clock: the worker records its breach, in a
+			// transaction of its own (thousands of audit entries in one
+			// PostgreSQL transaction, each moving the chain's head, slow
+			// down quadratically). Its ticket reads breached meanwhile.
+			p.State = tandem.TimerRunning
 		case p.State == tandem.TimerBreached && p.DueAt != nil:
 			due := *p.DueAt
 			p.BreachedAt, record = &due, true

@@ -712,21 +712,25 @@ func TestSLATimerTargetChange(t *testing.T) {
 			t.Errorf("next timer %v (%v), want %v", next, err, t0.Add(100*time.Minute))
 		}
 
-		// 60 minutes: the ticket 80 minutes in is breached, its breach on
-		// the timeline once, at its new due instant.
-		if n := setResolution(60, "sla.breach"); n != 1 {
+		// 60 minutes: the ticket 80 minutes in is breached at once; the
+		// worker records the breach, once.
+		if n := setResolution(60); n != 1 {
 			t.Errorf("60 minutes recomputed %d tickets, want 1", n)
 		}
 		d.wantState(used80.ID, tandem.SLABreached)
+		if res := d.timer(used80.ID, tandem.TimerResolution); res.DueAt == nil || !res.DueAt.Equal(t0.Add(time.Hour)) {
+			t.Errorf("due %v, want %v", res.DueAt, t0.Add(time.Hour))
+		}
+		if n, err := d.SLA.ProcessTimers(systemCtx(t), d.Clock.Now()); err != nil || n != 1 {
+			t.Errorf("worker fired %d (%v), want the breach", n, err)
+		}
 		if b := d.breaches(used80.ID); len(b) != 1 {
 			t.Fatalf("%d breaches, want 1", len(b))
 		}
-		if res := d.timer(used80.ID, tandem.TimerResolution); res.BreachedAt == nil || !res.BreachedAt.Equal(t0.Add(time.Hour)) {
-			t.Errorf("breach recorded at %v, want %v", res.BreachedAt, t0.Add(time.Hour))
-		}
 		d.wantState(paused50.ID, tandem.SLAPaused)
 
-		// 40 minutes: the paused clock ran out before its pause.
+		// 40 minutes: the paused clock ran out before its pause, which the
+		// recompute records itself (no worker looks at paused clocks).
 		if n := setResolution(40, "sla.breach"); n != 1 {
 			t.Errorf("40 minutes recomputed %d tickets, want 1 (the paused one)", n)
 		}
@@ -814,5 +818,42 @@ func TestSLATimerCalendarChange(t *testing.T) {
 		// clock: nothing moves.
 		d.setStatus(d.ITTech, tk.ID, tandem.StatusOpen)
 		wantTimer(t, d.timer(tk.ID, tandem.TimerResolution), tandem.TimerRunning, inBerlin(18, 9, 30))
+	})
+}
+
+// A policy change records, in its one transaction, the breaches that came
+// due before it and the worker has not recorded: one audit entry each, and
+// the organisation's audit chain intact after them (the transaction moves
+// the chain's head once, when it commits).
+func TestSLATimerBreachesRecordedInOneTransaction(t *testing.T) {
+	t.Parallel()
+	testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		d := newSLADesk(t, db, "", 0, 60) // 24×7
+		const n = 25
+		for i := range n {
+			d.open(d.Requester, "end-user-support", fmt.Sprintf("Ticket %d", i))
+		}
+		d.Clock.Advance(2 * time.Hour)
+		p, err := d.SLA.FindSLAPolicy(d.as(d.ITAdmin), d.Org.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.WarnPercent = 50
+		mark := auditMark(t, db)
+		if err := d.SLA.UpdateSLAPolicy(d.as(d.ITAdmin), p); err != nil {
+			t.Fatal(err)
+		}
+		want := make([]string, 0, n+1)
+		for range n {
+			want = append(want, "sla.breach")
+		}
+		wantAudit(t, db, mark, append(want, "sla_policy.update")...)
+		if r, err := db.VerifyAudit(t.Context()); err != nil || !r.OK() {
+			t.Fatalf("audit chains after the change: %v, %v", r.BrokenChains(), err)
+		}
+		// The worker finds nothing left to record.
+		if fired, err := d.SLA.ProcessTimers(systemCtx(t), d.Clock.Now()); err != nil || fired != 0 {
+			t.Fatalf("worker fired %d (%v), want 0", fired, err)
+		}
 	})
 }

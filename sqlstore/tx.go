@@ -27,6 +27,9 @@ type Tx struct {
 	// (groupCommit); ended marks its logical transaction done.
 	batch *writeBatch
 	ended bool
+	// auditHeads are the audit chain heads the transaction has locked
+	// and moved (appendAudit); Commit stores them.
+	auditHeads map[string]*auditHead
 }
 
 // beginWrite starts a read-write transaction on the writer: on SQLite a
@@ -56,11 +59,15 @@ func (db *DB) beginWriteIn(ctx context.Context, alone bool) (*Tx, error) {
 // Commit commits the transaction; on SQLite it returns once the group
 // commit holding it is on disk.
 func (tx *Tx) Commit() error {
-	if tx.batch == nil {
-		return tx.Tx.Commit()
-	}
 	if tx.ended {
 		return sql.ErrTxDone
+	}
+	if err := tx.flushAuditHeads(context.Background()); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if tx.batch == nil {
+		return tx.Tx.Commit()
 	}
 	tx.ended = true
 	return tx.db.group.end(tx.batch, true)
