@@ -87,6 +87,12 @@ func BenchmarkSLARecompute(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/recompute")
+			recomputed := `SELECT CAST(json_extract(summary, '$.recomputed_tickets') AS INTEGER)`
+			if dialect == "postgres" {
+				recomputed = `SELECT CAST(CAST(summary AS json)->>'recomputed_tickets' AS integer)`
+			}
+			n, _ := sqlstore.CountRaw(db, recomputed+` FROM audit_log WHERE action = 'sla_policy.update' ORDER BY id DESC LIMIT 1`)
+			b.Logf("%s: the last change resynced %d tickets", dialect, n)
 		})
 		b.Run("calendar", func(b *testing.B) {
 			for b.Loop() {

@@ -219,10 +219,17 @@ func (tx *Tx) firingTimers(ctx context.Context, idx int, rows [][]any, after int
 		if err != nil {
 			return nil, err
 		}
-		// CROSS JOIN keeps SQLite's loop over the classes outside, each a
-		// range of the partial index.
-		q.WriteString(` SELECT s.id FROM v CROSS JOIN sla_timers s WHERE s.organization_id = v.org AND s.target_class = v.class AND s.kind = v.kind
-			AND s.origin <= v.lim AND ` + runningIndex[idx].cond + ` AND +s.id > ? ORDER BY s.id LIMIT ?`)
+		// Each class a range of the partial index: SQLite keeps the loop
+		// over the classes outside a CROSS JOIN; PostgreSQL, which would
+		// hash-join every running timer instead, is held to it by a
+		// LATERAL subquery it cannot pull up (OFFSET 0).
+		match := `s.organization_id = v.org AND s.target_class = v.class AND s.kind = v.kind AND s.origin <= v.lim AND ` + runningIndex[idx].cond
+		if tx.db.dialect == Postgres {
+			q.WriteString(` SELECT f.id FROM v CROSS JOIN LATERAL (SELECT s.id FROM sla_timers s WHERE ` + match + ` OFFSET 0) f
+				WHERE f.id > ? ORDER BY f.id LIMIT ?`)
+		} else {
+			q.WriteString(` SELECT s.id FROM v CROSS JOIN sla_timers s WHERE ` + match + ` AND +s.id > ? ORDER BY s.id LIMIT ?`)
+		}
 		got, err := tx.queryIDs(ctx, q.String(), append(args, after, limit)...)
 		if err != nil {
 			return nil, err

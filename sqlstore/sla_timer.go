@@ -227,16 +227,30 @@ func (tx *Tx) loadSLATickets(ctx context.Context, where string, args ...any) ([]
 	// ticket id range, which walks the ticket_id indexes in order instead
 	// of probing them once per ticket; rows of other tickets in the range
 	// are skipped below (byID).
+	// A few hundred tickets (a ticket, the tickets a policy change
+	// crosses) are asked for by id, which both databases answer by probing
+	// the ticket_id indexes; PostgreSQL would hash-join the tables for the
+	// join.
 	first, last := list[0].id, list[len(list)-1].id
 	byRange := len(list) > 1 && last-first+1 <= 2*int64(len(list))
+	byList := !byRange && len(list) <= 2*bulkBatch
 	source := func(alias, table string) string {
-		if byRange {
+		switch {
+		case byRange:
 			return " FROM " + table + " " + alias + " WHERE " + alias + ".ticket_id BETWEEN ? AND ?"
+		case byList:
+			return " FROM " + table + " " + alias + " WHERE " + alias + ".ticket_id IN (" + marks(len(list)) + ")"
 		}
 		return " FROM " + table + " " + alias + " JOIN tickets t ON t.id = " + alias + ".ticket_id WHERE " + where
 	}
-	if byRange {
+	switch {
+	case byRange:
 		args = []any{first, last}
+	case byList:
+		args = make([]any, len(list))
+		for i, t := range list {
+			args[i] = t.id
+		}
 	}
 
 	if err := tx.eachRow(ctx, `SELECT p.ticket_id, p.started_at, p.ended_at`+source("p", "ticket_pauses"), args, func(rows *sql.Rows) error {
