@@ -238,6 +238,10 @@ func (tx *Tx) loadSLATickets(ctx context.Context, where string, args ...any) ([]
 		switch {
 		case byRange:
 			return " FROM " + table + " " + alias + " WHERE " + alias + ".ticket_id BETWEEN ? AND ?"
+		case byList && tx.db.dialect == Postgres:
+			// One array: PostgreSQL plans a list of hundreds of
+			// parameters as a scan of the table.
+			return " FROM " + table + " " + alias + " WHERE " + alias + ".ticket_id = ANY(CAST(? AS bigint[]))"
 		case byList:
 			return " FROM " + table + " " + alias + " WHERE " + alias + ".ticket_id IN (" + marks(len(list)) + ")"
 		}
@@ -246,6 +250,12 @@ func (tx *Tx) loadSLATickets(ctx context.Context, where string, args ...any) ([]
 	switch {
 	case byRange:
 		args = []any{first, last}
+	case byList && tx.db.dialect == Postgres:
+		ids := make([]string, len(list))
+		for i, t := range list {
+			ids[i] = strconv.FormatInt(t.id, 10)
+		}
+		args = []any{"{" + strings.Join(ids, ",") + "}"}
 	case byList:
 		args = make([]any, len(list))
 		for i, t := range list {
