@@ -106,18 +106,19 @@ func (p *SLAPolicy) TargetMinutes(kind TimerKind, pr Priority, party PartyKind) 
 }
 
 // Refresh brings a stored timer up to the planner's instant and policy.
-// A clock not yet stopped (running, paused, or breached and not met) gets
-// the target the policy now sets; a running one whose breach is not
-// recorded its due and warning instants from its origin; and every one
-// with an origin its elapsed time. A paused clock keeps the time it used,
-// a stopped one (met, cancelled) what it was when it stopped. pr is the
-// ticket's priority.
+// A running or paused clock gets the target the policy now sets; a
+// running one whose breach is not recorded its due and warning instants
+// from its origin; and every one with an origin its elapsed time. A paused
+// clock keeps the time it used, a breached one the target it was breached
+// against, a stopped one (met, cancelled) what it was when it stopped. pr
+// is the ticket's priority.
 func (pl *TimerPlanner) Refresh(t *Timer, pr Priority) {
 	if t.MetAt != nil || t.State != TimerRunning && t.State != TimerPaused && t.State != TimerBreached {
 		return
 	}
 	minutes := pl.p.TargetMinutes(t.Kind, pr, t.Party)
-	if minutes > 0 {
+	if minutes > 0 && t.State != TimerBreached {
+		// A breached clock keeps the target it was breached against.
 		t.Minutes = minutes
 	}
 	if t.Origin == nil {

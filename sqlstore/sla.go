@@ -104,7 +104,7 @@ func (s *SLAService) UpdateCalendar(ctx context.Context, c *tandem.BusinessCalen
 		c.UpdatedAt = old.UpdatedAt
 		return nil
 	}
-	var before *orgClock
+	var before *settingsChange
 	if _, redefined := changes["definition"]; redefined {
 		if before, err = beforeCalendarChange(ctx, tx, c.OrganizationID, c.ID); err != nil {
 			return err
@@ -113,7 +113,7 @@ func (s *SLAService) UpdateCalendar(ctx context.Context, c *tandem.BusinessCalen
 	if err := saveCalendar(ctx, tx, c); err != nil {
 		return err
 	}
-	if err := afterCalendarChange(ctx, tx, before, c.OrganizationID, changes); err != nil {
+	if err := afterCalendarChange(ctx, tx, before, changes); err != nil {
 		return err
 	}
 	if err := tx.audit(ctx, a, &c.OrganizationID, "calendar.update", calendarTarget(c.ID), changes); err != nil {
@@ -211,7 +211,7 @@ func (s *SLAService) ImportHolidays(ctx context.Context, orgID, id int64, ics io
 		return nil, nil, err
 	}
 	summary := map[string]any{"added": added, "timed_events_ignored": feed.TimedEvents, "cancelled_events_ignored": feed.CancelledEvents, "repeating_events": feed.RepeatingEvents}
-	if err := afterCalendarChange(ctx, tx, before, orgID, summary); err != nil {
+	if err := afterCalendarChange(ctx, tx, before, summary); err != nil {
 		return nil, nil, err
 	}
 	if err := tx.audit(ctx, a, &orgID, "calendar.import_holidays", calendarTarget(id), summary); err != nil {
@@ -299,15 +299,11 @@ func (s *SLAService) UpdateSLAPolicy(ctx context.Context, p *tandem.SLAPolicy) e
 	if err != nil {
 		return err
 	}
-	before, err := loadOrgClock(ctx, tx, p.OrganizationID)
+	change, err := tx.beginSettingsChange(ctx, p.OrganizationID)
 	if err != nil {
 		return err
 	}
-	// Breaches due under the policy being replaced are recorded first, as
-	// the worker would have: a longer target must not undo them.
-	if _, err := tx.recordDueBreaches(ctx, before, p.OrganizationID); err != nil {
-		return err
-	}
+	before := change.old
 	// Another calendar counts from now on: the current one joins the
 	// clock history.
 	history, err := json.Marshal(before.history)
@@ -330,7 +326,7 @@ func (s *SLAService) UpdateSLAPolicy(ctx context.Context, p *tandem.SLAPolicy) e
 		p.OrganizationID, p.CalendarID, p.WarnPercent, string(targets), string(olas), string(matrix), string(history), at(p.UpdatedAt)); err != nil {
 		return err
 	}
-	n, err := tx.recomputeAfterPolicy(ctx, before, p.OrganizationID)
+	n, err := tx.recomputeAfterPolicy(ctx, change)
 	if err != nil {
 		return err
 	}
@@ -438,42 +434,67 @@ func policyUsesCalendar(ctx context.Context, tx *Tx, orgID, calendarID int64) (b
 	return n > 0, err
 }
 
-// beforeCalendarChange returns, when the organisation's policy runs on
-// the calendar about to change, the policy and business clock as they are,
-// once it has recorded the breaches due on that clock that the worker has
-// not recorded yet and added the calendar as it is to the clock history;
-// nil when the policy runs on another calendar.
-func beforeCalendarChange(ctx context.Context, tx *Tx, orgID, calendarID int64) (*orgClock, error) {
-	used, err := policyUsesCalendar(ctx, tx, orgID, calendarID)
-	if err != nil || !used {
-		return nil, err
+// settingsChange is a change of an organisation's policy or of the
+// calendar it runs on, under way: the settings as they were, and the
+// tickets whose breaches were recorded before the change.
+type settingsChange struct {
+	orgID    int64
+	old      *orgClock
+	breached []int64
+}
+
+// beginSettingsChange starts a change of the organisation's policy or of
+// the calendar it runs on: it locks the policy row (PostgreSQL: a
+// concurrent change must not write back a clock history read before this
+// one's), reads the settings as they are, and records the breaches due
+// under them that the worker has not recorded yet, as the worker would —
+// a longer target must not undo them.
+func (tx *Tx) beginSettingsChange(ctx context.Context, orgID int64) (*settingsChange, error) {
+	if tx.db.dialect == Postgres {
+		if _, err := tx.ExecContext(ctx, `SELECT organization_id FROM sla_policies WHERE organization_id = ? FOR UPDATE`, orgID); err != nil {
+			return nil, err
+		}
 	}
 	oc, err := loadOrgClock(ctx, tx, orgID)
 	if err != nil {
 		return nil, err
 	}
-	if _, err = tx.recordDueBreaches(ctx, oc, orgID); err != nil {
+	breached, err := tx.recordDueBreaches(ctx, oc, orgID)
+	if err != nil {
 		return nil, err
 	}
-	// The new definition counts from now on: the current one joins the
-	// clock history.
-	history, err := oc.historyAfterChange(tx.now)
+	return &settingsChange{orgID: orgID, old: oc, breached: breached}, nil
+}
+
+// beforeCalendarChange begins a settings change when the organisation's
+// policy runs on the calendar about to change, and adds the calendar as it
+// is to the clock history: the new definition counts from now on. It
+// returns nil when the policy runs on another calendar.
+func beforeCalendarChange(ctx context.Context, tx *Tx, orgID, calendarID int64) (*settingsChange, error) {
+	used, err := policyUsesCalendar(ctx, tx, orgID, calendarID)
+	if err != nil || !used {
+		return nil, err
+	}
+	change, err := tx.beginSettingsChange(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	history, err := change.old.historyAfterChange(tx.now)
 	if err != nil {
 		return nil, err
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE sla_policies SET clock_history = ? WHERE organization_id = ?`, history, orgID)
-	return oc, err
+	return change, err
 }
 
-// afterCalendarChange brings the organisation's timers in line with the
-// changed calendar its policy runs on (before, from beforeCalendarChange;
-// nothing to do when nil) and notes in the audit summary how many tickets
+// afterCalendarChange finishes the change beforeCalendarChange began
+// (nothing to do when nil) and notes in the audit summary how many tickets
 // it recomputed (recomputed_tickets).
-func afterCalendarChange(ctx context.Context, tx *Tx, before *orgClock, orgID int64, summary map[string]any) error {
-	if before == nil {
+func afterCalendarChange(ctx context.Context, tx *Tx, change *settingsChange, summary map[string]any) error {
+	if change == nil {
 		return nil
 	}
-	n, err := tx.recomputeAfterPolicy(ctx, before, orgID)
+	n, err := tx.recomputeAfterPolicy(ctx, change)
 	if err != nil {
 		return err
 	}
@@ -566,24 +587,61 @@ func (s *SLAService) dueTimers(ctx context.Context, now time.Time, after int64, 
 
 // recordDueBreaches records, as the worker would, every breach of the
 // organisation that has come by tx.now under its policy and calendar oc
-// (those in force: a change of them calls it first), at the due instant.
-// It returns how many it recorded.
-func (tx *Tx) recordDueBreaches(ctx context.Context, oc *orgClock, orgID int64) (int, error) {
+// (those in force: a change of them calls it first), at the due instant,
+// and returns the tickets whose breaches it recorded. It locks those
+// tickets first, in id order (PostgreSQL), as every writer of timers does.
+func (tx *Tx) recordDueBreaches(ctx context.Context, oc *orgClock, orgID int64) ([]int64, error) {
 	ids, err := tx.dueTimerIDs(ctx, map[int64]*orgClock{orgID: oc}, tx.now, true, 0, math.MaxInt32)
-	if err != nil {
-		return 0, err
+	if err != nil || len(ids) == 0 {
+		return nil, err
 	}
-	n := 0
+	ticketOf := map[int64]int64{}
+	var tickets []int64
+	for chunk := range slices.Chunk(ids, bulkBatch) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		err := tx.eachRow(ctx, `SELECT id, ticket_id FROM sla_timers WHERE id IN (`+marks(len(chunk))+`)`, args, func(rows *sql.Rows) error {
+			var id, ticketID int64
+			if err := rows.Scan(&id, &ticketID); err != nil {
+				return err
+			}
+			if _, seen := ticketOf[id]; !seen {
+				ticketOf[id] = ticketID
+				tickets = append(tickets, ticketID)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	slices.Sort(tickets)
+	tickets = slices.Compact(tickets)
+	if tx.db.dialect == Postgres {
+		for chunk := range slices.Chunk(tickets, bulkBatch) {
+			args := make([]any, len(chunk))
+			for i, id := range chunk {
+				args[i] = id
+			}
+			if _, err := tx.ExecContext(ctx, `SELECT id FROM tickets WHERE id IN (`+marks(len(chunk))+`) ORDER BY id FOR UPDATE`, args...); err != nil {
+				return nil, err
+			}
+		}
+	}
+	var breached []int64
 	for _, id := range ids {
 		fired, err := tx.recordTimer(ctx, tandem.SystemActor, id, true, false)
 		if err != nil {
-			return n, fmt.Errorf("record the breach of timer %d: %w", id, err)
+			return nil, fmt.Errorf("record the breach of timer %d: %w", id, err)
 		}
 		if fired {
-			n++
+			breached = append(breached, ticketOf[id])
 		}
 	}
-	return n, nil
+	slices.Sort(breached)
+	return slices.Compact(breached), nil
 }
 
 // fireTimer fires one timer's breach or, failing that, its warning, in a
@@ -639,9 +697,10 @@ func (tx *Tx) recordTimer(ctx context.Context, a *tandem.Actor, id int64, atDue,
 	var orgID int64
 	var class string
 	var origin sql.NullInt64
-	err := tx.QueryRowContext(ctx, `SELECT ticket_id, organization_id, kind, party, state, target_class, origin, warned_at, breached_at
+	err := tx.QueryRowContext(ctx, `SELECT ticket_id, organization_id, kind, party, state, target_class, origin, started_at, warned_at, breached_at
 		FROM sla_timers WHERE id = ?`, id).
-		Scan(&tm.TicketID, &orgID, &tm.Kind, &tm.Party, &tm.State, &class, &origin, scanTimePtr(&tm.WarnedAt), scanTimePtr(&tm.BreachedAt))
+		Scan(&tm.TicketID, &orgID, &tm.Kind, &tm.Party, &tm.State, &class, &origin, scanTime(&tm.StartedAt), scanTimePtr(&tm.WarnedAt),
+			scanTimePtr(&tm.BreachedAt))
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	} else if err != nil {
@@ -658,12 +717,23 @@ func (tx *Tx) recordTimer(ctx context.Context, a *tandem.Actor, id int64, atDue,
 	due, breach, warned := oc.planner(tx.now).Fire(tm, classPriority(class))
 	switch {
 	case breach && tm.BreachedAt == nil:
+		// The origin gives the due instant only when it came after the
+		// clock's last pause; a target lowered below the time used before
+		// a pause ran out earlier: walk the pauses.
+		if tm.Kind == tandem.TimerResolution {
+			exact, err := tx.resolutionDue(ctx, oc, tm)
+			if err != nil {
+				return false, err
+			}
+			due, tm.DueAt = exact, exact
+		}
 		breachAt := tx.now
 		if atDue {
 			breachAt = *due
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE sla_timers SET breached_at = ?, warned_at = COALESCE(warned_at, ?), state = 'breached'
-			WHERE id = ? AND breached_at IS NULL AND state = 'running'`, at(breachAt), at(breachAt), id)
+		res, err := tx.ExecContext(ctx, `UPDATE sla_timers SET breached_at = ?, warned_at = COALESCE(warned_at, ?), state = 'breached',
+			due_at = ?, target_minutes = ? WHERE id = ? AND breached_at IS NULL AND state = 'running'`,
+			at(breachAt), at(breachAt), at(*due), tm.Minutes, id)
 		if fired, err := touched(res, err); err != nil || !fired {
 			return false, err
 		}
@@ -676,6 +746,30 @@ func (tx *Tx) recordTimer(ctx context.Context, a *tandem.Actor, id int64, atDue,
 		return true, tx.timerEvent(ctx, a, orgID, oc, tm, tandem.EventSLAWarning)
 	}
 	return false, nil
+}
+
+// resolutionDue is the due instant of a running resolution clock, its
+// target tm.Minutes counted from its start on oc's clock without the
+// ticket's closed pauses.
+func (tx *Tx) resolutionDue(ctx context.Context, oc *orgClock, tm *tandem.Timer) (*time.Time, error) {
+	var pauses []sla.Interval
+	err := tx.eachRow(ctx, `SELECT started_at, ended_at FROM ticket_pauses WHERE ticket_id = ? AND ended_at IS NOT NULL`, []any{tm.TicketID},
+		func(rows *sql.Rows) error {
+			var p sla.Interval
+			if err := rows.Scan(scanTime(&p.Start), scanTime(&p.End)); err != nil {
+				return err
+			}
+			pauses = append(pauses, p)
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	due, err := oc.clock.Due(tm.StartedAt, time.Duration(tm.Minutes)*time.Minute, pauses)
+	if err != nil {
+		return nil, err
+	}
+	return &due, nil
 }
 
 // touched reports whether an UPDATE changed a row.

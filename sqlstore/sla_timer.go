@@ -86,18 +86,19 @@ func (tx *Tx) recomputeOrgTimers(ctx context.Context, orgID int64) (int, error) 
 	return n, err
 }
 
-// recomputeAfterPolicy brings an organisation's timers in line with its
-// policy and calendar as they now are, which were old, and returns how
-// many tickets it recomputed. No clock's origin moves: a change of
+// recomputeAfterPolicy finishes a change of an organisation's policy or
+// calendar: it brings the timers in line with the settings as they now
+// are, and returns how many tickets it recomputed. No clock's origin moves: a change of
 // calendar counts from now on (sla_policies.clock_history), so the time
 // every clock has used stays as it was counted, and a change of targets
 // leaves the origins alone. Only the tickets whose clocks cross a warning
 // share or a target between the two policies change state
-// (crossingTickets); the due instants of the others follow from their
-// origins on every read. When a target is set where there was none, or
+// (crossingTickets), with those whose breaches the change recorded first;
+// the due instants of the others follow from their origins on every read. When a target is set where there was none, or
 // removed, clocks start or stop on every ticket: each ticket that is not
 // closed is recomputed.
-func (tx *Tx) recomputeAfterPolicy(ctx context.Context, old *orgClock, orgID int64) (int, error) {
+func (tx *Tx) recomputeAfterPolicy(ctx context.Context, change *settingsChange) (int, error) {
+	orgID, old := change.orgID, change.old
 	now, err := loadOrgClock(ctx, tx, orgID)
 	if err != nil {
 		return 0, err
@@ -105,10 +106,13 @@ func (tx *Tx) recomputeAfterPolicy(ctx context.Context, old *orgClock, orgID int
 	if startsOrStops(orgID, old.policy, now.policy) {
 		return tx.recomputeOrgTimers(ctx, orgID)
 	}
-	ids, err := tx.crossingTickets(ctx, orgID, old.clock, old.policy, now.policy)
+	crossing, err := tx.crossingTickets(ctx, orgID, old.clock, old.policy, now.policy)
 	if err != nil {
 		return 0, err
 	}
+	// The tickets whose breaches the change recorded first are resynced
+	// too: their stored state is still the one before.
+	ids := slices.Compact(slices.Sorted(slices.Values(append(crossing, change.breached...))))
 	for chunk := range slices.Chunk(ids, bulkBatch) {
 		args := make([]any, len(chunk))
 		for i, id := range chunk {
@@ -574,10 +578,10 @@ func (w *timerWriter) recordBreaches(ctx context.Context, pl *tandem.TimerPlanne
 			return fmt.Errorf("record the breach of timer %d: %w", r.ID, err)
 		}
 		if fired {
-			due := *probe.DueAt
-			r.State, r.BreachedAt = tandem.TimerBreached, &due
-			if r.WarnedAt == nil {
-				r.WarnedAt = &due
+			// As recorded: the due instant walked past the pauses.
+			if err := w.tx.QueryRowContext(ctx, `SELECT state, due_at, warned_at, breached_at, target_minutes FROM sla_timers WHERE id = ?`, r.ID).
+				Scan(&r.State, scanTimePtr(&r.DueAt), scanTimePtr(&r.WarnedAt), scanTimePtr(&r.BreachedAt), &r.Minutes); err != nil {
+				return err
 			}
 			w.breaches++
 		}

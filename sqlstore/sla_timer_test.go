@@ -848,12 +848,67 @@ func TestSLATimerBreachesRecordedInOneTransaction(t *testing.T) {
 			want = append(want, "sla.breach")
 		}
 		wantAudit(t, db, mark, append(want, "sla_policy.update")...)
+		// The stored state the list filters read says so too.
+		if got, err := sqlstore.CountRaw(db, `SELECT COUNT(*) FROM tickets WHERE sla_state = 'breached'`); err != nil || got != n {
+			t.Fatalf("%d tickets stored as breached (%v), want %d", got, err, n)
+		}
 		if r, err := db.VerifyAudit(t.Context()); err != nil || !r.OK() {
 			t.Fatalf("audit chains after the change: %v, %v", r.BrokenChains(), err)
 		}
 		// The worker finds nothing left to record.
 		if fired, err := d.SLA.ProcessTimers(systemCtx(t), d.Clock.Now()); err != nil || fired != 0 {
 			t.Fatalf("worker fired %d (%v), want 0", fired, err)
+		}
+	})
+}
+
+// A target lowered below the time a clock used before a pause ran out
+// before that pause: its breach is recorded at the instant it ran out,
+// whether a change to the ticket or the worker notices it.
+func TestSLATimerLoweredTargetRanOutBeforePause(t *testing.T) {
+	t.Parallel()
+	testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		d := newSLADesk(t, db, "", 0, 120) // 24×7
+		t0 := d.Clock.Now()
+		byChange := d.open(d.Requester, "end-user-support", "Printer offline")
+		byWorker := d.open(d.Requester, "end-user-support", "Scanner offline")
+		d.Clock.Advance(50 * time.Minute)
+		for _, tk := range []*tandem.Ticket{byChange, byWorker} {
+			d.setStatus(d.ITTech, tk.ID, tandem.StatusPendingCustomer)
+		}
+		d.Clock.Advance(60 * time.Minute)
+		for _, tk := range []*tandem.Ticket{byChange, byWorker} {
+			d.setStatus(d.ITTech, tk.ID, tandem.StatusOpen)
+		}
+		d.Clock.Advance(20 * time.Minute) // t0 + 130: 70 minutes used
+		p, err := d.SLA.FindSLAPolicy(d.as(d.ITAdmin), d.Org.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Targets = []tandem.SLATarget{{Priority: 3, ResolutionMinutes: 40}}
+		if err := d.SLA.UpdateSLAPolicy(d.as(d.ITAdmin), p); err != nil {
+			t.Fatal(err)
+		}
+		ranOut := t0.Add(40 * time.Minute)
+		d.wantState(byChange.ID, tandem.SLABreached)
+
+		d.Clock.Advance(time.Minute)
+		d.setStatus(d.ITTech, byChange.ID, tandem.StatusPendingCustomer)
+		if n, err := d.SLA.ProcessTimers(systemCtx(t), d.Clock.Now()); err != nil || n != 1 {
+			t.Fatalf("worker fired %d (%v), want the other ticket's breach", n, err)
+		}
+		for _, tk := range []*tandem.Ticket{byChange, byWorker} {
+			res := d.timer(tk.ID, tandem.TimerResolution)
+			if res.DueAt == nil || !res.DueAt.Equal(ranOut) || res.Minutes != 40 {
+				t.Errorf("ticket %d: due %v of %d minutes, want %v of 40", tk.ID, res.DueAt, res.Minutes, ranOut)
+			}
+			b := d.breaches(tk.ID)
+			if len(b) != 1 || !strings.Contains(b[0].Body, ranOut.Format("2006-01-02 15:04")) {
+				t.Errorf("ticket %d: breaches %v, want one saying it was due %v", tk.ID, b, ranOut)
+			}
+		}
+		if res := d.timer(byChange.ID, tandem.TimerResolution); res.BreachedAt == nil || !res.BreachedAt.Equal(ranOut) {
+			t.Errorf("breach noticed by the change recorded at %v, want %v", res.BreachedAt, ranOut)
 		}
 	})
 }
