@@ -92,6 +92,19 @@ func (d *slaDesk) wantState(id int64, want tandem.SLAState) {
 	}
 }
 
+// changePolicy changes the organisation's SLA policy as its it-admin.
+func (d *slaDesk) changePolicy(change func(p *tandem.SLAPolicy)) {
+	d.tb.Helper()
+	p, err := d.SLA.FindSLAPolicy(d.as(d.ITAdmin), d.Org.ID)
+	if err != nil {
+		d.tb.Fatal(err)
+	}
+	change(p)
+	if err := d.SLA.UpdateSLAPolicy(d.as(d.ITAdmin), p); err != nil {
+		d.tb.Fatal(err)
+	}
+}
+
 // advanceTo moves the desk's clock to t.
 func (d *slaDesk) advanceTo(t time.Time) {
 	d.Clock.Advance(t.Sub(d.Clock.Now()))
@@ -658,15 +671,8 @@ func TestSLATimerTargetChange(t *testing.T) {
 
 		setResolution := func(minutes int, audited ...string) int {
 			t.Helper()
-			p, err := d.SLA.FindSLAPolicy(d.as(d.ITAdmin), d.Org.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p.Targets = []tandem.SLATarget{{Priority: 3, ResolutionMinutes: minutes}}
 			mark := auditMark(t, db)
-			if err := d.SLA.UpdateSLAPolicy(d.as(d.ITAdmin), p); err != nil {
-				t.Fatal(err)
-			}
+			d.changePolicy(func(p *tandem.SLAPolicy) { p.Targets = []tandem.SLATarget{{Priority: 3, ResolutionMinutes: minutes}} })
 			var summary struct {
 				Recomputed int `json:"recomputed_tickets"`
 			}
@@ -834,15 +840,8 @@ func TestSLATimerBreachesRecordedInOneTransaction(t *testing.T) {
 			d.open(d.Requester, "end-user-support", fmt.Sprintf("Ticket %d", i))
 		}
 		d.Clock.Advance(2 * time.Hour)
-		p, err := d.SLA.FindSLAPolicy(d.as(d.ITAdmin), d.Org.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p.WarnPercent = 50
 		mark := auditMark(t, db)
-		if err := d.SLA.UpdateSLAPolicy(d.as(d.ITAdmin), p); err != nil {
-			t.Fatal(err)
-		}
+		d.changePolicy(func(p *tandem.SLAPolicy) { p.WarnPercent = 50 })
 		want := make([]string, 0, n+1)
 		for range n {
 			want = append(want, "sla.breach")
@@ -881,14 +880,7 @@ func TestSLATimerLoweredTargetRanOutBeforePause(t *testing.T) {
 			d.setStatus(d.ITTech, tk.ID, tandem.StatusOpen)
 		}
 		d.Clock.Advance(20 * time.Minute) // t0 + 130: 70 minutes used
-		p, err := d.SLA.FindSLAPolicy(d.as(d.ITAdmin), d.Org.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p.Targets = []tandem.SLATarget{{Priority: 3, ResolutionMinutes: 40}}
-		if err := d.SLA.UpdateSLAPolicy(d.as(d.ITAdmin), p); err != nil {
-			t.Fatal(err)
-		}
+		d.changePolicy(func(p *tandem.SLAPolicy) { p.Targets = []tandem.SLATarget{{Priority: 3, ResolutionMinutes: 40}} })
 		ranOut := t0.Add(40 * time.Minute)
 		d.wantState(byChange.ID, tandem.SLABreached)
 
