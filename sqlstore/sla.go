@@ -444,14 +444,22 @@ type settingsChange struct {
 }
 
 // beginSettingsChange starts a change of the organisation's policy or of
-// the calendar it runs on: it locks the policy row (PostgreSQL: a
+// the calendar it runs on: on PostgreSQL it locks the policy row (a
 // concurrent change must not write back a clock history read before this
-// one's), reads the settings as they are, and records the breaches due
-// under them that the worker has not recorded yet, as the worker would —
-// a longer target must not undo them.
+// one's) and the organisation's tickets that are not closed; it reads the
+// settings as they are, and records the breaches due under them that the
+// worker has not recorded yet, as the worker would — a longer target must
+// not undo them.
 func (tx *Tx) beginSettingsChange(ctx context.Context, orgID int64) (*settingsChange, error) {
 	if tx.db.dialect == Postgres {
 		if _, err := tx.ExecContext(ctx, `SELECT organization_id FROM sla_policies WHERE organization_id = ? FOR UPDATE`, orgID); err != nil {
+			return nil, err
+		}
+		// Every ticket the change may touch, in id order, before the
+		// first audit entry locks the organisation's chain head: the
+		// ticket service and the worker lock a ticket and then the head,
+		// and this order keeps the change from deadlocking with them.
+		if _, err := tx.ExecContext(ctx, `SELECT id FROM tickets WHERE organization_id = ? AND status <> 'closed' ORDER BY id FOR UPDATE`, orgID); err != nil {
 			return nil, err
 		}
 	}
@@ -587,16 +595,15 @@ func (s *SLAService) dueTimers(ctx context.Context, now time.Time, after int64, 
 
 // recordDueBreaches records, as the worker would, every breach of the
 // organisation that has come by tx.now under its policy and calendar oc
-// (those in force: a change of them calls it first), at the due instant,
-// and returns the tickets whose breaches it recorded. It locks those
-// tickets first, in id order (PostgreSQL), as every writer of timers does.
+// (those in force: a change of them calls it first, having locked the
+// tickets), at the due instant, and returns the tickets whose breaches it
+// recorded.
 func (tx *Tx) recordDueBreaches(ctx context.Context, oc *orgClock, orgID int64) ([]int64, error) {
 	ids, err := tx.dueTimerIDs(ctx, map[int64]*orgClock{orgID: oc}, tx.now, true, 0, math.MaxInt32)
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
 	ticketOf := map[int64]int64{}
-	var tickets []int64
 	for chunk := range slices.Chunk(ids, bulkBatch) {
 		args := make([]any, len(chunk))
 		for i, id := range chunk {
@@ -607,27 +614,11 @@ func (tx *Tx) recordDueBreaches(ctx context.Context, oc *orgClock, orgID int64) 
 			if err := rows.Scan(&id, &ticketID); err != nil {
 				return err
 			}
-			if _, seen := ticketOf[id]; !seen {
-				ticketOf[id] = ticketID
-				tickets = append(tickets, ticketID)
-			}
+			ticketOf[id] = ticketID
 			return nil
 		})
 		if err != nil {
 			return nil, err
-		}
-	}
-	slices.Sort(tickets)
-	tickets = slices.Compact(tickets)
-	if tx.db.dialect == Postgres {
-		for chunk := range slices.Chunk(tickets, bulkBatch) {
-			args := make([]any, len(chunk))
-			for i, id := range chunk {
-				args[i] = id
-			}
-			if _, err := tx.ExecContext(ctx, `SELECT id FROM tickets WHERE id IN (`+marks(len(chunk))+`) ORDER BY id FOR UPDATE`, args...); err != nil {
-				return nil, err
-			}
 		}
 	}
 	var breached []int64
