@@ -446,20 +446,12 @@ type settingsChange struct {
 // beginSettingsChange starts a change of the organisation's policy or of
 // the calendar it runs on: on PostgreSQL it locks the policy row (a
 // concurrent change must not write back a clock history read before this
-// one's) and the organisation's tickets that are not closed; it reads the
-// settings as they are, and records the breaches due under them that the
-// worker has not recorded yet, as the worker would — a longer target must
-// not undo them.
+// one's); it reads the settings as they are, and records the breaches due
+// under them that the worker has not recorded yet, as the worker would — a
+// longer target must not undo them.
 func (tx *Tx) beginSettingsChange(ctx context.Context, orgID int64) (*settingsChange, error) {
 	if tx.db.dialect == Postgres {
 		if _, err := tx.ExecContext(ctx, `SELECT organization_id FROM sla_policies WHERE organization_id = ? FOR UPDATE`, orgID); err != nil {
-			return nil, err
-		}
-		// Every ticket the change may touch, in id order, before the
-		// first audit entry locks the organisation's chain head: the
-		// ticket service and the worker lock a ticket and then the head,
-		// and this order keeps the change from deadlocking with them.
-		if _, err := tx.ExecContext(ctx, `SELECT id FROM tickets WHERE organization_id = ? AND status <> 'closed' ORDER BY id FOR UPDATE`, orgID); err != nil {
 			return nil, err
 		}
 	}
@@ -595,9 +587,8 @@ func (s *SLAService) dueTimers(ctx context.Context, now time.Time, after int64, 
 
 // recordDueBreaches records, as the worker would, every breach of the
 // organisation that has come by tx.now under its policy and calendar oc
-// (those in force: a change of them calls it first, having locked the
-// tickets), at the due instant, and returns the tickets whose breaches it
-// recorded.
+// (those in force: a change of them calls it first), at the due instant,
+// and returns the tickets whose breaches it recorded.
 func (tx *Tx) recordDueBreaches(ctx context.Context, oc *orgClock, orgID int64) ([]int64, error) {
 	ids, err := tx.dueTimerIDs(ctx, map[int64]*orgClock{orgID: oc}, tx.now, true, 0, math.MaxInt32)
 	if err != nil || len(ids) == 0 {
@@ -619,6 +610,24 @@ func (tx *Tx) recordDueBreaches(ctx context.Context, oc *orgClock, orgID int64) 
 		})
 		if err != nil {
 			return nil, err
+		}
+	}
+	// Their tickets are locked first, in id order, as every writer of
+	// timers does (PostgreSQL).
+	if tx.db.dialect == Postgres {
+		tickets := make([]int64, 0, len(ticketOf))
+		for _, t := range ticketOf {
+			tickets = append(tickets, t)
+		}
+		slices.Sort(tickets)
+		for chunk := range slices.Chunk(slices.Compact(tickets), bulkBatch) {
+			args := make([]any, len(chunk))
+			for i, id := range chunk {
+				args[i] = id
+			}
+			if _, err := tx.ExecContext(ctx, `SELECT id FROM tickets WHERE id IN (`+marks(len(chunk))+`) ORDER BY id FOR UPDATE`, args...); err != nil {
+				return nil, err
+			}
 		}
 	}
 	var breached []int64

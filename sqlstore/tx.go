@@ -27,9 +27,11 @@ type Tx struct {
 	// (groupCommit); ended marks its logical transaction done.
 	batch *writeBatch
 	ended bool
-	// auditHeads are the audit chain heads the transaction has locked
-	// and moved (appendAudit); Commit stores them.
-	auditHeads map[string]*auditHead
+	// pendingAudit are the audit entries recorded (audit), which Commit
+	// appends to their chains; auditHeads the chain heads it locked and
+	// moved doing so.
+	pendingAudit []*tandem.AuditEntry
+	auditHeads   map[string]*auditHead
 }
 
 // beginWrite starts a read-write transaction on the writer: on SQLite a
@@ -62,7 +64,7 @@ func (tx *Tx) Commit() error {
 	if tx.ended {
 		return sql.ErrTxDone
 	}
-	if err := tx.flushAuditHeads(context.Background()); err != nil {
+	if err := tx.flushAudit(context.Background()); err != nil {
 		tx.Rollback()
 		return err
 	}
