@@ -105,8 +105,13 @@ func (c *Clock) At(p time.Duration) (time.Time, bool) {
 // Due is Due on the clock's calendar, answered by binary search within
 // the clock's span.
 func (c *Clock) Due(start time.Time, d time.Duration, pauses []Interval) (time.Time, error) {
-	if c.eras != nil && d > 0 {
-		return c.dueAcrossEras(start, d, pauses)
+	if c.eras != nil {
+		if d > 0 {
+			return c.dueAcrossEras(start, d, pauses)
+		}
+		// No time to count: the current calendar's first business
+		// instant at or after start.
+		return c.eras[len(c.eras)-1].clock.Due(start, d, pauses)
 	}
 	// Office hours hold about a quarter of real time: reach five times d
 	// ahead, and a month for holidays; a due instant past that is walked.

@@ -68,6 +68,13 @@ func TestClockLimits(t *testing.T) {
 	if again, _ := sla.ClockFor(""); again != always {
 		t.Error("ClockFor built a second clock for the same definition")
 	}
+	// A clock with a history answers a due instant of zero minutes with
+	// its current calendar: the first business instant at or after start.
+	history := sla.NewClock(mustCalendar(t, office)).WithHistory([]sla.Era{{Until: now, Clock: always}})
+	saturday := ts(t, "2026-11-28T10:00:00Z")
+	if due, err := history.Due(saturday, 0, nil); err != nil || !due.Equal(ts(t, "2026-11-30T08:00:00Z")) {
+		t.Errorf("Due(Saturday, 0) on a clock with a history = %v, %v; want Monday 09:00 in Berlin", due, err)
+	}
 	if _, err := sla.ClockFor(`{"timezone":"Mars/Olympus"}`); err == nil {
 		t.Error("ClockFor accepted a broken definition")
 	}
