@@ -459,26 +459,18 @@ func (w *timerWriter) flush(ctx context.Context) error {
 		if len(*u.rows) == 0 {
 			continue
 		}
-		names, sets := make([]string, len(u.cols)), []string{}
-		for i, c := range u.cols {
-			names[i] = c[0]
+		var sets []string
+		for _, c := range u.cols {
 			if c[0] != "id" {
 				sets = append(sets, c[0]+" = v."+c[0])
 			}
 		}
 		var q strings.Builder
-		var args []any
-		if w.tx.db.dialect == Postgres {
-			q.WriteString("WITH v (" + strings.Join(names, ", ") + ") AS (")
-			var err error
-			if args, err = unnestRows(&q, u.cols, *u.rows); err != nil {
-				return err
-			}
-		} else {
-			q.WriteString("WITH v (" + strings.Join(names, ", ") + ") AS (VALUES ")
-			args = valuesList(&q, len(u.cols), *u.rows)
+		args, err := w.tx.withRows(&q, u.cols, *u.rows)
+		if err != nil {
+			return err
 		}
-		q.WriteString(") UPDATE " + u.table + " SET " + strings.Join(sets, ", ") + " FROM v WHERE " + u.table + ".id = v.id")
+		q.WriteString(" UPDATE " + u.table + " SET " + strings.Join(sets, ", ") + " FROM v WHERE " + u.table + ".id = v.id")
 		if _, err := w.tx.ExecContext(ctx, q.String(), args...); err != nil {
 			return fmt.Errorf("update %d rows of %s: %w", len(*u.rows), u.table, err)
 		}
