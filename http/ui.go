@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/tandemhq/tandem"
 )
@@ -53,7 +54,10 @@ type ui struct {
 
 func newUI() *ui {
 	u := &ui{pages: map[string]*template.Template{}, assets: loadAssets()}
-	funcs := template.FuncMap{"asset": func(name string) string { return u.assets.byName[name] }}
+	funcs := template.FuncMap{
+		"asset": func(name string) string { return u.assets.byName[name] },
+		"when":  when,
+	}
 	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
 	pages, _ := fs.Glob(templateFS, "templates/*.html")
 	for _, p := range pages {
@@ -73,10 +77,14 @@ type pageData struct {
 	User          *tandem.User
 	Organizations []*tandem.Organization
 	Current       *tandem.Organization
-	Error         string
-	Notice        string
-	Form          map[string]string
-	Data          any
+	// Loc is the viewer's zone (viewerZone): every time on the page is
+	// shown in it, with its name, through the template function when.
+	Loc    *time.Location
+	Zone   string
+	Error  string
+	Notice string
+	Form   map[string]string
+	Data   any
 }
 
 func (s *Server) registerUIRoutes() {
@@ -169,7 +177,8 @@ func (s *Server) page(h func(http.ResponseWriter, *http.Request, pageData)) http
 		actor.SourceAddr = sourceAddr(r)
 		ctx := tandem.NewContextWithClient(tandem.NewContextWithActor(r.Context(), actor), clientOf(r))
 		r = r.WithContext(ctx)
-		data := pageData{Actor: actor}
+		data := pageData{Actor: actor, Loc: s.viewerZone(ctx, actor)}
+		data.Zone = data.Loc.String()
 		if data.User, err = s.UserService.FindUserByID(ctx, actor.UserID); err != nil {
 			s.renderError(w, r, err, data)
 			return
