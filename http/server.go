@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -59,6 +60,7 @@ type Server struct {
 
 	metrics *httpMetrics
 	ui      *ui
+	zones   sync.Map // IANA name → *time.Location, for viewerZone
 }
 
 // NewServer returns a server with its routes registered; the services must be
