@@ -147,4 +147,3 @@ func TestBrowserPhoneFrame(t *testing.T) {
 		}
 	}
 }
-
