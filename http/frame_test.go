@@ -289,7 +289,22 @@ func TestProviderZoneHTTP(t *testing.T) {
 				}
 			}
 			admin.get(t, "/provider/settings").wantPage(t, http.StatusOK, `value="America/New_York"`, "Your pages show times in America/New_York")
-			// Saving MFA alone keeps the zone.
+			// An invitation's expiry shows in the zone: on the people page,
+			// and on the invitation page, which the invitee opens without a
+			// session, in the zone they will see once they have joined.
+			res := admin.post(t, "/provider/people", "email", "new@msp.test", "name", "New", "role", "technician")
+			link := regexp.MustCompile(`value="[^"]*(/invite/[^"]+)"`).FindSubmatch(res.Body)
+			if link == nil {
+				t.Fatalf("no invitation link on the people page:\n%s", res.Body)
+			}
+			zoned := regexp.MustCompile(`expires <time datetime="[^"]+">[^<]* E[SD]T</time>`)
+			if !zoned.Match(res.Body) {
+				t.Errorf("the people page does not show the invitation's expiry in New York time:\n%s", res.Body)
+			}
+			if body := newUIClient(t, s).get(t, string(link[1])).Body; !zoned.Match(body) {
+				t.Errorf("the invitation page does not show its expiry in New York time:\n%s", body)
+			}
+			// Saving the zone left MFA as the form had it.
 			if req, err := s.Services.MFA.ProviderRequiresMFA(testserver.SystemContext()); err != nil || req {
 				t.Fatalf("saving the zone turned MFA to %v (%v)", req, err)
 			}
