@@ -337,9 +337,9 @@ func (s *Server) handleMatrixProposeForm(w http.ResponseWriter, r *http.Request,
 
 // handleMatrixSignForm signs a proposed version for the viewer's party.
 func (s *Server) handleMatrixSignForm(w http.ResponseWriter, r *http.Request, data pageData, org *tandem.Organization) {
-	n, err := strconv.Atoi(r.PathValue("n"))
-	if err != nil || n < 1 {
-		s.renderError(w, r, tandem.Errorf(tandem.ENOTFOUND, "No matrix version %q.", r.PathValue("n")), data)
+	n, err := versionPath(r)
+	if err != nil {
+		s.renderError(w, r, err, data)
 		return
 	}
 	v, err := s.MatrixService.SignMatrix(r.Context(), org.ID, n)
@@ -375,12 +375,8 @@ func (s *Server) handleMatrixCSV(w http.ResponseWriter, r *http.Request, data pa
 		s.renderError(w, r, err, data)
 		return
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Disposition", `attachment; filename="tandem-matrix-`+org.Slug+`-v`+strconv.Itoa(v.Number)+`.csv"`)
-	if err := tandem.WriteMatrixCSV(w, areas, v); err != nil {
-		s.Logger.Error("write matrix csv", "err", err)
-	}
+	s.writeMatrixCSV(w, org.Slug, areas, v)
 }
 
 // matrixPrintView is what matrix_print.html renders.
