@@ -78,6 +78,8 @@ type matrixSignature struct {
 // one area, in words: "Provider: R → C".
 type matrixPartyChange struct {
 	Party, Before, After string
+	// Note says what changed when the letters did not.
+	Note string
 }
 
 // matrixAreaChange is everything a version changed in one service area.
@@ -302,7 +304,7 @@ func partyChange(c tandem.AssignmentChange) matrixPartyChange {
 		pc.After = c.After.Letters()
 	}
 	if pc.Before == pc.After {
-		pc.After += " (another person named)"
+		pc.Note = "another person named"
 	}
 	return pc
 }
