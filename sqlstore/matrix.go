@@ -192,11 +192,7 @@ func (s *MatrixService) SignMatrix(ctx context.Context, orgID int64, number int)
 // WithdrawMatrix implements tandem.MatrixService.
 func (s *MatrixService) WithdrawMatrix(ctx context.Context, orgID int64, number int) (*tandem.MatrixVersion, error) {
 	return inMatrixTx(ctx, s, orgID, tandem.ActionMatrixEdit, func(a *tandem.Actor, tx *Tx) (*tandem.MatrixVersion, error) {
-		v, err := withdrawVersion(ctx, tx, a, orgID, number)
-		if err != nil {
-			return nil, err
-		}
-		return v, nil
+		return withdrawVersion(ctx, tx, a, orgID, number)
 	})
 }
 
