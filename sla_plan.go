@@ -11,10 +11,10 @@ import (
 // serves one ticket after a change and a whole organisation after a policy
 // change.
 type TicketClock struct {
-	CreatedAt       time.Time
-	Priority        Priority
-	Status          TicketStatus
-	OwningParty     PartyKind
+	CreatedAt   time.Time
+	Priority    Priority
+	Status      TicketStatus
+	OwningParty PartyKind
 	// FirstResponseAt is when the ticket was first answered
 	// (CountsAsResponse), as recorded then: a later change to the rule
 	// does not rewrite it.
