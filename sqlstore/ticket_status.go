@@ -59,7 +59,7 @@ func (ch *ticketChange) move(ctx context.Context, next tandem.TicketStatus, auto
 	data := map[string]any{"from": prev, "to": next}
 	switch {
 	case automatic:
-		verb = "Moved the ticket from new to open: the first staff action on it."
+		verb = "Moved the ticket from new to open: work on it has begun."
 		data["automatic"] = true
 		ch.audit["status_automatic"] = true
 	case prev.Done() && next == tandem.StatusOpen:
