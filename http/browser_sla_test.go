@@ -78,6 +78,9 @@ func TestBrowserSLASettings(t *testing.T) {
 		if want := `Monday, period 1 (09:00 to 25:00): closing time "25:00" is not a time of day; write HH:MM`; !strings.HasPrefix(msg, want) {
 			t.Errorf("error at the form = %q, want it to start %q", msg, want)
 		}
+		if !browsertest.Eval[bool](t, ctx, fmt.Sprintf(`document.querySelector(%q).getAttribute("aria-invalid") === "true"`, field("mon_to_1"))) {
+			t.Error("Monday's closing time is not marked as the field at fault")
+		}
 		for name, want := range map[string]string{"mon_to_1": "25:00", "tue_from_2": "14:00", "holiday_1": "2026-12-24", "fri_from_2": ""} {
 			if got := browsertest.Value(t, ctx, field(name)); got != want {
 				t.Errorf("%s = %q after the refusal, want %q as typed", name, got, want)

@@ -70,6 +70,8 @@ type slaView struct {
 	Urgencies []string
 	// Priorities are the options of a matrix cell.
 	Priorities []string
+	// Invalid names the field of a refused form at fault, if known.
+	Invalid string
 	// New is the grid of a new calendar; Zones the zone field's suggestions.
 	New      calendarGrid
 	Zones    []string
@@ -122,17 +124,19 @@ func (s *Server) slaView(ctx context.Context, a *tandem.Actor, org *tandem.Organ
 	for k, v := range form {
 		f[k] = v
 	}
-	v := &slaView{Org: org, Manage: a.Can(tandem.ActionSLAManage, org.ID) == nil, Calendar: f["calendar_id"], Warn: f["warn_percent"]}
+	v := &slaView{Org: org, Manage: a.Can(tandem.ActionSLAManage, org.ID) == nil, Calendar: f["calendar_id"], Warn: f["warn_percent"], Invalid: form[invalidKey]}
 	zone := likelyZone(cals, policy, viewerZone)
 	v.New = defaultGrid(zone)
 	if hasKey(form, newCalendarPrefix+"name") {
 		v.New = gridFromForm(form, newCalendarPrefix)
+		v.New.Invalid = v.Invalid
 	}
 	zones := []string{zone, v.New.Timezone}
 	for _, c := range cals {
 		sc := slaCalendar{ID: c.ID, Name: c.Name, InUse: policy.CalendarID != nil && *policy.CalendarID == c.ID, Grid: gridFromDefinition(c.Name, c.Definition)}
 		if prefix := calendarPrefix(c.ID); hasKey(form, prefix+"name") {
 			sc.Grid = gridFromForm(form, prefix)
+			sc.Grid.Invalid = v.Invalid
 		}
 		zones = append(zones, sc.Grid.Timezone)
 		v.Calendars = append(v.Calendars, sc)
@@ -203,8 +207,28 @@ func slaForm(w http.ResponseWriter, r *http.Request) (map[string]string, error) 
 	return form, nil
 }
 
+// fieldError is a refusal that knows which field of its form is at fault,
+// so that the page marks it (aria-invalid) beside saying what is wrong.
+type fieldError struct {
+	field string
+	err   error
+}
+
+func (e *fieldError) Error() string { return e.err.Error() }
+func (e *fieldError) Unwrap() error { return e.err }
+
+func atField(field string, err error) error { return &fieldError{field, err} }
+
+// invalidKey carries the field at fault in a refused form's kept fields; no
+// input has this name.
+const invalidKey = "!invalid"
+
 // slaFormError shows a refusal on the settings page with the input kept.
 func (s *Server) slaFormError(w http.ResponseWriter, r *http.Request, data pageData, org *tandem.Organization, err error, form map[string]string) {
+	var fe *fieldError
+	if errors.As(err, &fe) && form != nil {
+		form[invalidKey] = fe.field
+	}
 	s.deskFormError(w, r, data, err, func(data pageData, status int) { s.renderSLA(w, r, data, org, status, form, nil) })
 }
 
@@ -222,7 +246,7 @@ func formTarget(form map[string]string, name, label string) (int, error) {
 	}
 	n, err := sla.ParseDuration(v)
 	if err != nil {
-		return 0, tandem.Errorf(tandem.EINVALID, "%s: %s.", label, err.Error())
+		return 0, atField(name, tandem.Errorf(tandem.EINVALID, "%s: %s.", label, err.Error()))
 	}
 	return n, nil
 }

@@ -55,8 +55,10 @@ var commonZones = []string{
 // calendarGrid is a calendar as the grid shows it: the strings stored, or
 // those typed when a save was refused.
 type calendarGrid struct {
-	// Refused is set on the grid of a refused save, shown again as typed.
+	// Refused is set on the grid of a refused save, shown again as typed,
+	// and Invalid names its field at fault, if one is.
 	Refused  bool
+	Invalid  string
 	Name     string
 	Timezone string
 	Days     []gridDay
@@ -213,7 +215,7 @@ type gridPlace struct {
 func (g calendarGrid) definition() (json.RawMessage, error) {
 	def := sla.Definition{Timezone: strings.TrimSpace(g.Timezone), Hours: map[string][][]string{}}
 	if def.Timezone == "" {
-		return nil, tandem.Errorf(tandem.EINVALID, "Choose the calendar's time zone, such as Europe/Berlin or America/New_York.")
+		return nil, atField("timezone", tandem.Errorf(tandem.EINVALID, "Choose the calendar's time zone, such as Europe/Berlin or America/New_York."))
 	}
 	places := map[string][]gridPlace{}
 	for _, day := range g.Days {
@@ -227,12 +229,16 @@ func (g calendarGrid) definition() (json.RawMessage, error) {
 			case p.From == "" && p.To == "":
 				continue
 			case p.From == "" || p.To == "":
-				return nil, tandem.Errorf(tandem.EINVALID, "%s, period %d: give both the opening and the closing time (such as 13:00 to 17:00), or clear both.", day.Name, p.N)
+				empty := periodField(day.Key, "from", p.N)
+				if p.To == "" {
+					empty = periodField(day.Key, "to", p.N)
+				}
+				return nil, atField(empty, tandem.Errorf(tandem.EINVALID, "%s, period %d: give both the opening and the closing time (such as 13:00 to 17:00), or clear both.", day.Name, p.N))
 			}
 			filled = append(filled, p)
 		}
 		if len(filled) == 0 {
-			return nil, tandem.Errorf(tandem.EINVALID, "%s is marked open but has no hours; give them (such as 09:00 to 17:00) or untick Open.", day.Name)
+			return nil, atField(periodField(day.Key, "from", 1), tandem.Errorf(tandem.EINVALID, "%s is marked open but has no hours; give them (such as 09:00 to 17:00) or untick Open.", day.Name))
 		}
 		// Periods may be typed in any order; the calendar wants them sorted.
 		slices.SortStableFunc(filled, func(a, b gridPeriod) int { return strings.Compare(a.From, b.From) })
@@ -264,14 +270,18 @@ func gridError(e *sla.Error, def sla.Definition, places map[string][]gridPlace, 
 	f := e.Field
 	switch {
 	case f.Name == "timezone":
-		return tandem.Errorf(tandem.EINVALID, "Time zone %q is not one we know; choose one from the list or type an IANA name such as Europe/Berlin or America/New_York.", def.Timezone)
+		return atField("timezone", tandem.Errorf(tandem.EINVALID, "Time zone %q is not one we know; choose one from the list or type an IANA name such as Europe/Berlin or America/New_York.", def.Timezone))
 	case f.Name == "hours" && f.Day != "" && f.Index < len(places[f.Day]):
 		p := places[f.Day][f.Index]
-		return tandem.Errorf(tandem.EINVALID, "%s, period %d (%s to %s): %s.", p.day.Name, p.period.N, p.period.From, p.period.To, periodReason(e.Reason))
+		side := "from"
+		if strings.HasPrefix(e.Reason, "closing") || strings.Contains(e.Reason, "is not before closing") {
+			side = "to"
+		}
+		return atField(periodField(p.day.Key, side, p.period.N), tandem.Errorf(tandem.EINVALID, "%s, period %d (%s to %s): %s.", p.day.Name, p.period.N, p.period.From, p.period.To, periodReason(e.Reason)))
 	case f.Name == "hours" && f.Day == "":
 		return tandem.Errorf(tandem.EINVALID, "Every day is closed; tick Open on at least one day and give its hours, such as 09:00 to 17:00.")
 	case f.Name == "holidays" && f.Index < len(holidays):
-		return tandem.Errorf(tandem.EINVALID, "Holiday %d: %s.", holidays[f.Index].N, e.Reason)
+		return atField(holidayField(holidays[f.Index].N), tandem.Errorf(tandem.EINVALID, "Holiday %d: %s.", holidays[f.Index].N, e.Reason))
 	}
 	return tandem.Errorf(tandem.EINVALID, "The calendar is not valid: %s.", e.Message)
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/tandemhq/tandem"
@@ -30,6 +31,20 @@ func gridValues(name, zone string, hours weekHours, holidays ...string) url.Valu
 		form.Set("holiday_"+strconv.Itoa(i+1), h)
 	}
 	return form
+}
+
+// mustMarkInvalid checks that the page marks the input named field, and
+// only it, as the one at fault.
+func mustMarkInvalid(t *testing.T, body, field string) {
+	t.Helper()
+	at := strings.Index(body, `name="`+field+`"`)
+	if at < 0 {
+		t.Fatalf("the page has no input %s", field)
+	}
+	start, end := strings.LastIndex(body[:at], "<input"), at+strings.Index(body[at:], ">")
+	if tag := body[start : end+1]; !strings.Contains(tag, `aria-invalid="true"`) || strings.Count(body, `aria-invalid="true"`) != 1 {
+		t.Errorf("the page does not mark %s, and only it, as invalid: %s", field, tag)
+	}
 }
 
 // The week grid is read into the calendar the API stores, by the domain's
@@ -66,27 +81,32 @@ func TestSLACalendarGrid(t *testing.T) {
 				return f
 			}
 			tests := []struct {
-				name string
-				form url.Values
-				want []string
+				name    string
+				form    url.Values
+				want    []string
+				invalid string // the input marked, if one is
 			}{
-				{"NoZone", gridValues("Office", " ", office), []string{"Choose the calendar&#39;s time zone"}},
-				{"OpenWithoutHours", withForm(gridValues("Office", "UTC", office), "wed_open", "on"), []string{"Wednesday is marked open but has no hours; give them (such as 09:00 to 17:00) or untick Open.", `name="wed_open" checked`}},
-				{"HalfPeriod", gridValues("Office", "UTC", weekHours{"mon": {{"09:00", "12:00"}, {"13:00", ""}}}), []string{"Monday, period 2: give both the opening and the closing time", `name="mon_from_2" value="13:00"`}},
-				{"Backwards", gridValues("Office", "UTC", weekHours{"tue": {{"17:00", "09:00"}}}), []string{"Tuesday, period 1 (17:00 to 09:00): it must open before it closes; a period cannot cross midnight, so end it at 24:00"}},
-				{"Overlap", gridValues("Office", "UTC", weekHours{"thu": {{"09:00", "13:00"}, {"12:00", "17:00"}}}), []string{"Thursday, period 2 (12:00 to 17:00): it overlaps the period before it"}},
-				{"OverlapTypedFirst", gridValues("Office", "UTC", weekHours{"thu": {{"12:00", "17:00"}, {"09:00", "13:00"}}}), []string{"Thursday, period 1 (12:00 to 17:00): it overlaps"}},
-				{"OpensAtMidnight", gridValues("Office", "UTC", weekHours{"sat": {{"24:00", "24:00"}}}), []string{"Saturday, period 1 (24:00 to 24:00): opening time &#34;24:00&#34; may only close an interval"}},
-				{"AllClosed", gridValues("Office", "UTC", weekHours{}), []string{"Every day is closed; tick Open on at least one day"}},
-				{"ClosedDayHoursDoNotCount", withForm(gridValues("Office", "UTC", office), "mon_open", ""), []string{"Every day is closed"}},
-				{"BadHoliday", gridValues("Office", "UTC", office, "2026-12-25", "Christmas"), []string{"Holiday 2: &#34;Christmas&#34; is not a date; write YYYY-MM-DD"}},
-				{"RepeatedHoliday", gridValues("Office", "UTC", office, "2026-12-25", "2026-12-25"), []string{"Holiday 2: 2026-12-25 is listed twice; remove the repeat."}},
-				{"NoName", gridValues(" ", "UTC", office), []string{"Calendar name is required."}},
+				{"NoZone", gridValues("Office", " ", office), []string{"Choose the calendar&#39;s time zone"}, "timezone"},
+				{"UnknownZone", gridValues("Office", "Mars/Olympus", office), []string{"Time zone &#34;Mars/Olympus&#34; is not one we know"}, "timezone"},
+				{"OpenWithoutHours", withForm(gridValues("Office", "UTC", office), "wed_open", "on"), []string{"Wednesday is marked open but has no hours; give them (such as 09:00 to 17:00) or untick Open.", `name="wed_open" checked`}, "wed_from_1"},
+				{"HalfPeriod", gridValues("Office", "UTC", weekHours{"mon": {{"09:00", "12:00"}, {"13:00", ""}}}), []string{"Monday, period 2: give both the opening and the closing time", `name="mon_from_2" value="13:00"`}, "mon_to_2"},
+				{"Backwards", gridValues("Office", "UTC", weekHours{"tue": {{"17:00", "09:00"}}}), []string{"Tuesday, period 1 (17:00 to 09:00): it must open before it closes; a period cannot cross midnight, so end it at 24:00"}, "tue_to_1"},
+				{"Overlap", gridValues("Office", "UTC", weekHours{"thu": {{"09:00", "13:00"}, {"12:00", "17:00"}}}), []string{"Thursday, period 2 (12:00 to 17:00): it overlaps the period before it"}, "thu_from_2"},
+				{"OverlapTypedFirst", gridValues("Office", "UTC", weekHours{"thu": {{"12:00", "17:00"}, {"09:00", "13:00"}}}), []string{"Thursday, period 1 (12:00 to 17:00): it overlaps"}, "thu_from_1"},
+				{"OpensAtMidnight", gridValues("Office", "UTC", weekHours{"sat": {{"24:00", "24:00"}}}), []string{"Saturday, period 1 (24:00 to 24:00): opening time &#34;24:00&#34; may only close an interval"}, "sat_from_1"},
+				{"AllClosed", gridValues("Office", "UTC", weekHours{}), []string{"Every day is closed; tick Open on at least one day"}, ""},
+				{"ClosedDayHoursDoNotCount", withForm(gridValues("Office", "UTC", office), "mon_open", ""), []string{"Every day is closed"}, ""},
+				{"BadHoliday", gridValues("Office", "UTC", office, "2026-12-25", "Christmas"), []string{"Holiday 2: &#34;Christmas&#34; is not a date; write YYYY-MM-DD"}, "holiday_2"},
+				{"RepeatedHoliday", gridValues("Office", "UTC", office, "2026-12-25", "2026-12-25"), []string{"Holiday 2: 2026-12-25 is listed twice; remove the repeat."}, "holiday_2"},
+				{"NoName", gridValues(" ", "UTC", office), []string{"Calendar name is required."}, ""},
 			}
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
 					body := admin.post(t, base+"/calendars", tt.form, http.StatusUnprocessableEntity, "")
 					mustContain(t, "the refused calendar", body, append(tt.want, `class="error form-error"`)...)
+					if tt.invalid != "" {
+						mustMarkInvalid(t, body, tt.invalid)
+					}
 					if n := len(calendars(t)); n != 0 {
 						t.Errorf("%d calendars after a refusal, want 0", n)
 					}
@@ -206,6 +226,7 @@ func TestSLATargetDurations(t *testing.T) {
 				form.Set(tt.field, tt.value)
 				body := admin.post(t, base, form, http.StatusUnprocessableEntity, "")
 				mustContain(t, "the refused policy", body, tt.want, `name="`+tt.field+`" value="`+tt.value+`"`)
+				mustMarkInvalid(t, body, tt.field)
 			}
 			if after := policy(t); after.Target(1) != before.Target(1) || after.Target(3) != before.Target(3) || after.OLA(tandem.PartyInternal) != before.OLA(tandem.PartyInternal) {
 				t.Errorf("a refused policy changed the stored one: %+v", after)
