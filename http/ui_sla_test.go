@@ -33,6 +33,35 @@ func gridValues(name, zone string, hours weekHours, holidays ...string) url.Valu
 	return form
 }
 
+// slaAdmin starts a world with an it-admin of organisation A signed in, and
+// returns the path of A's SLA settings.
+func slaAdmin(t *testing.T, s *testserver.Server) (*world, browserless, string) {
+	t.Helper()
+	w := newWorld(t, s)
+	itAdminA := w.newMember(t, "it-admin@acme.test", tandem.RoleITAdmin, &w.orgA.ID, nil)
+	return w, sessionOf(t, s, itAdminA.User), "/orgs/" + w.orgA.Slug + "/sla"
+}
+
+// slaPolicy and slaCalendars read what the service stores for an
+// organisation, as the system.
+func slaPolicy(t *testing.T, s *testserver.Server, orgID int64) *tandem.SLAPolicy {
+	t.Helper()
+	p, err := s.Services.SLA.FindSLAPolicy(testserver.SystemContext(), orgID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func slaCalendars(t *testing.T, s *testserver.Server, orgID int64) []*tandem.BusinessCalendar {
+	t.Helper()
+	list, err := s.Services.SLA.FindCalendars(testserver.SystemContext(), orgID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
+}
+
 // mustMarkInvalid checks that the page marks the input named field, and
 // only it, as the one at fault.
 func mustMarkInvalid(t *testing.T, body, field string) {
@@ -53,18 +82,8 @@ func mustMarkInvalid(t *testing.T, body, field string) {
 func TestSLACalendarGrid(t *testing.T) {
 	t.Parallel()
 	eachServer(t, func(t *testing.T, s *testserver.Server) {
-		w := newWorld(t, s)
-		itAdminA := w.newMember(t, "it-admin@acme.test", tandem.RoleITAdmin, &w.orgA.ID, nil)
-		admin := sessionOf(t, s, itAdminA.User)
-		base := "/orgs/" + w.orgA.Slug + "/sla"
-		calendars := func(t *testing.T) []*tandem.BusinessCalendar {
-			t.Helper()
-			list, err := s.Services.SLA.FindCalendars(testserver.SystemContext(), w.orgA.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return list
-		}
+		w, admin, base := slaAdmin(t, s)
+		calendars := func(t *testing.T) []*tandem.BusinessCalendar { return slaCalendars(t, s, w.orgA.ID) }
 
 		t.Run("NewCalendarDefault", func(t *testing.T) {
 			body := admin.page(t, base, http.StatusOK)
@@ -179,18 +198,8 @@ func TestSLACalendarGrid(t *testing.T) {
 func TestSLATargetDurations(t *testing.T) {
 	t.Parallel()
 	eachServer(t, func(t *testing.T, s *testserver.Server) {
-		w := newWorld(t, s)
-		itAdminA := w.newMember(t, "it-admin@acme.test", tandem.RoleITAdmin, &w.orgA.ID, nil)
-		admin := sessionOf(t, s, itAdminA.User)
-		base := "/orgs/" + w.orgA.Slug + "/sla"
-		policy := func(t *testing.T) *tandem.SLAPolicy {
-			t.Helper()
-			p, err := s.Services.SLA.FindSLAPolicy(testserver.SystemContext(), w.orgA.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return p
-		}
+		w, admin, base := slaAdmin(t, s)
+		policy := func(t *testing.T) *tandem.SLAPolicy { return slaPolicy(t, s, w.orgA.ID) }
 
 		t.Run("ShownInHours", func(t *testing.T) {
 			// The default policy: P4 resolves in 40 business hours.

@@ -266,22 +266,8 @@ func TestSLAPages(t *testing.T) {
 		requesterA := w.newMember(t, "requester@acme.test", tandem.RoleRequester, &w.orgA.ID, nil)
 		admin, itTech, requester, outsider := sessionOf(t, s, itAdminA.User), sessionOf(t, s, w.itTechA.User), sessionOf(t, s, requesterA.User), sessionOf(t, s, w.itAdminB.User)
 		base := "/orgs/" + w.orgA.Slug + "/sla"
-		policy := func(t *testing.T) *tandem.SLAPolicy {
-			t.Helper()
-			p, err := s.Services.SLA.FindSLAPolicy(testserver.SystemContext(), w.orgA.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return p
-		}
-		calendars := func(t *testing.T) []*tandem.BusinessCalendar {
-			t.Helper()
-			list, err := s.Services.SLA.FindCalendars(testserver.SystemContext(), w.orgA.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return list
-		}
+		policy := func(t *testing.T) *tandem.SLAPolicy { return slaPolicy(t, s, w.orgA.ID) }
+		calendars := func(t *testing.T) []*tandem.BusinessCalendar { return slaCalendars(t, s, w.orgA.ID) }
 
 		t.Run("Access", func(t *testing.T) {
 			body := admin.page(t, base, http.StatusOK)
