@@ -138,6 +138,7 @@ func (s *Server) slaView(ctx context.Context, a *tandem.Actor, org *tandem.Organ
 			sc.Grid = gridFromForm(form, prefix)
 			sc.Grid.Invalid = v.Invalid
 		}
+		sc.Grid.ReadOnly = !v.Manage
 		zones = append(zones, sc.Grid.Timezone)
 		v.Calendars = append(v.Calendars, sc)
 	}

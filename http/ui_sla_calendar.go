@@ -59,6 +59,9 @@ type calendarGrid struct {
 	// and Invalid names its field at fault, if one is.
 	Refused  bool
 	Invalid  string
+	// ReadOnly grids, for those who may not change them, leave out the
+	// empty rows and the Remove boxes.
+	ReadOnly bool
 	Name     string
 	Timezone string
 	Days     []gridDay

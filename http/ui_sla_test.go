@@ -169,6 +169,11 @@ func TestSLACalendarGrid(t *testing.T) {
 				`name="holiday_1" value="2026-12-25"`, `name="holiday_1_remove"`, `name="holiday_2" value=""`,
 				// The new calendar starts in the organisation's zone.
 				`<option value="Europe/Berlin">`)
+			// Who may only read sees the hours and holidays there are,
+			// without empty rows or Remove boxes.
+			body = sessionOf(t, s, w.itTechA.User).page(t, base, http.StatusOK)
+			mustContain(t, "the technician's grid", body, `name="mon_to_2" value="17:00"`, `name="holiday_1" value="2026-12-25"`)
+			mustLack(t, "the technician's grid", body, `name="fri_from_2"`, `name="holiday_1_remove"`, `name="holiday_2"`, `id="calendar-new-form"`)
 		})
 
 		t.Run("RefusedUpdateKeepsInput", func(t *testing.T) {
