@@ -57,8 +57,8 @@ var commonZones = []string{
 type calendarGrid struct {
 	// Refused is set on the grid of a refused save, shown again as typed,
 	// and Invalid names its field at fault, if one is.
-	Refused  bool
-	Invalid  string
+	Refused bool
+	Invalid string
 	// ReadOnly grids, for those who may not change them, leave out the
 	// empty rows and the Remove boxes.
 	ReadOnly bool
