@@ -1,7 +1,6 @@
 package http_test
 
 import (
-	"context"
 	"net/http"
 	"slices"
 	"testing"
@@ -98,12 +97,6 @@ func TestBrowserSwitcherScopesList(t *testing.T) {
 	}
 }
 
-// overflows reports whether the page is wider than the window.
-func overflows(t *testing.T, ctx context.Context) bool {
-	t.Helper()
-	return browsertest.Eval[bool](t, ctx, `document.documentElement.scrollWidth > innerWidth`)
-}
-
 func TestBrowserPhoneFrame(t *testing.T) {
 	ctx := browsertest.New(t)
 	s := testserver.Start(t)
@@ -134,16 +127,16 @@ func TestBrowserPhoneFrame(t *testing.T) {
 	if got := browsertest.Text(t, ctx, `nav a[href="/audit"]`); got != "Audit" {
 		t.Errorf("opened menu shows %q", got)
 	}
-	if overflows(t, ctx) {
-		t.Error("/account with the menu open is wider than a phone")
+	if wide := browsertest.Overflow(t, ctx, ""); len(wide) > 0 {
+		t.Errorf("/account with the menu open is wider than a phone: %q", wide)
 	}
 
 	// No page of the frame is wider than the phone: tables scroll inside.
 	for _, path := range []string{"/account", "/account/sessions", "/account/tokens", "/provider/people", "/provider/settings", "/orgs/" + acme.Slug + "/people", "/orgs/" + acme.Slug, "/no/such/page"} {
 		browsertest.Do(t, ctx, chromedp.Navigate(s.URL()+path))
 		browsertest.WaitFor(t, ctx, `document.readyState === "complete"`, path+" to load")
-		if overflows(t, ctx) {
-			t.Errorf("%s is wider than a 390 px phone", path)
+		if wide := browsertest.Overflow(t, ctx, ""); len(wide) > 0 {
+			t.Errorf("%s is wider than a 390 px phone: %q", path, wide)
 		}
 	}
 }

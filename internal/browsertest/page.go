@@ -3,6 +3,7 @@ package browsertest
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -124,4 +125,23 @@ func location(ctx context.Context) string {
 		return "an unknown address"
 	}
 	return loc
+}
+
+// Overflow reports what makes the page wider than its window, the first
+// thing that breaks on a phone: "page 942 px > window 390 px" when
+// document.documentElement.scrollWidth exceeds innerWidth, then the
+// elements matching selector (none when it is "") that end past the
+// window's right edge, at most eight, named by tag, id and class. Nothing
+// means the page fits.
+func Overflow(t testing.TB, ctx context.Context, selector string) []string {
+	t.Helper()
+	return Eval[[]string](t, ctx, `(() => {
+	const out = [];
+	const page = document.documentElement.scrollWidth;
+	if (page > innerWidth) out.push("page " + page + " px > window " + innerWidth + " px");
+	const sel = `+strconv.Quote(selector)+`;
+	if (sel) for (const e of [...document.querySelectorAll(sel)].filter(e => e.getBoundingClientRect().right > innerWidth + 0.5).slice(0, 8))
+		out.push(e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (e.className ? "." + String(e.className).trim().replace(/\s+/g, ".") : "") + (e.name ? "[name=" + e.name + "]" : "") + " ends at " + Math.round(e.getBoundingClientRect().right) + " px");
+	return out;
+})()`)
 }
