@@ -120,6 +120,9 @@ func eventText(e *tandem.Event, who string, names partyNames) (string, string) {
 	case tandem.EventTime:
 		return who, "logged " + e.Body
 	}
+	if who == "" {
+		return "", e.Body // the system's own sentence
+	}
 	return who, lowerFirst(e.Body)
 }
 

@@ -199,7 +199,7 @@ func TestTicketPages(t *testing.T) {
 				t.Errorf("after accepting: owner %s, assignee %v; want provider and the technician", tk.OwningParty, tk.AssigneeID)
 			}
 			body = tech.page(t, path, http.StatusOK)
-			mustContain(t, "the accepted ticket", body, "Hand back to internal IT", "Handoff accepted")
+			mustContain(t, "the accepted ticket", body, "Hand back to internal IT", "accepted the handoff")
 			if queue := tech.page(t, "/queue", http.StatusOK); !strings.Contains(queue, "Nothing waits for your team.") || !strings.Contains(queue, "Printer on fire") {
 				t.Error("the queue does not list the accepted ticket as owned, with nothing waiting")
 			}
@@ -348,7 +348,7 @@ func TestSLAPages(t *testing.T) {
 			}
 			zone := tk.CreatedAt.In(mustLoad(t, "Europe/Berlin")).Format("2 Jan 2006 15:04 MST")
 			body = requester.page(t, "/tickets/"+strconv.FormatInt(tk.ID, 10), http.StatusOK)
-			mustContain(t, "the requester's ticket page", body, "times in Europe/Berlin", "<dd>"+zone+"</dd>")
+			mustContain(t, "the requester's ticket page", body, "times in Europe/Berlin", ">"+zone+"</time></dd>")
 		})
 		if cal == nil {
 			t.FailNow()
