@@ -119,6 +119,12 @@ func eventText(e *tandem.Event, who string, names partyNames) (string, string) {
 		return who, "requested a handoff"
 	case tandem.EventTime:
 		return who, "logged " + e.Body
+	case tandem.EventStatus:
+		from, _ := e.Data["from"].(string)
+		to, _ := e.Data["to"].(string)
+		if from != "" && to != "" && strings.HasPrefix(e.Body, "Moved") && who != "" {
+			return who, "moved the ticket from " + statusLabel(tandem.TicketStatus(from)) + " to " + statusLabel(tandem.TicketStatus(to)) + "."
+		}
 	}
 	if who == "" {
 		return "", e.Body // the system's own sentence
