@@ -321,6 +321,17 @@ func TestBrowserTicketLayout(t *testing.T) {
 				}
 			}
 		}
+		// The forms of the side column fit their cards (the Assign button
+		// and the watcher select stuck out of them).
+		if out := browsertest.Eval[[]string](t, staff, `[...document.querySelectorAll(".ticket-layout .card")].flatMap(card => {
+			const r = card.getBoundingClientRect();
+			return [...card.querySelectorAll("button, select, input, textarea")].filter(e => {
+				const b = e.getBoundingClientRect();
+				return b.width > 0 && (b.right > r.right + 0.5 || b.left < r.left - 0.5);
+			}).map(e => card.id + ": " + e.tagName.toLowerCase() + " " + (e.name || e.textContent.trim()));
+		})`); len(out) > 0 {
+			t.Errorf("at %d px these controls stick out of their cards: %q", width, out)
+		}
 		main, side := boxOf(t, staff, "#ticket-main"), boxOf(t, staff, "#ticket-side")
 		switch width {
 		case 1400:
