@@ -77,19 +77,19 @@ type ticketView struct {
 	PendingReason string
 
 	// What the viewer may do.
-	AsRequester   bool // the viewer sees the ticket as a requester
-	Work          bool // ticket.work on the organisation
-	Handoff       bool // the viewer's party owns it and may hand it over
-	HandoffTo     string
-	Answer        bool // the viewer's party must accept or decline
-	Moves         []deskOption
-	Visibilities  []deskOption
-	Assignees     []deskOption
+	AsRequester  bool // the viewer sees the ticket as a requester
+	Work         bool // ticket.work on the organisation
+	Handoff      bool // the viewer's party owns it and may hand it over
+	HandoffTo    string
+	Answer       bool // the viewer's party must accept or decline
+	Moves        []deskOption
+	Visibilities []deskOption
+	Assignees    []deskOption
 	// AssigneeChoice is the option the assignee select shows chosen: what
 	// a refused form sent, else the current assignee, else "none".
 	AssigneeChoice string
 	VisibilityNew  string
-	Today         string
+	Today          string
 	// The edit form: the stored title and description, or what a refused
 	// edit sent, with the form open so the input is not lost.
 	EditTitle       string
@@ -364,21 +364,35 @@ func (s *Server) ticketView(ctx context.Context, data pageData, id int64) (*tick
 	if err != nil {
 		return nil, nil, err
 	}
+	// An entry keeps the name its author had, or their email when they had
+	// none. A requester, who may not see users, is shown the name the
+	// ticket gives that person (People) or their team, not someone's email.
+	author := func(e *tandem.Event) string {
+		switch {
+		case e.ActorID == nil:
+			return e.ActorName
+		case !v.AsRequester || *e.ActorID == a.UserID || !strings.Contains(e.ActorName, "@"):
+			if e.ActorName != "" {
+				return e.ActorName
+			}
+			return names.user(*e.ActorID)
+		}
+		if n, ok := t.People[*e.ActorID]; ok {
+			return n
+		}
+		return teams.party(e.Party)
+	}
 	// The authors' names are on the page already: they name the same
-	// people elsewhere on it (an uploader) for readers who may not see
-	// users.
+	// people elsewhere on it (an uploader).
 	for _, e := range events {
-		if e.ActorID != nil && e.ActorName != "" {
-			names.know(map[int64]string{*e.ActorID: e.ActorName})
+		if e.ActorID != nil {
+			names.know(map[int64]string{*e.ActorID: author(e)})
 		}
 	}
 	for _, e := range events {
 		de := deskEvent{Event: e, Comment: e.Kind == tandem.EventComment, Visibility: visibilityLabel(e.Visibility, e.Party),
-			Who: e.ActorName, Ago: agoText(e.CreatedAt, now)}
-		if de.Who == "" && e.ActorID != nil {
-			de.Who = names.user(*e.ActorID)
-		}
-		if e.Party != "" {
+			Who: author(e), Ago: agoText(e.CreatedAt, now)}
+		if e.Party != "" && de.Who != teams.party(e.Party) {
 			de.PartyName = teams.party(e.Party)
 		}
 		if de.Comment {

@@ -80,26 +80,3 @@ func TestTicketPeople(t *testing.T) {
 		})
 	})
 }
-
-// The routed event keeps the area's name and the matrix version, so the
-// page can write the sentence from the data.
-func TestTicketRoutedData(t *testing.T) {
-	t.Parallel()
-	testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
-		d := newDesk(t, db)
-		tk := d.open(d.Requester, "cybersecurity", "Phishing mail")
-		for _, e := range d.timeline(d.ITTech, tk.ID) {
-			if e.Kind != tandem.EventRouted {
-				continue
-			}
-			if e.Data["area"] != "Cybersecurity protection" || e.Data["reason"] != "responsible" || e.Data["party"] != string(tandem.PartyProvider) {
-				t.Errorf("routed data = %v, want the area's name, reason and party", e.Data)
-			}
-			if n, ok := e.Data["matrix"].(float64); !ok || int(n) != d.Accepted.Number {
-				t.Errorf("routed data matrix = %#v, want %d", e.Data["matrix"], d.Accepted.Number)
-			}
-			return
-		}
-		t.Fatal("no routed event")
-	})
-}
