@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/sla"
 )
 
 // deskClock is one timer as the pages show it. Its times are business
@@ -45,19 +46,10 @@ func liveTimer(t *tandem.Timer) bool {
 	return t.DueAt != nil && (t.State == tandem.TimerRunning || t.State == tandem.TimerBreached && t.MetAt == nil)
 }
 
-// hoursText writes whole minutes in hours and minutes: "45 min", "4 h",
-// "1 h 30 min", "40 h". Business time has no days: a business day is as
-// long as its calendar says.
-func hoursText(m int64) string {
-	switch {
-	case m < 60:
-		return strconv.FormatInt(m, 10) + " min"
-	case m%60 == 0:
-		return strconv.FormatInt(m/60, 10) + " h"
-	default:
-		return strconv.FormatInt(m/60, 10) + " h " + strconv.FormatInt(m%60, 10) + " min"
-	}
-}
+// hoursText writes whole business minutes in hours and minutes, as the
+// SLA settings do: "45 min", "4 h", "1 h 30 min", "40 h" (no days: a
+// business day is as long as its calendar says).
+func hoursText(m int64) string { return sla.FormatDuration(int(m)) }
 
 // businessText writes an amount of business time in a sentence: "1
 // business minute", "45 business minutes", "2 business hours", "2 h 13 min

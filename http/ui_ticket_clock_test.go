@@ -32,14 +32,6 @@ func TestBusinessLeft(t *testing.T) {
 	}
 }
 
-func TestHoursText(t *testing.T) {
-	for m, want := range map[int64]string{0: "0 min", 30: "30 min", 60: "1 h", 90: "1 h 30 min", 240: "4 h", 1440: "24 h", 2410: "40 h 10 min"} {
-		if got := hoursText(m); got != want {
-			t.Errorf("hoursText(%d) = %q, want %q", m, got, want)
-		}
-	}
-}
-
 func TestClockOf(t *testing.T) {
 	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	at := func(d time.Duration) *time.Time { v := now.Add(d); return &v }
