@@ -310,6 +310,9 @@ func TestBrowserTicketLayout(t *testing.T) {
 	browsertest.Do(t, staff, chromedp.Navigate(c.s.URL()+paths[1]))
 	browsertest.Do(t, staff, chromedp.Click(chromedp.CSS("#assign-me-form button")))
 	browsertest.WaitFor(t, staff, `document.querySelector("#ticket-assignee").textContent === "Ivo Internal"`, "the assignee on the page")
+	if browsertest.Eval[bool](t, staff, `document.querySelector("#assign-me-form") !== null`) {
+		t.Error("the assignee is still offered to assign the ticket to themselves")
+	}
 
 	for _, width := range []int64{1400, 390} {
 		for _, ctx := range []context.Context{staff, requester} {
