@@ -248,25 +248,6 @@ func TestBrowserTicketCountdown(t *testing.T) {
 	}
 }
 
-// overflowing lists what sticks out of the window horizontally (the page
-// scrolls sideways): nothing, or the first few elements wider than it.
-func overflowing(t *testing.T, ctx context.Context) []string {
-	t.Helper()
-	return browsertest.Eval[[]string](t, ctx, `(() => {
-		const w = window.innerWidth;
-		if (document.documentElement.scrollWidth <= w) return [];
-		const out = [];
-		for (const e of document.querySelectorAll("body *")) {
-			const r = e.getBoundingClientRect();
-			if (r.width > 0 && r.right > w + 0.5) {
-				out.push(e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (typeof e.className === "string" && e.className ? "." + e.className.trim().split(/\s+/).join(".") : ""));
-			}
-		}
-		out.unshift("scrollWidth " + document.documentElement.scrollWidth + " > " + w);
-		return out.slice(0, 9);
-	})()`)
-}
-
 // box is an element's place on the page.
 type box struct{ Left, Right, Top, Bottom float64 }
 
@@ -319,8 +300,8 @@ func TestBrowserTicketLayout(t *testing.T) {
 			browsertest.Do(t, ctx, chromedp.EmulateViewport(width, 900))
 			for _, path := range append([]string{"/tickets"}, paths...) {
 				browsertest.Do(t, ctx, chromedp.Navigate(c.s.URL()+path))
-				if got := overflowing(t, ctx); len(got) > 0 {
-					t.Errorf("%s at %d px scrolls sideways: %q", path, width, got)
+				if overflows(t, ctx) {
+					t.Errorf("%s at %d px scrolls sideways: %q stick out", path, width, overflowing(t, ctx, "body *"))
 				}
 			}
 		}

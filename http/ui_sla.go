@@ -73,6 +73,8 @@ type slaView struct {
 	NewName    string
 	NewDef     string
 	Imported   []string
+	// Responses are the "Counts as a response" checkboxes.
+	Responses []slaCheck
 }
 
 // policyForm writes a policy as the form's fields.
@@ -94,6 +96,7 @@ func policyForm(p *tandem.SLAPolicy) map[string]string {
 			f["matrix_"+string(impact)+"_"+string(urgency)] = strconv.Itoa(int(p.PriorityMatrix.Priority(impact, urgency)))
 		}
 	}
+	responseRuleForm(f, p)
 	return f
 }
 
@@ -149,6 +152,7 @@ func (s *Server) slaView(ctx context.Context, a *tandem.Actor, org *tandem.Organ
 		}
 		v.Matrix = append(v.Matrix, row)
 	}
+	v.Responses = responseRuleView(f, form)
 	return v, nil
 }
 
@@ -262,6 +266,7 @@ func (s *Server) handleSLAPolicyForm(w http.ResponseWriter, r *http.Request, dat
 	}
 	p, err := policyFromForm(org.ID, form)
 	if err == nil {
+		p.ResponseActions = responseActionsFromForm(form)
 		err = s.SLAService.UpdateSLAPolicy(r.Context(), p)
 	}
 	if err != nil {

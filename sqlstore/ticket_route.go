@@ -129,13 +129,7 @@ type deskUser struct {
 }
 
 // staff reports whether the user works tickets (not a requester or viewer).
-func (u *deskUser) staff() bool {
-	switch u.Role {
-	case tandem.RoleAdmin, tandem.RoleTechnician, tandem.RoleITAdmin, tandem.RoleITTechnician:
-		return true
-	}
-	return false
-}
+func (u *deskUser) staff() bool { return tandem.StaffRole(u.Role) }
 
 // findDeskUser returns an active user who can see the organisation's
 // tickets: one of its own users, provider staff assigned to it, or a
