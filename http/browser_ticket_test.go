@@ -104,6 +104,13 @@ func TestBrowserTicketEscalation(t *testing.T) {
 	browserLogin(t, provider, c.s, c.techie.Email)
 	browsertest.Do(t, provider, chromedp.Click(chromedp.CSS(`nav a[href="/queue"]`)))
 	browsertest.WaitPath(t, provider, "/queue")
+	// The waiting handoffs with their answer forms fit the window.
+	for _, width := range []int64{1400, 390} {
+		browsertest.Do(t, provider, chromedp.EmulateViewport(width, 900))
+		if overflows(t, provider) {
+			t.Errorf("the queue at %d px scrolls sideways: %q stick out", width, overflowing(t, provider, "body *"))
+		}
+	}
 	id := strings.TrimPrefix(path, "/tickets/")
 	row := fmt.Sprintf(`#waiting-list tr[data-ticket="%s"]`, id)
 	if got := browsertest.Text(t, provider, row+" .reason"); got != "The firewall is the provider's" {
