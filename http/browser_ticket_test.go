@@ -110,6 +110,9 @@ func TestBrowserTicketEscalation(t *testing.T) {
 		if overflows(t, provider) {
 			t.Errorf("the queue at %d px scrolls sideways: %q stick out", width, overflowing(t, provider, "body *"))
 		}
+		if table, main := boxOf(t, provider, "#waiting-list"), boxOf(t, provider, "main"); table.Right > main.Right {
+			t.Errorf("at %d px the waiting handoffs end at %.0f px, right of the page's column (%.0f px)", width, table.Right, main.Right)
+		}
 	}
 	id := strings.TrimPrefix(path, "/tickets/")
 	row := fmt.Sprintf(`#waiting-list tr[data-ticket="%s"]`, id)
