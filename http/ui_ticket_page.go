@@ -77,8 +77,11 @@ type ticketView struct {
 	PendingReason string
 
 	// What the viewer may do.
-	AsRequester  bool // the viewer sees the ticket as a requester
-	Work         bool // ticket.work on the organisation
+	AsRequester bool // the viewer sees the ticket as a requester
+	Work        bool // ticket.work on the organisation
+	// Reply: the viewer may comment and attach files (they work the
+	// ticket, or request it as a requester; viewers only read).
+	Reply        bool
 	Handoff      bool // the viewer's party owns it and may hand it over
 	HandoffTo    string
 	Answer       bool // the viewer's party must accept or decline
@@ -320,6 +323,7 @@ func (s *Server) ticketView(ctx context.Context, data pageData, id int64) (*tick
 		v.Watchers = append(v.Watchers, deskOption{strconv.FormatInt(w, 10), names.user(w)})
 		v.Watching = v.Watching || w == a.UserID
 	}
+	v.Reply = v.Work || v.AsRequester && a.Can(tandem.ActionTicketRequest, org.ID) == nil
 	v.EditTitle, v.EditDescription = t.Title, t.Description
 	if title, ok := data.Form["edit.title"]; ok {
 		v.EditTitle, v.EditDescription, v.EditOpen = title, data.Form["edit.description"], true

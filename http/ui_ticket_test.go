@@ -161,6 +161,16 @@ func TestTicketPages(t *testing.T) {
 			mustLack(t, "the requester's page", body, `id="status-form"`, `id="handoff-form"`, `name="visibility"`, `id="time-form"`)
 		})
 
+		// A viewer reads the ticket and is offered no form the service
+		// would refuse them: no reply, no attachment.
+		t.Run("ViewerReadsOnly", func(t *testing.T) {
+			viewer := sessionOf(t, s, w.newMember(t, "viewer@acme.test", tandem.RoleViewer, &w.orgA.ID, nil).User)
+			body := viewer.page(t, path, http.StatusOK)
+			mustContain(t, "the viewer's page", body, "Printer on fire", `id="timeline"`)
+			mustLack(t, "the viewer's page", body, `id="comment-form"`, `id="attach-form"`, `id="status-form"`, `id="time-form"`)
+			viewer.post(t, path+"/comments", url.Values{"body": {"Me too"}}, http.StatusForbidden, "")
+		})
+
 		t.Run("Visibility", func(t *testing.T) {
 			for vis, text := range map[string]string{"public": "Public note for everyone", "teams": "Teams note for both IT teams", "party": "Party note for internal IT"} {
 				if status, _, h := itTech.do(t, http.MethodPost, path+"/comments", url.Values{"body": {text}, "visibility": {vis}}); status != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), path+"#event-") {
