@@ -124,6 +124,10 @@ func clockOf(t *tandem.Timer, now time.Time) deskClock {
 		c.Left, c.Short = businessLeft(left)
 	case t.State == tandem.TimerPaused:
 		set("paused", "paused", "paused")
+		if left := float64(t.Minutes) - t.ElapsedMinutes; left > 0 {
+			sentence, _ := businessLeft(left)
+			c.Left = "paused with " + sentence
+		}
 	case t.State == tandem.TimerBreached:
 		set("breached", "breached", "breached")
 		if t.MetAt != nil {

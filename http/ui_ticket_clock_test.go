@@ -54,7 +54,7 @@ func TestClockOf(t *testing.T) {
 		{"BreachedThenMet", tandem.Timer{Kind: tandem.TimerResponse, State: tandem.TimerBreached, Minutes: 30, ElapsedMinutes: 90, DueAt: at(-2 * time.Hour), MetAt: at(-time.Hour)},
 			"breached", "met late", "1 h 30 min of 30 min used", "was due", false},
 		{"Paused", tandem.Timer{Kind: tandem.TimerResolution, State: tandem.TimerPaused, Minutes: 240, ElapsedMinutes: 30},
-			"paused", "paused", "30 min of 4 h used", "was due", false},
+			"paused", "paused with 3 h 30 min of business time left", "30 min of 4 h used", "was due", false},
 		{"Met", tandem.Timer{Kind: tandem.TimerResponse, State: tandem.TimerMet, Minutes: 30, ElapsedMinutes: 12, DueAt: at(time.Hour), MetAt: at(-time.Minute)},
 			"met", "met", "12 min of 30 min used", "was due", false},
 	}
