@@ -161,6 +161,16 @@ func TestTicketPages(t *testing.T) {
 			mustLack(t, "the requester's page", body, `id="status-form"`, `id="handoff-form"`, `name="visibility"`, `id="time-form"`)
 		})
 
+		// A viewer reads the ticket and is offered no form the service
+		// would refuse them: no reply, no attachment.
+		t.Run("ViewerReadsOnly", func(t *testing.T) {
+			viewer := sessionOf(t, s, w.newMember(t, "viewer@acme.test", tandem.RoleViewer, &w.orgA.ID, nil).User)
+			body := viewer.page(t, path, http.StatusOK)
+			mustContain(t, "the viewer's page", body, "Printer on fire", `id="timeline"`)
+			mustLack(t, "the viewer's page", body, `id="comment-form"`, `id="attach-form"`, `id="status-form"`, `id="time-form"`)
+			viewer.post(t, path+"/comments", url.Values{"body": {"Me too"}}, http.StatusForbidden, "")
+		})
+
 		t.Run("Visibility", func(t *testing.T) {
 			for vis, text := range map[string]string{"public": "Public note for everyone", "teams": "Teams note for both IT teams", "party": "Party note for internal IT"} {
 				if status, _, h := itTech.do(t, http.MethodPost, path+"/comments", url.Values{"body": {text}, "visibility": {vis}}); status != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), path+"#event-") {
@@ -175,6 +185,17 @@ func TestTicketPages(t *testing.T) {
 			mustLack(t, "the provider technician's page", body, "Party note")
 			body = itTech.page(t, path, http.StatusOK)
 			mustContain(t, "the internal technician's page", body, "Party note for internal IT", ">Internal only<", ">Public<")
+
+			// The provider's technician has no name: the requester, who may
+			// not see users, reads their reply as their team's, without
+			// their email.
+			if status, _, _ := tech.do(t, http.MethodPost, path+"/comments", url.Values{"body": {"Provider reply"}, "visibility": {"public"}}); status != http.StatusSeeOther {
+				t.Fatalf("the provider's comment: status %d", status)
+			}
+			body = requester.page(t, path, http.StatusOK)
+			mustContain(t, "the requester's page", body, "Provider reply", `<strong class="author">Northwind MSP</strong>`)
+			mustLack(t, "the requester's page", body, w.tech.Email)
+			mustContain(t, "the internal technician's page", itTech.page(t, path, http.StatusOK), `<strong class="author">`+w.tech.Email+`</strong>`)
 		})
 
 		t.Run("HandoffThroughQueue", func(t *testing.T) {
@@ -199,7 +220,7 @@ func TestTicketPages(t *testing.T) {
 				t.Errorf("after accepting: owner %s, assignee %v; want provider and the technician", tk.OwningParty, tk.AssigneeID)
 			}
 			body = tech.page(t, path, http.StatusOK)
-			mustContain(t, "the accepted ticket", body, "Hand back to internal IT", "Handoff accepted")
+			mustContain(t, "the accepted ticket", body, "Hand back to internal IT", "accepted the handoff")
 			if queue := tech.page(t, "/queue", http.StatusOK); !strings.Contains(queue, "Nothing waits for your team.") || !strings.Contains(queue, "Printer on fire") {
 				t.Error("the queue does not list the accepted ticket as owned, with nothing waiting")
 			}
@@ -333,7 +354,7 @@ func TestSLAPages(t *testing.T) {
 			}
 			zone := tk.CreatedAt.In(mustLoad(t, "Europe/Berlin")).Format("2 Jan 2006 15:04 MST")
 			body = requester.page(t, "/tickets/"+strconv.FormatInt(tk.ID, 10), http.StatusOK)
-			mustContain(t, "the requester's ticket page", body, "times in Europe/Berlin", "<dd>"+zone+"</dd>")
+			mustContain(t, "the requester's ticket page", body, "times in Europe/Berlin", ">"+zone+"</time></dd>")
 		})
 		if cal == nil {
 			t.FailNow()

@@ -39,6 +39,12 @@ func TestTicketRouting(t *testing.T) {
 			if e.Body != "Routed to provider: Responsible for Cybersecurity protection in matrix v1." || e.Visibility != tandem.VisibilityTeams {
 				t.Fatalf("routed event = %q (%s)", e.Body, e.Visibility)
 			}
+			// The data keeps what the page writes the sentence from: the
+			// area's name as it was, the matrix version, party and reason.
+			if n, ok := e.Data["matrix"].(float64); e.Data["area"] != "Cybersecurity protection" || !ok || int(n) != d.Accepted.Number ||
+				e.Data["reason"] != "responsible" || e.Data["party"] != string(tandem.PartyProvider) {
+				t.Errorf("routed data = %v, want the area's name, matrix v%d, reason and party", e.Data, d.Accepted.Number)
+			}
 		})
 
 		t.Run("InternalArea", func(t *testing.T) {
