@@ -95,6 +95,16 @@ func (s *TicketService) CreateTicket(ctx context.Context, in tandem.TicketInput)
 			return nil, err
 		}
 		t.AssigneeID = in.AssigneeID
+		// Staff who open a ticket already assigned have taken it up: it
+		// starts open, and answered where the policy counts an assignment
+		// as the response.
+		if tandem.OpensTicket(a, tandem.StaffAssign, "", oc.policy) {
+			t.Status = tandem.StatusOpen
+		}
+		if tandem.CountsAsResponse(a, tandem.StaffAssign, "", oc.policy) {
+			now := tx.now
+			t.FirstResponseAt = &now
+		}
 	}
 	watchers, err := checkWatchers(ctx, tx, orgID, in.Watchers)
 	if err != nil {
@@ -103,14 +113,14 @@ func (s *TicketService) CreateTicket(ctx context.Context, in tandem.TicketInput)
 	slices.Sort(watchers)
 	// A new ticket's clocks are planned from what it is stored with; its
 	// SLA state is stored with it.
-	clock := tandem.TicketClock{CreatedAt: t.CreatedAt, Priority: t.Priority, Status: t.Status, OwningParty: t.OwningParty}
+	clock := tandem.TicketClock{CreatedAt: t.CreatedAt, Priority: t.Priority, Status: t.Status, OwningParty: t.OwningParty, FirstResponseAt: t.FirstResponseAt}
 	planned, state := oc.planner(tx.now).Plan(&clock)
 	t.SLAState = state
 
 	t.ID, err = tx.insert(ctx, `INSERT INTO tickets (organization_id, requester_id, title, description, area_id, impact, urgency, priority, status,
-		owning_party, unrouted, assignee_id, sla_state, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		owning_party, unrouted, assignee_id, sla_state, created_by, created_at, updated_at, first_response_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.OrganizationID, t.RequesterID, t.Title, t.Description, t.AreaID, t.Impact, t.Urgency, t.Priority, t.Status,
-		t.OwningParty, t.Unrouted, t.AssigneeID, t.SLAState, t.CreatedBy, at(t.CreatedAt), at(t.UpdatedAt))
+		t.OwningParty, t.Unrouted, t.AssigneeID, t.SLAState, t.CreatedBy, at(t.CreatedAt), at(t.UpdatedAt), atPtr(t.FirstResponseAt))
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +141,10 @@ func (s *TicketService) CreateTicket(ctx context.Context, in tandem.TicketInput)
 		return nil, err
 	}
 	summary := map[string]any{"title": t.Title, "requester_id": t.RequesterID, "priority": int(t.Priority), "owning_party": t.OwningParty,
-		"unrouted": t.Unrouted, "area_id": t.AreaID, "assignee_id": t.AssigneeID, "tags": t.Tags, "watchers": watchers}
+		"unrouted": t.Unrouted, "area_id": t.AreaID, "assignee_id": t.AssigneeID, "tags": t.Tags, "watchers": watchers, "status": t.Status}
+	if t.FirstResponseAt != nil {
+		summary["first_response_at"] = *t.FirstResponseAt
+	}
 	if t.Timers, err = tx.storeNewTimers(ctx, t, planned); err != nil {
 		return nil, err
 	}

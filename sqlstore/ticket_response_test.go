@@ -137,16 +137,32 @@ func TestTicketResponseRule(t *testing.T) {
 			if len(moves) != 1 || moves[0].Visibility != tandem.VisibilityPublic || !moves[0].CreatedAt.Equal(d.Clock.Now()) {
 				t.Fatalf("automatic moves %+v, want one the requester sees, now", moves)
 			}
-			// Clearing the assignee of a new ticket (opened with one) does
-			// not take it up.
-			area := d.area("end-user-support")
-			tk2, err := d.Tickets.CreateTicket(d.as(d.ITTech), tandem.TicketInput{OrganizationID: d.Org.ID, RequesterID: d.Requester.ID,
-				Title: "Old monitor", AreaID: &area, AssigneeID: &d.ITAdmin.ID})
-			if err != nil {
-				t.Fatal(err)
-			}
+			// Clearing the assignee of a new ticket does not take it up.
+			tk2 := d.open(d.Requester, "end-user-support", "Old monitor")
 			assign(t, d.ITTech, tk2.ID, 0)
 			status(t, tk2.ID, tandem.StatusNew)
+		})
+
+		t.Run("CreatedAssignedStartsOpen", func(t *testing.T) {
+			// Staff who log a ticket and assign it at once have taken it
+			// up; it is not answered unless the policy counts assignment.
+			area := d.area("end-user-support")
+			create := func(title string) *tandem.Ticket {
+				tk, err := d.Tickets.CreateTicket(d.as(d.ITTech), tandem.TicketInput{OrganizationID: d.Org.ID, RequesterID: d.Requester.ID,
+					Title: title, AreaID: &area, AssigneeID: &d.ITAdmin.ID})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return tk
+			}
+			tk := create("Phoned in: printer offline")
+			status(t, tk.ID, tandem.StatusOpen)
+			responded(t, tk.ID, time.Time{})
+			mark(t, tandem.StaffAssign)
+			defer mark(t)
+			tk = create("Phoned in: scanner offline")
+			status(t, tk.ID, tandem.StatusOpen)
+			responded(t, tk.ID, d.Clock.Now())
 		})
 
 		t.Run("StatusAskedForWithAssignmentMovesOnce", func(t *testing.T) {
