@@ -108,8 +108,8 @@ func countOpen(ctx context.Context, tx *Tx, a *tandem.Actor, byID map[int64]*tan
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			orgID                                    int64
-			party                                    tandem.PartyKind
+			orgID                                     int64
+			party                                     tandem.PartyKind
 			open, mine, unassigned, warning, breached int
 		)
 		if err := rows.Scan(&orgID, &party, &open, &mine, &unassigned, &warning, &breached); err != nil {
