@@ -40,7 +40,8 @@ func (s *TicketService) Summary(ctx context.Context, q tandem.DeskSummaryQuery) 
 	for i := range sum.Orgs {
 		byID[sum.Orgs[i].Organization.ID] = &sum.Orgs[i]
 	}
-	if err := countOpen(ctx, tx, a, byID); err != nil {
+	held, err := countOpen(ctx, tx, a, byID)
+	if err != nil {
 		return nil, err
 	}
 	if !a.IsRequesterRole() {
@@ -48,7 +49,7 @@ func (s *TicketService) Summary(ctx context.Context, q tandem.DeskSummaryQuery) 
 			return nil, err
 		}
 		if q.Load {
-			if sum.Load, err = teamLoad(ctx, tx, a); err != nil {
+			if sum.Load, err = teamLoad(ctx, tx, a, held); err != nil {
 				return nil, err
 			}
 		}
@@ -85,59 +86,70 @@ func summaryOrgs(ctx context.Context, tx *Tx, a *tandem.Actor) ([]tandem.OrgDesk
 // partial index tickets_open's condition so that the index applies.
 const openCondition = "t.status NOT IN ('resolved', 'closed')"
 
-// countOpen fills the open-ticket figures: one pass over the open tickets
-// in scope, grouped by organisation and owning party.
-func countOpen(ctx context.Context, tx *Tx, a *tandem.Actor, byID map[int64]*tandem.OrgDeskCounts) error {
+// countOpen fills the open-ticket figures in one pass over the open
+// tickets in scope, grouped by organisation, owning party and assignee,
+// and returns the open tickets held by each assignee.
+func countOpen(ctx context.Context, tx *Tx, a *tandem.Actor, byID map[int64]*tandem.OrgDeskCounts) (map[int64]int, error) {
 	scope, args := ticketScope(a)
+	from := "tickets t"
 	if a.IsRequesterRole() {
-		// Their tickets are few: find them by the requester and watcher
-		// indexes instead of reading the organisation's open tickets.
-		scope += " AND t.id IN (SELECT r.id FROM tickets r WHERE r.requester_id = ? UNION SELECT w.ticket_id FROM ticket_watchers w WHERE w.user_id = ?)"
-		args = append(args, a.UserID, a.UserID)
+		// Their tickets are few: read them through the requester and
+		// watcher indexes (CROSS JOIN keeps SQLite to that order) rather
+		// than the organisation's open tickets.
+		from = "(SELECT r.id FROM tickets r WHERE r.requester_id = ? UNION SELECT w.ticket_id FROM ticket_watchers w WHERE w.user_id = ?) mine CROSS JOIN tickets t"
+		scope = "t.id = mine.id AND " + scope
+		args = append([]any{a.UserID, a.UserID}, args...)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT t.organization_id, t.owning_party, COUNT(*),
-		SUM(CASE WHEN t.assignee_id = ? THEN 1 ELSE 0 END),
-		SUM(CASE WHEN t.assignee_id IS NULL THEN 1 ELSE 0 END),
+	rows, err := tx.QueryContext(ctx, `SELECT t.organization_id, t.owning_party, t.assignee_id, COUNT(*),
 		SUM(CASE WHEN t.sla_state = 'warning' THEN 1 ELSE 0 END),
 		SUM(CASE WHEN t.sla_state = 'breached' THEN 1 ELSE 0 END)
-		FROM tickets t WHERE `+scope+` AND `+openCondition+`
-		GROUP BY t.organization_id, t.owning_party`, append([]any{a.UserID}, args...)...)
+		FROM `+from+` WHERE `+scope+` AND `+openCondition+`
+		GROUP BY t.organization_id, t.owning_party, t.assignee_id`, args...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
+	held := map[int64]int{}
 	for rows.Next() {
 		var (
-			orgID                                     int64
-			party                                     tandem.PartyKind
-			open, mine, unassigned, warning, breached int
+			orgID                   int64
+			party                   tandem.PartyKind
+			assignee                *int64
+			open, warning, breached int
 		)
-		if err := rows.Scan(&orgID, &party, &open, &mine, &unassigned, &warning, &breached); err != nil {
-			return err
+		if err := rows.Scan(&orgID, &party, &assignee, &open, &warning, &breached); err != nil {
+			return nil, err
 		}
 		c := byID[orgID]
 		if c == nil {
 			continue
 		}
 		c.Open += open
-		c.Mine += mine
 		if party == tandem.PartyInternal {
 			c.OpenInternal += open
 		} else {
 			c.OpenProvider += open
 		}
+		if assignee != nil {
+			held[*assignee] += open
+			if *assignee == a.UserID {
+				c.Mine += open
+			}
+		}
 		if party == a.Party && !a.IsRequesterRole() {
-			c.Unassigned += unassigned
+			if assignee == nil {
+				c.Unassigned += open
+			}
 			c.Warning += warning
 			c.Breached += breached
 		}
 	}
-	return rows.Err()
+	return held, rows.Err()
 }
 
 // countAwaiting counts the tickets whose pending handoff waits for the
 // actor's party, as FindTickets' AwaitingAcceptance does, from the index
-// of tickets with a pending handoff.
+// of pending handoffs by organisation (tickets_awaiting).
 func countAwaiting(ctx context.Context, tx *Tx, a *tandem.Actor, byID map[int64]*tandem.OrgDeskCounts) error {
 	scope, args := ticketScope(a)
 	rows, err := tx.QueryContext(ctx, `SELECT t.organization_id, COUNT(*) FROM tickets t
@@ -162,10 +174,11 @@ func countAwaiting(ctx context.Context, tx *Tx, a *tandem.Actor, byID map[int64]
 }
 
 // teamLoad returns the open tickets in scope held by each working member
-// of the actor's party: its admins and technicians, active or holding open
-// tickets (a deactivated colleague's tickets wait for someone). Tickets
-// held by anyone else (the other party) are not the team's load.
-func teamLoad(ctx context.Context, tx *Tx, a *tandem.Actor) ([]tandem.AssigneeLoad, error) {
+// of the actor's party (held, from countOpen): its admins and
+// technicians, active or holding open tickets (a deactivated colleague's
+// tickets wait for someone). Tickets held by anyone else (the other party)
+// are not the team's load.
+func teamLoad(ctx context.Context, tx *Tx, a *tandem.Actor, held map[int64]int) ([]tandem.AssigneeLoad, error) {
 	uscope, uargs := userScope(a)
 	party, roles := "u.organization_id IS NULL", []any{string(tandem.RoleAdmin), string(tandem.RoleTechnician)}
 	if a.Party == tandem.PartyInternal {
@@ -191,30 +204,9 @@ func teamLoad(ctx context.Context, tx *Tx, a *tandem.Actor) ([]tandem.AssigneeLo
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows.Close()
-	scope, args := ticketScope(a)
-	rows, err = tx.QueryContext(ctx, `SELECT t.assignee_id, COUNT(*) FROM tickets t WHERE `+scope+` AND `+openCondition+
-		` AND t.assignee_id IS NOT NULL GROUP BY t.assignee_id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, err
-		}
-		if l := staff[id]; l != nil {
-			l.Open = n
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
 	list := []tandem.AssigneeLoad{}
 	for id, l := range staff {
-		if active[id] || l.Open > 0 {
+		if l.Open = held[id]; active[id] || l.Open > 0 {
 			list = append(list, *l)
 		}
 	}
