@@ -221,17 +221,19 @@ func teamLoad(ctx context.Context, tx *Tx, a *tandem.Actor, held map[int64]int) 
 
 // slaAttainment counts the SLA clocks (response and resolution; the
 // acceptance clocks of handoffs are OLAs between the teams) met or
-// breached since q.Since in the organisations in scope. Each organisation
-// is read through the indexes of met and of breached clocks from the
-// period's start on, so older verdicts are never read.
+// breached since q.Since in the organisations in scope. A correlated count
+// per organisation reads each one's range of the indexes of met and of
+// breached clocks from the period's start on, on both databases: verdicts
+// before the period are never read (PostgreSQL, given the whole
+// installation in one query, would rather scan every clock).
 func slaAttainment(ctx context.Context, tx *Tx, a *tandem.Actor, q tandem.DeskSummaryQuery) (tandem.SLAAttainment, error) {
 	scope, args := orgScope(a, "o.id")
 	var att tandem.SLAAttainment
-	err := tx.QueryRowContext(ctx, `SELECT
-		(SELECT COUNT(*) FROM organizations o JOIN sla_timers s ON s.organization_id = o.id
-			WHERE `+scope+` AND s.met_at IS NOT NULL AND s.breached_at IS NULL AND s.met_at >= ? AND s.kind IN ('response', 'resolution')),
-		(SELECT COUNT(*) FROM organizations o JOIN sla_timers s ON s.organization_id = o.id
-			WHERE `+scope+` AND s.breached_at IS NOT NULL AND s.breached_at >= ? AND s.kind IN ('response', 'resolution'))`,
-		slices.Concat(args, []any{at(q.Since)}, args, []any{at(q.Since)})...).Scan(&att.Met, &att.Breached)
+	err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(met), 0), COALESCE(SUM(breached), 0) FROM (SELECT
+		(SELECT COUNT(*) FROM sla_timers s WHERE s.organization_id = o.id AND s.met_at IS NOT NULL AND s.met_at >= ?
+			AND s.kind IN ('response', 'resolution') AND s.breached_at IS NULL) AS met,
+		(SELECT COUNT(*) FROM sla_timers s WHERE s.organization_id = o.id AND s.breached_at IS NOT NULL AND s.breached_at >= ?
+			AND s.kind IN ('response', 'resolution')) AS breached
+		FROM organizations o WHERE `+scope+`) x`, append([]any{at(q.Since), at(q.Since)}, args...)...).Scan(&att.Met, &att.Breached)
 	return att, err
 }

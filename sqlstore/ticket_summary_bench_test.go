@@ -16,7 +16,10 @@ import (
 // organisations and a year, as BenchmarkTicketList), each done ticket given
 // a resolution clock met at its resolution, or breached at its creation
 // when its SLA state says so. It reports the median and 95th-percentile
-// latency of one Summary.
+// latency of one Summary. What it costs grows with the open tickets and
+// the period's clocks in scope: the generator leaves about 28% of the
+// tickets open, far more than a desk holds, so the all-organisation cases
+// are the worst case.
 //
 //	go test ./sqlstore -run '^$' -bench TicketSummary -benchtime 50x
 func BenchmarkTicketSummary(b *testing.B) {
@@ -35,6 +38,14 @@ func BenchmarkTicketSummary(b *testing.B) {
 			 SELECT id, organization_id, 'resolution', owning_party, 'breached', 'p3', 600, created_at, created_at FROM tickets WHERE sla_state = 'breached'`,
 		} {
 			if err := sqlstore.ExecRaw(db, q); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if dialect == "postgres" {
+			// As autovacuum would have by now on a database in use: the
+			// visibility map lets the counts read the indexes alone, and
+			// the planner knows the tables' sizes.
+			if err := sqlstore.ExecRaw(db, `VACUUM ANALYZE tickets, sla_timers`); err != nil {
 				b.Fatal(err)
 			}
 		}
