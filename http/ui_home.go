@@ -49,8 +49,10 @@ type homeView struct {
 	Kind    string
 	Party   string
 	Figures []deskFigure
-	// Orgs breaks Figures down by organisation, for someone who sees several.
+	// Orgs breaks Figures down by organisation, for someone who sees
+	// several; Only is the organisation of someone who sees one.
 	Orgs []homeOrg
+	Only *tandem.Organization
 	// Load is the team's load, for admins: a figure per person, and the
 	// party's unassigned tickets.
 	Load []deskFigure
@@ -147,6 +149,9 @@ func (s *Server) renderHome(w http.ResponseWriter, r *http.Request, data pageDat
 		return
 	}
 	v.NoOrgs = len(sum.Orgs) == 0
+	if len(sum.Orgs) == 1 {
+		v.Only = sum.Orgs[0].Organization
+	}
 	v.Figures = homeFigures(v.Kind, a.Party, sum.Total, "")
 	if len(sum.Orgs) > 1 && v.Figures != nil {
 		for _, o := range sum.Orgs {
