@@ -240,7 +240,7 @@ func TestBrowserHome(t *testing.T) {
 	t.Run("RequesterPage", func(t *testing.T) {
 		ctx := browsertest.New(t)
 		browserLogin(t, ctx, d.s, d.rob.Email)
-		rows := browsertest.Eval[[]string](t, ctx, `[...document.querySelectorAll("#my-requests tr[data-ticket]")].map(r => r.querySelector(".title").textContent.slice(0, 2) + " " + r.querySelector(".status").textContent)`)
+		rows := browsertest.Eval[[]string](t, ctx, `[...document.querySelectorAll("#my-requests [data-ticket]")].map(r => r.querySelector(".title").textContent.slice(0, 2) + " " + r.querySelector(".status").textContent)`)
 		if want := []string{"H1 new", "I1 new", "P2 new", "P1 new", "W1 new", "B3 new"}; !slices.Equal(rows, want) {
 			t.Errorf("Rob's open requests = %q, want %q", rows, want)
 		}
