@@ -98,4 +98,6 @@ type DeskSummaryQuery struct {
 	Since time.Time
 	// Load asks for the team's load (DeskSummary.Load).
 	Load bool
+	// OrganizationID, when set, narrows the summary to that organisation.
+	OrganizationID int64
 }

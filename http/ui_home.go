@@ -239,7 +239,7 @@ func (s *Server) renderOrganization(w http.ResponseWriter, r *http.Request, data
 		s.renderError(w, r, err, data)
 		return
 	}
-	sum, err := s.TicketService.Summary(ctx, tandem.DeskSummaryQuery{})
+	sum, err := s.TicketService.Summary(ctx, tandem.DeskSummaryQuery{OrganizationID: org.ID})
 	if err != nil {
 		s.renderError(w, r, err, data)
 		return

@@ -28,6 +28,16 @@ func (s *TicketService) Summary(ctx context.Context, q tandem.DeskSummaryQuery) 
 		return nil, err
 	}
 	defer tx.Rollback()
+	if q.OrganizationID != 0 {
+		// Narrowed as a token restricted to the organisation is: the
+		// scope can only shrink, and one outside it counts nothing.
+		if a.OnlyOrganizationID != 0 && a.OnlyOrganizationID != q.OrganizationID {
+			return &tandem.DeskSummary{Orgs: []tandem.OrgDeskCounts{}, Load: []tandem.AssigneeLoad{}}, nil
+		}
+		narrowed := *a
+		narrowed.OnlyOrganizationID = q.OrganizationID
+		a = &narrowed
+	}
 	orgs, err := summaryOrgs(ctx, tx, a)
 	if err != nil {
 		return nil, err

@@ -203,6 +203,28 @@ func TestTicketSummary(t *testing.T) {
 			}
 		})
 
+		// Narrowed to one organisation: its figures only, none of another.
+		t.Run("OneOrganization", func(t *testing.T) {
+			all := summary(t, d.ProviderAdmin)
+			for _, org := range []*tandem.Organization{d.Org, d.Outsider} {
+				s, err := d.Tickets.Summary(d.as(d.ProviderAdmin), tandem.DeskSummaryQuery{OrganizationID: org.ID, Since: month})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(s.Orgs) != 1 || s.Orgs[0].Organization.ID != org.ID {
+					t.Fatalf("narrowed to %s: organisations %+v", org.Slug, s.Orgs)
+				}
+				for _, o := range all.Orgs {
+					if o.Organization.ID == org.ID && o.DeskCounts != s.Total {
+						t.Errorf("narrowed to %s: %+v, want %+v", org.Slug, s.Total, o.DeskCounts)
+					}
+				}
+			}
+			if s, _ := d.Tickets.Summary(d.as(d.Viewer), tandem.DeskSummaryQuery{OrganizationID: d.Outsider.ID, Since: month}); len(s.Orgs) != 0 || s.SLA != (tandem.SLAAttainment{}) {
+				t.Errorf("Org's viewer narrowed to the outsider: %+v", s)
+			}
+		})
+
 		t.Run("NoOrganizations", func(t *testing.T) {
 			lone := d.mustCreateUser(t, "lone@msp.test", nil, tandem.RoleTechnician)
 			s := summary(t, lone)
