@@ -21,7 +21,13 @@ import (
 // tickets open, far more than a desk holds, so the all-organisation cases
 // are the worst case.
 //
-//	go test ./sqlstore -run '^$' -bench TicketSummary -benchtime 50x
+//	go test ./sqlstore -run '^$' -bench TicketSummary -benchtime 30x
+//
+// At 1,000,000 tickets (280,000 open, 66,000 clocks stopped in the month)
+// on a shared 2-core machine, p50/p95: a provider admin over all 50
+// organisations 81/143 ms on SQLite, 58/97 ms on PostgreSQL; an
+// it-technician of one organisation 1.3/2.3 and 2.2/4.2 ms; a requester
+// 3.2/4.0 and 4.7/10 ms.
 func BenchmarkTicketSummary(b *testing.B) {
 	n := benchSize("TANDEM_BENCH_TICKETS", 1_000_000)
 	benchDialects(b, func(b *testing.B, dialect string, db *sqlstore.DB) {
