@@ -5,14 +5,40 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	_ "time/tzdata" // zone names resolve on machines without a zone database
 )
 
 // Provider is the managed service provider that runs this installation. There
 // is exactly one; it is created on first start.
 type Provider struct {
-	ID        int64     `json:"id"`
-	Name      string    `json:"name"`
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+	// TimeZone is the IANA zone provider staff see every time in: they
+	// work across organisations, each with its own calendar, so the
+	// provider picks one zone for them. UTC until a provider admin sets it.
+	TimeZone  string    `json:"time_zone"`
 	CreatedAt time.Time `json:"created_at"`
+}
+
+// ProviderUpdate holds the provider settings an update may change; nil
+// leaves a setting as it is.
+type ProviderUpdate struct {
+	TimeZone *string `json:"time_zone"`
+}
+
+// LoadTimeZone returns the zone of an IANA name such as "Europe/Berlin" or
+// "UTC", and EINVALID for anything else ("Local" too: it would depend on the
+// machine Tandem runs on).
+func LoadTimeZone(name string) (*time.Location, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || name == "Local" {
+		return nil, Errorf(EINVALID, "Time zone %q is not an IANA zone name; use one such as \"Europe/Berlin\", \"America/New_York\" or \"UTC\".", name)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, Errorf(EINVALID, "Time zone %q is not a known IANA zone; use one such as \"Europe/Berlin\", \"America/New_York\" or \"UTC\".", name)
+	}
+	return loc, nil
 }
 
 // Organization is a client tenant: a company whose IT is co-managed by its
@@ -65,6 +91,12 @@ type OrganizationService interface {
 	// UpdateOrganization changes name or slug. Provider admins and the
 	// organisation's it-admins.
 	UpdateOrganization(ctx context.Context, id int64, upd OrganizationUpdate) (*Organization, error)
+	// FindProvider returns the provider and its settings, to any signed-in
+	// actor (EUNAUTHORIZED without one).
+	FindProvider(ctx context.Context) (*Provider, error)
+	// UpdateProvider changes the provider's settings and audits the change.
+	// Provider admins only (EFORBIDDEN); EINVALID for an unknown time zone.
+	UpdateProvider(ctx context.Context, upd ProviderUpdate) (*Provider, error)
 }
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$`)

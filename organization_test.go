@@ -67,3 +67,31 @@ func FuzzOrganizationValidate(f *testing.F) {
 		}
 	})
 }
+
+func TestLoadTimeZone(t *testing.T) {
+	tests := []struct {
+		name, zone, want string
+	}{
+		{"IANA", "America/New_York", "America/New_York"},
+		{"UTC", "UTC", "UTC"},
+		{"Spaces", "  Europe/Berlin ", "Europe/Berlin"},
+		{"ErrEmpty", "", ""},
+		{"ErrLocal", "Local", ""},
+		{"ErrUnknown", "Mars/Olympus_Mons", ""},
+		{"ErrPath", "../../etc/passwd", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			loc, err := tandem.LoadTimeZone(tt.zone)
+			if tt.want == "" {
+				if tandem.ErrorCode(err) != tandem.EINVALID {
+					t.Fatalf("LoadTimeZone(%q) = %v, %v; want EINVALID", tt.zone, loc, err)
+				}
+				return
+			}
+			if err != nil || loc.String() != tt.want {
+				t.Fatalf("LoadTimeZone(%q) = %v, %v; want %s", tt.zone, loc, err, tt.want)
+			}
+		})
+	}
+}

@@ -11,10 +11,13 @@ import (
 // serves one ticket after a change and a whole organisation after a policy
 // change.
 type TicketClock struct {
-	CreatedAt       time.Time
-	Priority        Priority
-	Status          TicketStatus
-	OwningParty     PartyKind
+	CreatedAt   time.Time
+	Priority    Priority
+	Status      TicketStatus
+	OwningParty PartyKind
+	// FirstResponseAt is when the ticket was first answered
+	// (CountsAsResponse), as recorded then: a later change to the rule
+	// does not rewrite it.
 	FirstResponseAt *time.Time
 	ResolvedAt      *time.Time
 	// Pauses are the periods the resolution clock stood still (pending,
@@ -36,7 +39,9 @@ type HandoffClock struct {
 // the SLA state they add up to:
 //
 //   - response: the owning party's, from creation, never paused, met at the
-//     first response (or at resolution, which answers the requester too);
+//     first response by staff of either party (CountsAsResponse: a public
+//     reply, or an action the policy marks), or at resolution, which
+//     answers the requester too;
 //   - resolution: from creation, paused by the ticket's pauses, met at
 //     resolution; a reopened ticket resumes where it stopped, since the time
 //     spent resolved is a pause;

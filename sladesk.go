@@ -54,19 +54,23 @@ type OLATarget struct {
 
 // SLAPolicy is an organisation's service levels: the calendar the clocks run
 // on (none: 24×7), the targets per priority, the OLAs per party, the share of
-// a target at which a warning fires, and the priority matrix.
+// a target at which a warning fires, the priority matrix, and the staff
+// actions that count as a response besides a public reply
+// (CountsAsResponse).
 type SLAPolicy struct {
-	OrganizationID int64          `json:"organization_id"`
-	CalendarID     *int64         `json:"calendar_id"`
-	WarnPercent    int            `json:"warn_percent"`
-	Targets        []SLATarget    `json:"targets"`
-	OLAs           []OLATarget    `json:"olas"`
-	PriorityMatrix PriorityMatrix `json:"priority_matrix"`
-	UpdatedAt      time.Time      `json:"updated_at"`
+	OrganizationID  int64          `json:"organization_id"`
+	CalendarID      *int64         `json:"calendar_id"`
+	WarnPercent     int            `json:"warn_percent"`
+	Targets         []SLATarget    `json:"targets"`
+	OLAs            []OLATarget    `json:"olas"`
+	PriorityMatrix  PriorityMatrix `json:"priority_matrix"`
+	ResponseActions []StaffAction  `json:"response_actions"`
+	UpdatedAt       time.Time      `json:"updated_at"`
 }
 
 // DefaultSLAPolicy is the policy an organisation has until an admin sets
-// one: 24×7, warning at 75%, the ITIL matrix and common MSP targets.
+// one: 24×7, warning at 75%, the ITIL matrix and common MSP targets; only a
+// public reply counts as a response.
 func DefaultSLAPolicy(orgID int64) *SLAPolicy {
 	return &SLAPolicy{
 		OrganizationID: orgID,
@@ -78,8 +82,9 @@ func DefaultSLAPolicy(orgID int64) *SLAPolicy {
 			{4, 8 * 60, 5 * 8 * 60},
 			{5, 2 * 8 * 60, 10 * 8 * 60},
 		},
-		OLAs:           []OLATarget{{PartyInternal, 60}, {PartyProvider, 30}},
-		PriorityMatrix: DefaultPriorityMatrix(),
+		OLAs:            []OLATarget{{PartyInternal, 60}, {PartyProvider, 30}},
+		PriorityMatrix:  DefaultPriorityMatrix(),
+		ResponseActions: []StaffAction{},
 	}
 }
 
@@ -116,6 +121,9 @@ func (p *SLAPolicy) Validate() error {
 		if o.AcceptMinutes < 0 || o.AcceptMinutes > 1e6 {
 			return Errorf(EINVALID, "OLA of the %s party must be 0 to 1000000 minutes (0: none).", o.Party)
 		}
+	}
+	if err := p.validateResponseActions(); err != nil {
+		return err
 	}
 	if p.PriorityMatrix == nil {
 		p.PriorityMatrix = DefaultPriorityMatrix()

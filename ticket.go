@@ -243,6 +243,13 @@ type Ticket struct {
 	SLAState SLAState   `json:"sla_state"`
 	Timers   []*Timer   `json:"timers"`
 	Pauses   []Interval `json:"pauses,omitempty"`
+
+	// People names the users the ticket mentions (its requester, assignee
+	// and watchers) as the reader may know them: by name, else by email
+	// where the reader may see that user, else by role ("provider
+	// technician"). Whoever may read a ticket may know who works it, but
+	// not, say, a technician's email when they may not see users.
+	People map[int64]string `json:"-"`
 }
 
 // Interval is a period of time; End is nil while it lasts.

@@ -2,7 +2,6 @@ package tandem
 
 import (
 	"context"
-	"net/mail"
 	"strings"
 	"time"
 
@@ -75,28 +74,28 @@ type UserService interface {
 	ChangePassword(ctx context.Context, current, next string) error
 }
 
-// NormalizeEmail trims and lower-cases an address so one person has one account.
-func NormalizeEmail(email string) string {
-	return strings.ToLower(strings.TrimSpace(email))
+// Validate checks a new user before it is stored: its email address, which
+// it replaces with the canonical form (CanonicalEmail), and the rest
+// (ValidateProfile).
+func (u *User) Validate() error {
+	email, err := CanonicalEmail(u.Email)
+	if err != nil {
+		return err
+	}
+	u.Email = email
+	return u.ValidateProfile()
 }
 
-// Validate checks a user before it is stored and fills Party from OrganizationID.
-func (u *User) Validate() error {
-	u.Email = NormalizeEmail(u.Email)
+// ValidateProfile checks a user's name, role and assignments and fills Party
+// from OrganizationID. A change to a stored user calls it rather than
+// Validate: it does not change the address, and an address accepted under
+// older rules must not stop an admin from, say, deactivating its account.
+func (u *User) ValidateProfile() error {
 	u.Name = strings.TrimSpace(u.Name)
-	if u.Email == "" {
-		return Errorf(EINVALID, "Email is required.")
-	}
-	if addr, err := mail.ParseAddress(u.Email); err != nil || addr.Address != u.Email || len(u.Email) > 254 {
-		return Errorf(EINVALID, "Email %q is not a valid address; write it as name@example.com.", u.Email)
-	}
 	if len([]rune(u.Name)) > 200 {
 		return Errorf(EINVALID, "Name is longer than 200 characters; shorten it.")
 	}
-	u.Party = PartyProvider
-	if u.OrganizationID != nil {
-		u.Party = PartyInternal
-	}
+	u.Party = PartyOf(u.OrganizationID)
 	if !ValidRole(u.Party, u.Role) {
 		return Errorf(EINVALID, "Role %q is not a %s role; use one of %s.", u.Role, u.Party, roleList(u.Party))
 	}
@@ -104,6 +103,15 @@ func (u *User) Validate() error {
 		return Errorf(EINVALID, "Organisation assignments apply to provider users only.")
 	}
 	return nil
+}
+
+// PartyOf is the party of a user or invitation with the given organisation:
+// internal to it, or the provider's when there is none.
+func PartyOf(organizationID *int64) PartyKind {
+	if organizationID != nil {
+		return PartyInternal
+	}
+	return PartyProvider
 }
 
 func roleList(party PartyKind) string {

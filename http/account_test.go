@@ -310,7 +310,7 @@ func TestAccountSessionsHTTP(t *testing.T) {
 		}
 
 		// Ending one session signs that browser out only.
-		id := regexp.MustCompile(`<tr>\s*<td>[^<]*</td>\s*<td>[^<]*</td>\s*<td>[^<]*</td>\s*<td>[^<]*</td>\s*<td class="actions">\s*<form method="post" action="/account/sessions/(\d+)/end"`).FindSubmatch(res.Body)
+		id := regexp.MustCompile(`<tr>\s*<td>[^\n]*</td>\s*<td>[^\n]*</td>\s*<td>[^<]*</td>\s*<td>[^<]*</td>\s*<td class="actions">\s*<form method="post" action="/account/sessions/(\d+)/end"`).FindSubmatch(res.Body)
 		if id == nil {
 			t.Fatalf("no other session on the page:\n%s", res.Body)
 		}

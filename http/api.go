@@ -22,10 +22,7 @@ func (s *Server) registerAPIRoutes() {
 	s.handle("GET /api/v1/me", s.api(s.handleMe))
 	s.registerOrganizationRoutes()
 	s.registerUserRoutes()
-	// Anything else under /api/ is a JSON 404, not the UI's HTML one.
-	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, tandem.Errorf(tandem.ENOTFOUND, "No API route %s %s; see /api/v1/openapi.json.", r.Method, r.URL.Path))
-	})
+	// Anything else under /api/ is a JSON 404 or 405: see Server.route.
 }
 
 // api wraps an API handler: it requires a bearer token and puts its actor in

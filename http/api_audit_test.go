@@ -160,8 +160,8 @@ func TestAuditAPI_Scope(t *testing.T) {
 		t.Run("ReadOnly", func(t *testing.T) {
 			// There is no way to change or remove an entry.
 			for _, method := range []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
-				if res := w.admin.do(t, method, "/api/v1/audit", `{}`); res.Status != http.StatusNotFound {
-					t.Errorf("%s /api/v1/audit answered %d, want 404", method, res.Status)
+				if res := w.admin.do(t, method, "/api/v1/audit", `{}`); res.Status != http.StatusMethodNotAllowed || res.Header.Get("Allow") != "GET, HEAD" {
+					t.Errorf("%s /api/v1/audit answered %d (Allow %q), want 405 allowing only GET and HEAD", method, res.Status, res.Header.Get("Allow"))
 				}
 				if res := w.admin.do(t, method, fmt.Sprintf("/api/v1/audit/%d", all[0]), `{}`); res.Status != http.StatusNotFound {
 					t.Errorf("%s /api/v1/audit/{id} answered %d, want 404", method, res.Status)

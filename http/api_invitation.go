@@ -15,26 +15,13 @@ func (s *Server) registerInvitationRoutes() {
 }
 
 func (s *Server) handleInvitationList(w http.ResponseWriter, r *http.Request) {
-	limit, cursor, err := page(r)
+	mq, err := parseMemberQuery(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	filter := tandem.InvitationFilter{Limit: limit, Cursor: cursor}
-	if filter.OrganizationID, err = queryID(r, "organization_id"); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	q := r.URL.Query()
-	switch party := tandem.PartyKind(q.Get("party")); party {
-	case "":
-	case tandem.PartyInternal, tandem.PartyProvider:
-		filter.Party = &party
-	default:
-		s.writeError(w, r, tandem.Errorf(tandem.EBADREQUEST, "party %q is unknown; use internal or provider.", party))
-		return
-	}
-	if v := q.Get("pending"); v != "" {
+	filter := tandem.InvitationFilter{Limit: mq.limit, Cursor: mq.cursor, OrganizationID: mq.organizationID, Party: mq.party}
+	if v := r.URL.Query().Get("pending"); v != "" {
 		if filter.Pending, err = strconv.ParseBool(v); err != nil {
 			s.writeError(w, r, tandem.Errorf(tandem.EBADREQUEST, "pending %q is not true or false.", v))
 			return

@@ -21,18 +21,39 @@ func (s *Server) registerMatrixRoutes() {
 	s.registerMatrixUIRoutes()
 }
 
-func (s *Server) handleAreaList(w http.ResponseWriter, r *http.Request) {
+// A matrixReply writes the answer of a matrix operation that succeeded.
+type matrixReply func(w http.ResponseWriter)
+
+// jsonReply answers v as JSON with status.
+func jsonReply(status int, v any) matrixReply {
+	return func(w http.ResponseWriter) { writeJSON(w, status, v) }
+}
+
+// listReply answers items as a list body.
+func listReply[T any](items []T) matrixReply {
+	return func(w http.ResponseWriter) { writeList(w, items, "") }
+}
+
+// serveMatrix is every matrix operation of the API: it reads the
+// organisation of /api/v1/orgs/{id}/…, runs do on it and writes do's reply,
+// or the error of whichever step failed.
+func (s *Server) serveMatrix(w http.ResponseWriter, r *http.Request, do func(ctx context.Context, orgID int64) (matrixReply, error)) {
 	id, err := pathID(r, "organisation")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
+	if err == nil {
+		var reply matrixReply
+		if reply, err = do(r.Context(), id); err == nil {
+			reply(w)
+			return
+		}
 	}
-	areas, err := s.MatrixService.FindServiceAreas(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeList(w, areas, "")
+	s.writeError(w, r, err)
+}
+
+func (s *Server) handleAreaList(w http.ResponseWriter, r *http.Request) {
+	s.serveMatrix(w, r, func(ctx context.Context, id int64) (matrixReply, error) {
+		areas, err := s.MatrixService.FindServiceAreas(ctx, id)
+		return listReply(areas), err
+	})
 }
 
 // areaCreateRequest is the body of POST /api/v1/orgs/{id}/areas.
@@ -43,46 +64,29 @@ type areaCreateRequest struct {
 }
 
 func (s *Server) handleAreaCreate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "organisation")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var req areaCreateRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	area := &tandem.ServiceArea{OrganizationID: id, Key: req.Key, Name: req.Name, Position: req.Position}
-	if err := s.MatrixService.CreateServiceArea(r.Context(), area); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, area)
+	s.serveMatrix(w, r, func(ctx context.Context, id int64) (matrixReply, error) {
+		var req areaCreateRequest
+		if err := decodeJSON(w, r, &req); err != nil {
+			return nil, err
+		}
+		area := &tandem.ServiceArea{OrganizationID: id, Key: req.Key, Name: req.Name, Position: req.Position}
+		return jsonReply(http.StatusCreated, area), s.MatrixService.CreateServiceArea(ctx, area)
+	})
 }
 
 func (s *Server) handleAreaUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "organisation")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	areaID, err := strconv.ParseInt(r.PathValue("area"), 10, 64)
-	if err != nil || areaID <= 0 {
-		s.writeError(w, r, tandem.Errorf(tandem.ENOTFOUND, "No service area with id %q.", r.PathValue("area")))
-		return
-	}
-	var upd tandem.ServiceAreaUpdate
-	if err := decodeJSON(w, r, &upd); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	area, err := s.MatrixService.UpdateServiceArea(r.Context(), id, areaID, upd)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, area)
+	s.serveMatrix(w, r, func(ctx context.Context, id int64) (matrixReply, error) {
+		areaID, err := strconv.ParseInt(r.PathValue("area"), 10, 64)
+		if err != nil || areaID <= 0 {
+			return nil, tandem.Errorf(tandem.ENOTFOUND, "No service area with id %q.", r.PathValue("area"))
+		}
+		var upd tandem.ServiceAreaUpdate
+		if err := decodeJSON(w, r, &upd); err != nil {
+			return nil, err
+		}
+		area, err := s.MatrixService.UpdateServiceArea(ctx, id, areaID, upd)
+		return jsonReply(http.StatusOK, area), err
+	})
 }
 
 // versionNumber reads an optional ?version=N; 0 means the accepted version.
@@ -98,57 +102,51 @@ func versionNumber(r *http.Request) (int, error) {
 	return n, nil
 }
 
-// handleMatrixGet answers the accepted matrix, or ?version=N, as JSON or,
-// with ?format=csv, as a CSV download.
-func (s *Server) handleMatrixGet(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "organisation")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
+// versionPath reads the version number of …/matrix/versions/{n}.
+func versionPath(r *http.Request) (int, error) {
+	n, err := strconv.Atoi(r.PathValue("n"))
+	if err != nil || n < 1 {
+		return 0, tandem.Errorf(tandem.ENOTFOUND, "No matrix version %q.", r.PathValue("n"))
 	}
-	n, err := versionNumber(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	format := r.URL.Query().Get("format")
-	if format != "" && format != "json" && format != "csv" {
-		s.writeError(w, r, tandem.Errorf(tandem.EBADREQUEST, "format %q is not supported: use json or csv.", format))
-		return
-	}
-	v, err := s.MatrixService.FindMatrixVersion(r.Context(), id, n)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if format != "csv" {
-		writeJSON(w, http.StatusOK, v)
-		return
-	}
-	areas, err := s.MatrixService.FindServiceAreas(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	return n, nil
+}
+
+// writeMatrixCSV sends a version as a CSV download named
+// tandem-matrix-<org>-v<N>.csv.
+func (s *Server) writeMatrixCSV(w http.ResponseWriter, org string, areas []*tandem.ServiceArea, v *tandem.MatrixVersion) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="tandem-matrix-`+itoa64(id)+`-v`+strconv.Itoa(v.Number)+`.csv"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="tandem-matrix-`+org+`-v`+strconv.Itoa(v.Number)+`.csv"`)
 	if err := tandem.WriteMatrixCSV(w, areas, v); err != nil {
 		s.Logger.Error("write matrix csv", "err", err)
 	}
 }
 
+// handleMatrixGet answers the accepted matrix, or ?version=N, as JSON or,
+// with ?format=csv, as a CSV download.
+func (s *Server) handleMatrixGet(w http.ResponseWriter, r *http.Request) {
+	s.serveMatrix(w, r, func(ctx context.Context, id int64) (matrixReply, error) {
+		n, err := versionNumber(r)
+		if err != nil {
+			return nil, err
+		}
+		format := r.URL.Query().Get("format")
+		if format != "" && format != "json" && format != "csv" {
+			return nil, tandem.Errorf(tandem.EBADREQUEST, "format %q is not supported: use json or csv.", format)
+		}
+		v, err := s.MatrixService.FindMatrixVersion(ctx, id, n)
+		if err != nil || format != "csv" {
+			return jsonReply(http.StatusOK, v), err
+		}
+		areas, err := s.MatrixService.FindServiceAreas(ctx, id)
+		return func(w http.ResponseWriter) { s.writeMatrixCSV(w, itoa64(id), areas, v) }, err
+	})
+}
+
 func (s *Server) handleMatrixVersions(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "organisation")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	list, err := s.MatrixService.MatrixHistory(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeList(w, list, "")
+	s.serveMatrix(w, r, func(ctx context.Context, id int64) (matrixReply, error) {
+		list, err := s.MatrixService.MatrixHistory(ctx, id)
+		return listReply(list), err
+	})
 }
 
 // matrixProposeRequest is the body of POST /api/v1/orgs/{id}/matrix/versions.
@@ -157,22 +155,14 @@ type matrixProposeRequest struct {
 }
 
 func (s *Server) handleMatrixPropose(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "organisation")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var req matrixProposeRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	v, err := s.MatrixService.ProposeMatrix(r.Context(), id, req.Assignments)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, v)
+	s.serveMatrix(w, r, func(ctx context.Context, id int64) (matrixReply, error) {
+		var req matrixProposeRequest
+		if err := decodeJSON(w, r, &req); err != nil {
+			return nil, err
+		}
+		v, err := s.MatrixService.ProposeMatrix(ctx, id, req.Assignments)
+		return jsonReply(http.StatusCreated, v), err
+	})
 }
 
 func (s *Server) handleMatrixSign(w http.ResponseWriter, r *http.Request) {
@@ -185,39 +175,23 @@ func (s *Server) handleMatrixWithdraw(w http.ResponseWriter, r *http.Request) {
 
 // handleMatrixVersionAction applies an action to the version /{id}/matrix/versions/{n}.
 func (s *Server) handleMatrixVersionAction(w http.ResponseWriter, r *http.Request, act func(context.Context, int64, int) (*tandem.MatrixVersion, error)) {
-	id, err := pathID(r, "organisation")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	n, err := strconv.Atoi(r.PathValue("n"))
-	if err != nil || n < 1 {
-		s.writeError(w, r, tandem.Errorf(tandem.ENOTFOUND, "No matrix version %q.", r.PathValue("n")))
-		return
-	}
-	v, err := act(r.Context(), id, n)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
+	s.serveMatrix(w, r, func(ctx context.Context, id int64) (matrixReply, error) {
+		n, err := versionPath(r)
+		if err != nil {
+			return nil, err
+		}
+		v, err := act(ctx, id, n)
+		return jsonReply(http.StatusOK, v), err
+	})
 }
 
 func (s *Server) handleMatrixGaps(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "organisation")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	n, err := versionNumber(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	report, err := s.MatrixService.MatrixGaps(r.Context(), id, n)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, report)
+	s.serveMatrix(w, r, func(ctx context.Context, id int64) (matrixReply, error) {
+		n, err := versionNumber(r)
+		if err != nil {
+			return nil, err
+		}
+		report, err := s.MatrixService.MatrixGaps(ctx, id, n)
+		return jsonReply(http.StatusOK, report), err
+	})
 }

@@ -193,11 +193,12 @@ func (s *Server) handleSLAPolicyGet(w http.ResponseWriter, r *http.Request) {
 // slaPolicyRequest is the body of PUT /orgs/{id}/sla-policy: the whole
 // policy, which replaces the stored one.
 type slaPolicyRequest struct {
-	CalendarID     *int64                `json:"calendar_id"`
-	WarnPercent    int                   `json:"warn_percent"`
-	Targets        []tandem.SLATarget    `json:"targets"`
-	OLAs           []tandem.OLATarget    `json:"olas"`
-	PriorityMatrix tandem.PriorityMatrix `json:"priority_matrix"`
+	CalendarID      *int64                `json:"calendar_id"`
+	WarnPercent     int                   `json:"warn_percent"`
+	Targets         []tandem.SLATarget    `json:"targets"`
+	OLAs            []tandem.OLATarget    `json:"olas"`
+	PriorityMatrix  tandem.PriorityMatrix `json:"priority_matrix"`
+	ResponseActions []tandem.StaffAction  `json:"response_actions"`
 }
 
 func (s *Server) handleSLAPolicyUpdate(w http.ResponseWriter, r *http.Request) {
@@ -213,7 +214,7 @@ func (s *Server) handleSLAPolicyUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	p := &tandem.SLAPolicy{
 		OrganizationID: orgID, CalendarID: req.CalendarID, WarnPercent: req.WarnPercent,
-		Targets: req.Targets, OLAs: req.OLAs, PriorityMatrix: req.PriorityMatrix,
+		Targets: req.Targets, OLAs: req.OLAs, PriorityMatrix: req.PriorityMatrix, ResponseActions: req.ResponseActions,
 	}
 	if err := s.SLAService.UpdateSLAPolicy(r.Context(), p); err != nil {
 		s.writeError(w, r, err)

@@ -180,8 +180,9 @@ func TestSLAAPI_Policy(t *testing.T) {
 		var got tandem.SLAPolicy
 		d.call(t, d.itTechA, "GET", policy, nil).want(t, http.StatusOK, &got)
 		def := tandem.DefaultSLAPolicy(d.orgA.ID)
-		if got.OrganizationID != d.orgA.ID || got.WarnPercent != 75 || !slices.Equal(got.Targets, def.Targets) || got.CalendarID != nil {
-			t.Errorf("default policy %+v", got)
+		if got.OrganizationID != d.orgA.ID || got.WarnPercent != 75 || !slices.Equal(got.Targets, def.Targets) || got.CalendarID != nil ||
+			got.ResponseActions == nil || len(got.ResponseActions) != 0 {
+			t.Errorf("default policy %+v, want response_actions [] among the defaults", got)
 		}
 		d.call(t, d.itAdminB, "GET", policy, nil).wantError(t, 404, tandem.ENOTFOUND)
 
@@ -212,8 +213,9 @@ func TestSLAAPI_Policy(t *testing.T) {
 				{Priority: 1, ResponseMinutes: 15, ResolutionMinutes: 120},
 				{Priority: 2, ResponseMinutes: 45, ResolutionMinutes: 600},
 			},
-			"olas":            []tandem.OLATarget{{Party: tandem.PartyProvider, AcceptMinutes: 20}},
-			"priority_matrix": matrix,
+			"olas":             []tandem.OLATarget{{Party: tandem.PartyProvider, AcceptMinutes: 20}},
+			"priority_matrix":  matrix,
+			"response_actions": []string{"time", "assign", "time"},
 		}
 		d.call(t, d.itTechA, "PUT", policy, put).wantError(t, 403, tandem.EFORBIDDEN)
 		d.call(t, d.itAdminB, "PUT", policy, put).wantError(t, 404, tandem.ENOTFOUND)
@@ -222,7 +224,8 @@ func TestSLAAPI_Policy(t *testing.T) {
 		d.call(t, d.tech, "GET", policy, nil).want(t, http.StatusOK, &again)
 		for _, p := range []tandem.SLAPolicy{got, again} {
 			if p.CalendarID == nil || *p.CalendarID != cal.ID || p.WarnPercent != 60 || len(p.Targets) != 2 || p.Targets[1].ResolutionMinutes != 600 ||
-				p.OLA(tandem.PartyProvider) != 20 || p.PriorityMatrix.Priority(tandem.LevelMedium, tandem.LevelMedium) != 2 {
+				p.OLA(tandem.PartyProvider) != 20 || p.PriorityMatrix.Priority(tandem.LevelMedium, tandem.LevelMedium) != 2 ||
+				!slices.Equal(p.ResponseActions, []tandem.StaffAction{tandem.StaffAssign, tandem.StaffTime}) {
 				t.Errorf("policy after the update %+v", p)
 			}
 		}
@@ -232,6 +235,12 @@ func TestSLAAPI_Policy(t *testing.T) {
 		fresh := d.create(t, d.itTechA, map[string]any{"title": "Laptop dead", "area_id": d.internalArea})
 		if fresh.Priority != 2 || resolution(fresh).Minutes != 600 {
 			t.Errorf("new medium × medium ticket: P%d with %d resolution minutes, want P2 with 600", fresh.Priority, resolution(fresh).Minutes)
+		}
+		// The policy marks time: a logged phone call by the provider is the
+		// fresh ticket's response, and takes it out of new.
+		d.call(t, d.tech, "POST", fmt.Sprintf("/api/v1/tickets/%d/time-entries", fresh.ID), map[string]any{"minutes": 5, "note": "Phoned the requester"}).want(t, http.StatusCreated, nil)
+		if got := d.ticket(t, d.itTechA, fresh.ID); got.FirstResponseAt == nil || got.Status != tandem.StatusOpen {
+			t.Errorf("after the logged call: %s, first response %v; want open and responded", got.Status, got.FirstResponseAt)
 		}
 
 		bad := []struct {
@@ -246,6 +255,9 @@ func TestSLAAPI_Policy(t *testing.T) {
 			{"OLAParty", `{"olas": [{"party": "vendor", "accept_minutes": 5}]}`, 422, "vendor"},
 			{"MatrixCell", `{"priority_matrix": {"high": {"high": 9}}}`, 422, "impact=high"},
 			{"UnknownCalendar", fmt.Sprintf(`{"calendar_id": %d}`, cal.ID+1000), 422, fmt.Sprint(cal.ID + 1000)},
+			{"ResponseActionReply", `{"response_actions": ["reply"]}`, 422, `"reply"`},
+			{"ResponseActionUnknown", `{"response_actions": ["assign", "call"]}`, 422, "assign (assigning the ticket), status (a status change by staff), time (logging time"},
+			{"ResponseActionsNotAList", `{"response_actions": "assign"}`, 400, `"response_actions"`},
 			{"UnknownField", `{"targets": [], "olas": [], "sla": "gold"}`, 400, `"sla"`},
 			{"WrongType", `{"warn_percent": "75%"}`, 400, `"warn_percent"`},
 		}
@@ -263,7 +275,7 @@ func TestSLAAPI_Policy(t *testing.T) {
 		}
 		var after tandem.SLAPolicy
 		d.call(t, d.itAdminA, "GET", policy, nil).want(t, http.StatusOK, &after)
-		if after.WarnPercent != 60 || len(after.Targets) != 2 {
+		if after.WarnPercent != 60 || len(after.Targets) != 2 || len(after.ResponseActions) != 2 {
 			t.Errorf("refused updates changed the policy: %+v", after)
 		}
 	})

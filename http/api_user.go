@@ -14,26 +14,14 @@ func (s *Server) registerUserRoutes() {
 }
 
 func (s *Server) handleUserList(w http.ResponseWriter, r *http.Request) {
-	limit, cursor, err := page(r)
+	q, err := parseMemberQuery(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	filter := tandem.UserFilter{Limit: limit, Cursor: cursor}
-	if filter.OrganizationID, err = queryID(r, "organization_id"); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	filter := tandem.UserFilter{Limit: q.limit, Cursor: q.cursor, OrganizationID: q.organizationID, Party: q.party}
 	if email := r.URL.Query().Get("email"); email != "" {
 		filter.Email = &email
-	}
-	switch party := tandem.PartyKind(r.URL.Query().Get("party")); party {
-	case "":
-	case tandem.PartyInternal, tandem.PartyProvider:
-		filter.Party = &party
-	default:
-		s.writeError(w, r, tandem.Errorf(tandem.EBADREQUEST, "party %q is unknown; use internal or provider.", party))
-		return
 	}
 	users, next, err := s.UserService.FindUsers(r.Context(), filter)
 	if err != nil {
@@ -41,6 +29,36 @@ func (s *Server) handleUserList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeList(w, users, next)
+}
+
+// memberQuery holds the query parameters users and invitations are both
+// listed by.
+type memberQuery struct {
+	limit          int
+	cursor         string
+	organizationID *int64
+	party          *tandem.PartyKind
+}
+
+// parseMemberQuery reads the page, organization_id and party of a list of
+// users or invitations.
+func parseMemberQuery(r *http.Request) (memberQuery, error) {
+	var q memberQuery
+	var err error
+	if q.limit, q.cursor, err = page(r); err != nil {
+		return q, err
+	}
+	if q.organizationID, err = queryID(r, "organization_id"); err != nil {
+		return q, err
+	}
+	switch party := tandem.PartyKind(r.URL.Query().Get("party")); party {
+	case "":
+	case tandem.PartyInternal, tandem.PartyProvider:
+		q.party = &party
+	default:
+		return q, tandem.Errorf(tandem.EBADREQUEST, "party %q is unknown; use internal or provider.", party)
+	}
+	return q, nil
 }
 
 func (s *Server) handleUserGet(w http.ResponseWriter, r *http.Request) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tandemhq/tandem"
@@ -195,5 +196,38 @@ func TestUserAPI_Roles(t *testing.T) {
 				t.Errorf("user = %q %q, want Tess Tech technician", u.Name, u.Role)
 			}
 		})
+	})
+}
+
+// A look-alike address is refused with 422 and a message that says what is
+// wrong and where, on both ways a new member's address enters the API.
+func TestUserAPI_LookAlikeEmail(t *testing.T) {
+	t.Parallel()
+	eachServer(t, func(t *testing.T, s *testserver.Server) {
+		w := newWorld(t, s)
+		tests := []struct {
+			name, path, email, want string
+		}{
+			{"UserWithZeroWidthSpace", "/api/v1/users", "new\u200B@beta.test",
+				"The email address contains an invisible character (U+200B ZERO WIDTH SPACE) at position 4; retype it."},
+			{"UserMixingScripts", "/api/v1/users", "p\u0430ypal@beta.test",
+				"The part before @ mixes Latin and Cyrillic letters (U+0430 CYRILLIC SMALL LETTER A at position 2), so it can look like another address; use one script."},
+			{"InvitationWithBidiOverride", "/api/v1/invitations", "new@\u202Eatset.beta", "invisible character (U+202E RIGHT-TO-LEFT OVERRIDE) at position 5"},
+			{"InvitationMixingScripts", "/api/v1/invitations", "\u0440aypal@beta.test", "mixes Cyrillic and Latin letters"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				before := w.snapshot(t)
+				body := map[string]any{"email": tt.email, "name": "New", "role": tandem.RoleRequester, "organization_id": w.orgB.ID}
+				if tt.path == "/api/v1/users" {
+					body["password"] = "long enough secret"
+				}
+				msg := w.itAdminB.post(t, tt.path, body).wantError(t, http.StatusUnprocessableEntity, tandem.EINVALID)
+				if !strings.Contains(msg, tt.want) {
+					t.Errorf("message %q, want it to contain %q", msg, tt.want)
+				}
+				w.unchanged(t, before)
+			})
+		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -70,7 +71,12 @@ func comment(t *testing.T, ctx context.Context, text string, visibility tandem.V
 	browsertest.WaitFor(t, ctx, fmt.Sprintf(`[...document.querySelectorAll("#timeline .comment-body")].some(e => e.textContent.includes(%q))`, text), "the comment on the timeline")
 }
 
-var countdownText = regexp.MustCompile(`^([0-9]+d [0-9]+h|[0-9]+h [0-9]+m|[0-9]+m) left$`)
+// businessLeft is what a running clock on the ticket page says: business
+// time left, labelled as such.
+var businessLeft = regexp.MustCompile(`^([0-9]+ business (minute|hour)s? left|[0-9]+ h [0-9]+ min of business time left)$`)
+
+// listLeft is what a list's SLA cell says under its "business time" header.
+var listLeft = regexp.MustCompile(`^([0-9]+ h( [0-9]+ min)?|[0-9]+ min) left$`)
 
 // An internal technician opens a ticket and escalates it with a reason; a
 // provider technician finds it waiting in their queue, accepts it, and sees
@@ -85,7 +91,7 @@ func TestBrowserTicketEscalation(t *testing.T) {
 	if got := browsertest.Text(t, internal, "#ticket-owner"); !strings.HasPrefix(got, "internal IT") {
 		t.Errorf("owner of the new ticket = %q, want internal IT", got)
 	}
-	if got := browsertest.Text(t, internal, "#description strong"); got != "VPN" {
+	if got := browsertest.Text(t, internal, "#description .description-body strong"); got != "VPN" {
 		t.Errorf("the description's Markdown shows %q in bold, want VPN", got)
 	}
 	setText(t, internal, "#handoff-form textarea[name=reason]", "The firewall is the provider's")
@@ -98,6 +104,16 @@ func TestBrowserTicketEscalation(t *testing.T) {
 	browserLogin(t, provider, c.s, c.techie.Email)
 	browsertest.Do(t, provider, chromedp.Click(chromedp.CSS(`nav a[href="/queue"]`)))
 	browsertest.WaitPath(t, provider, "/queue")
+	// The waiting handoffs with their answer forms fit the window.
+	for _, width := range []int64{1400, 390} {
+		browsertest.Do(t, provider, chromedp.EmulateViewport(width, 900))
+		if wide := browsertest.Overflow(t, provider, ""); len(wide) > 0 {
+			t.Errorf("the queue at %d px scrolls sideways: %q", width, wide)
+		}
+		if table, main := boxOf(t, provider, "#waiting-list"), boxOf(t, provider, "main"); table.Right > main.Right {
+			t.Errorf("at %d px the waiting handoffs end at %.0f px, right of the page's column (%.0f px)", width, table.Right, main.Right)
+		}
+	}
 	id := strings.TrimPrefix(path, "/tickets/")
 	row := fmt.Sprintf(`#waiting-list tr[data-ticket="%s"]`, id)
 	if got := browsertest.Text(t, provider, row+" .reason"); got != "The firewall is the provider's" {
@@ -111,16 +127,23 @@ func TestBrowserTicketEscalation(t *testing.T) {
 	if got := browsertest.Text(t, provider, "#ticket-assignee"); got != "Pia Provider" {
 		t.Errorf("assignee after accepting = %q, want the technician who accepted", got)
 	}
-	// The clocks: each running one has a due instant and a live countdown.
-	browsertest.WaitFor(t, provider, `document.querySelector("#sla-clocks time[data-due][data-ticked]") !== null`, "the countdown script to run")
-	due := browsertest.Eval[string](t, provider, `document.querySelector("#sla-clocks time[data-due]").getAttribute("data-due")`)
+	// The clocks: each running one says the business time left and its
+	// due instant in the calendar's zone, named.
+	browsertest.WaitFor(t, provider, `document.querySelector("#sla-clocks .clock[data-due][data-ticked]") !== null`, "the clock script to run")
+	due := browsertest.Eval[string](t, provider, `document.querySelector("#sla-clocks .clock[data-due]").getAttribute("data-due")`)
 	if !regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`).MatchString(due) {
 		t.Errorf("data-due = %q, want an RFC 3339 instant", due)
 	}
-	if got := browsertest.Text(t, provider, "#sla-clocks time[data-due]"); !countdownText.MatchString(got) {
-		t.Errorf("countdown says %q, want like 3h 59m left", got)
+	if got := browsertest.Text(t, provider, "#sla-clocks .clock[data-due] .clock-left"); !businessLeft.MatchString(got) {
+		t.Errorf("the clock says %q, want business time left like 4 business hours left", got)
 	}
-	if got := browsertest.Text(t, provider, "#timeline"); !strings.Contains(got, "Handoff accepted") {
+	if got := browsertest.Text(t, provider, "#sla-clocks .clock[data-due] .clock-due"); !regexp.MustCompile(`^— due \d+ \w+ \d{4} \d\d:\d\d UTC$`).MatchString(got) {
+		t.Errorf("the clock's due instant reads %q, want like — due 7 Dec 2026 09:00 UTC", got)
+	}
+	if got := browsertest.Text(t, provider, "#sla-clocks .clock[data-due] .clock-used"); !regexp.MustCompile(`^[0-9]+ min of [0-9]+ h used$`).MatchString(got) {
+		t.Errorf("the clock's target reads %q, want like 0 min of 4 h used", got)
+	}
+	if got := browsertest.Text(t, provider, "#timeline"); !strings.Contains(got, "Pia Provider accepted the handoff") {
 		t.Errorf("the timeline does not record the acceptance: %q", got)
 	}
 }
@@ -166,9 +189,10 @@ func TestBrowserTicketRequesterVisibility(t *testing.T) {
 	}
 }
 
-// The countdown script runs without console or CSP errors, rewrites the
-// clocks when the due instant passes, and runs again after htmx swaps in a
-// page.
+// The clock script runs without console or CSP errors, turns a clock to
+// warning and to overdue when those instants pass, and runs again after
+// htmx swaps in a page. It never counts business time down by the wall
+// clock: the text stays the server's business time until the clock is due.
 func TestBrowserTicketCountdown(t *testing.T) {
 	ctx := browsertest.New(t)
 	c := newDeskCast(t)
@@ -178,55 +202,154 @@ func TestBrowserTicketCountdown(t *testing.T) {
 	}
 	browserLogin(t, ctx, c.s, c.itTech.Email)
 
-	// The list shows the nearest clock; a boosted click swaps in the ticket.
+	// The list shows the nearest clock, under a header saying it is
+	// business time; a boosted click swaps in the ticket.
 	browsertest.Do(t, ctx, chromedp.Navigate(c.s.URL()+"/tickets"))
 	row := fmt.Sprintf(`#tickets tr[data-ticket="%d"]`, tk.ID)
-	browsertest.WaitFor(t, ctx, fmt.Sprintf(`document.querySelector(%q) !== null`, row+" time[data-ticked]"), "the list's countdown to tick")
-	if got := browsertest.Text(t, ctx, row+" .sla time"); !countdownText.MatchString(got) {
-		t.Errorf("the list's countdown says %q", got)
+	browsertest.WaitFor(t, ctx, fmt.Sprintf(`document.querySelector(%q) !== null`, row+" time[data-ticked]"), "the list's clock script to run")
+	if got := browsertest.Text(t, ctx, row+" .sla time"); !listLeft.MatchString(got) {
+		t.Errorf("the list's clock says %q, want like 29 min left", got)
+	}
+	if got := strings.Join(strings.Fields(browsertest.Text(t, ctx, "#tickets th.sla")), " "); got != "SLA business time" {
+		t.Errorf("the list's SLA header says %q, want it to say business time", got)
 	}
 	browsertest.Eval[bool](t, ctx, `window.sameDocument = true`)
 	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS(row+" .title a")))
 	browsertest.WaitPath(t, ctx, fmt.Sprintf("/tickets/%d", tk.ID))
-	browsertest.WaitFor(t, ctx, `window.sameDocument === true && document.querySelector("#sla-clocks time[data-ticked]") !== null`, "the clocks of the swapped-in page to tick")
+	browsertest.WaitFor(t, ctx, `window.sameDocument === true && document.querySelector("#sla-clocks .clock[data-ticked]") !== null`, "the clocks of the swapped-in page to tick")
 
-	// A clock whose due instant has passed turns into an overdue one.
-	browsertest.Eval[bool](t, ctx, `(() => {
-		const el = document.querySelector("#sla-clocks time[data-due]");
-		el.setAttribute("data-due", new Date(Date.now() - 95*60000).toISOString());
-		document.dispatchEvent(new Event("htmx:afterSettle"));
-		return true;
-	})()`)
-	if got := browsertest.Text(t, ctx, "#sla-clocks time[data-due]"); got != "overdue 1h 35m" {
-		t.Errorf("an overdue clock says %q, want overdue 1h 35m", got)
+	clock := `document.querySelector("#sla-clocks .clock[data-due]")`
+	before := browsertest.Text(t, ctx, "#sla-clocks .clock[data-due] .clock-left")
+	if !businessLeft.MatchString(before) {
+		t.Fatalf("the clock says %q, want business time left", before)
 	}
-	if cls := browsertest.Eval[string](t, ctx, `document.querySelector("#sla-clocks time[data-due]").className`); !strings.Contains(cls, "sla-breached") || strings.Contains(cls, "sla-ok") {
-		t.Errorf("an overdue clock has classes %q, want sla-breached", cls)
+	set := func(due, warn time.Duration) {
+		t.Helper()
+		browsertest.Eval[bool](t, ctx, fmt.Sprintf(`(() => {
+			const el = %s;
+			el.setAttribute("data-due", new Date(Date.now() + %d).toISOString());
+			el.setAttribute("data-warn", new Date(Date.now() + %d).toISOString());
+			document.dispatchEvent(new Event("htmx:afterSettle"));
+			return true;
+		})()`, clock, due.Milliseconds(), warn.Milliseconds()))
+	}
+	state := func() (class, label, text string) {
+		t.Helper()
+		return browsertest.Eval[string](t, ctx, clock+`.className`), browsertest.Text(t, ctx, "#sla-clocks .clock[data-due] .clock-state"),
+			browsertest.Text(t, ctx, "#sla-clocks .clock[data-due] .clock-left")
+	}
+	// Hours of wall-clock time to go: the text is still the business time.
+	set(51*time.Hour, 40*time.Hour)
+	if class, label, text := state(); !strings.Contains(class, "sla-ok") || label != "running" || text != before {
+		t.Errorf("a clock due in 51 h: class %q, label %q, text %q; want sla-ok, running, %q", class, label, text, before)
 	}
 	// Past the warning instant but before the due one: a warning.
-	browsertest.Eval[bool](t, ctx, `(() => {
-		const el = document.querySelector("#sla-clocks time[data-due]");
-		el.setAttribute("data-due", new Date(Date.now() + 10*60000 + 30000).toISOString());
-		el.setAttribute("data-warn", new Date(Date.now() - 60000).toISOString());
-		document.dispatchEvent(new Event("htmx:afterSettle"));
-		return true;
-	})()`)
-	if got := browsertest.Text(t, ctx, "#sla-clocks time[data-due]"); got != "10m left" {
-		t.Errorf("a clock 10 minutes from due says %q, want 10m left", got)
+	set(10*time.Minute, -time.Minute)
+	if class, label, text := state(); !strings.Contains(class, "sla-warning") || strings.Contains(class, "sla-ok") || label != "warning" || text != before {
+		t.Errorf("a clock past its warning: class %q, label %q, text %q; want sla-warning, warning, %q", class, label, text, before)
 	}
-	if cls := browsertest.Eval[string](t, ctx, `document.querySelector("#sla-clocks time[data-due]").className`); !strings.Contains(cls, "sla-warning") {
-		t.Errorf("a clock past its warning has classes %q, want sla-warning", cls)
-	}
-	browsertest.Eval[bool](t, ctx, `(() => {
-		const el = document.querySelector("#sla-clocks time[data-due]");
-		el.setAttribute("data-due", new Date(Date.now() + (51*60+59)*60000 + 30000).toISOString());
-		document.dispatchEvent(new Event("htmx:afterSettle"));
-		return true;
-	})()`)
-	if got := browsertest.Text(t, ctx, "#sla-clocks time[data-due]"); got != "2d 3h left" {
-		t.Errorf("a clock 51h 59m from due says %q, want 2d 3h left", got)
+	// Past the due instant: overdue.
+	set(-95*time.Minute, -2*time.Hour)
+	if class, label, text := state(); !strings.Contains(class, "sla-breached") || label != "breached" || text != "overdue" {
+		t.Errorf("an overdue clock: class %q, label %q, text %q; want sla-breached, breached, overdue", class, label, text)
 	}
 	if errs := browsertest.TakeErrors(t, ctx); len(errs) > 0 {
 		t.Errorf("console errors: %q", errs)
+	}
+}
+
+// box is an element's place on the page.
+type box struct{ Left, Right, Top, Bottom float64 }
+
+func boxOf(t *testing.T, ctx context.Context, selector string) box {
+	t.Helper()
+	return browsertest.Eval[box](t, ctx, fmt.Sprintf(`(() => { const r = document.querySelector(%q).getBoundingClientRect(); return {Left: r.left, Right: r.right, Top: r.top, Bottom: r.bottom}; })()`, selector))
+}
+
+// The ticket page and the list as people use them: two columns at desktop
+// width, one on a phone; nothing wider than the window, even with titles
+// that have nowhere to break; the assignee select showing the assignee;
+// and the requester seeing who works their ticket by name.
+func TestBrowserTicketLayout(t *testing.T) {
+	staff := browsertest.New(t)
+	requester := browsertest.New(t)
+	c := newDeskCast(t)
+	as := tandem.NewContextWithActor(t.Context(), actorFor(c.requester))
+	titles := []string{strings.Repeat("é", 200), "https://intranet.acme.example/wiki/" + strings.Repeat("printer-queue-", 11) + "x"}
+	var paths []string
+	for _, title := range titles {
+		tk, err := c.s.Services.Tickets.CreateTicket(as, tandem.TicketInput{OrganizationID: c.org.ID, Title: title, Description: "See " + title})
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, "/tickets/"+strconv.FormatInt(tk.ID, 10))
+	}
+	browserLogin(t, staff, c.s, c.itTech.Email)
+	browserLogin(t, requester, c.s, c.requester.Email)
+
+	// Assigning through the page: the select then shows the assignee.
+	browsertest.Do(t, staff, chromedp.Navigate(c.s.URL()+paths[0]))
+	if got := browsertest.Value(t, staff, "#assign-form select"); got != "none" {
+		t.Errorf("the assignee select of an unassigned ticket shows %q, want none", got)
+	}
+	browsertest.Do(t, staff, chromedp.SetValue(chromedp.CSS("#assign-form select"), strconv.FormatInt(c.itTech.ID, 10)))
+	browsertest.Do(t, staff, chromedp.Click(chromedp.CSS("#assign-form button[type=submit]")))
+	browsertest.WaitFor(t, staff, `document.querySelector("#ticket-assignee").textContent === "Ivo Internal"`, "the assignee on the page")
+	if got := browsertest.Value(t, staff, "#assign-form select"); got != strconv.FormatInt(c.itTech.ID, 10) {
+		t.Errorf("the assignee select shows %q, want the assignee %d", got, c.itTech.ID)
+	}
+	browsertest.Do(t, staff, chromedp.Navigate(c.s.URL()+paths[1]))
+	browsertest.Do(t, staff, chromedp.Click(chromedp.CSS("#assign-me-form button")))
+	browsertest.WaitFor(t, staff, `document.querySelector("#ticket-assignee").textContent === "Ivo Internal"`, "the assignee on the page")
+	if browsertest.Eval[bool](t, staff, `document.querySelector("#assign-me-form") !== null`) {
+		t.Error("the assignee is still offered to assign the ticket to themselves")
+	}
+
+	for _, width := range []int64{1400, 390} {
+		for _, ctx := range []context.Context{staff, requester} {
+			browsertest.Do(t, ctx, chromedp.EmulateViewport(width, 900))
+			for _, path := range append([]string{"/tickets"}, paths...) {
+				browsertest.Do(t, ctx, chromedp.Navigate(c.s.URL()+path))
+				if wide := browsertest.Overflow(t, ctx, ""); len(wide) > 0 {
+					t.Errorf("%s at %d px scrolls sideways: %q", path, width, wide)
+				}
+			}
+		}
+		// The forms of the side column fit their cards (the Assign button
+		// and the watcher select stuck out of them).
+		if out := browsertest.Eval[[]string](t, staff, `[...document.querySelectorAll(".ticket-layout .card")].flatMap(card => {
+			const r = card.getBoundingClientRect();
+			return [...card.querySelectorAll("button, select, input, textarea")].filter(e => {
+				const b = e.getBoundingClientRect();
+				return b.width > 0 && (b.right > r.right + 0.5 || b.left < r.left - 0.5);
+			}).map(e => card.id + ": " + e.tagName.toLowerCase() + " " + (e.name || e.textContent.trim()));
+		})`); len(out) > 0 {
+			t.Errorf("at %d px these controls stick out of their cards: %q", width, out)
+		}
+		main, side := boxOf(t, staff, "#ticket-main"), boxOf(t, staff, "#ticket-side")
+		switch width {
+		case 1400:
+			if side.Left < main.Right || side.Top > main.Top+1 {
+				t.Errorf("at 1400 px the side column %+v is not right of the main column %+v", side, main)
+			}
+		case 390:
+			if main.Top < side.Bottom || main.Left != side.Left {
+				t.Errorf("at 390 px the columns are not stacked: side %+v, main %+v", side, main)
+			}
+		}
+	}
+
+	// The requester sees the assignee's name, on the list and the page.
+	browsertest.Do(t, requester, chromedp.Navigate(c.s.URL()+"/tickets"))
+	names := browsertest.Eval[[]string](t, requester, `[...document.querySelectorAll("#tickets td.assignee")].map(e => e.textContent.trim())`)
+	if strings.Join(names, ",") != "Ivo Internal,Ivo Internal" {
+		t.Errorf("the requester's list names the assignees %q, want Ivo Internal twice", names)
+	}
+	browsertest.Do(t, requester, chromedp.Navigate(c.s.URL()+paths[0]))
+	if got := browsertest.Text(t, requester, "#ticket-assignee"); got != "Ivo Internal" {
+		t.Errorf("the requester's ticket page names the assignee %q, want Ivo Internal", got)
+	}
+	if body := browsertest.Text(t, requester, "body"); strings.Contains(body, "user #") || strings.Contains(body, c.itTech.Email) {
+		t.Errorf("the requester's page names someone by id or shows staff email: %q", body)
 	}
 }

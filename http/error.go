@@ -4,10 +4,16 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tandemhq/tandem"
 )
+
+// EMETHOD is the error code of a request for a path that exists, but not
+// for its method (405). Only the router raises it, so it lives here rather
+// than among the service codes of package tandem.
+const EMETHOD = "method_not_allowed"
 
 // statusCodes maps each error code to its HTTP status, in one place.
 var statusCodes = map[string]int{
@@ -22,6 +28,7 @@ var statusCodes = map[string]int{
 	tandem.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	tandem.ECONFIG:       http.StatusInternalServerError,
 	tandem.ETOOMANY:      http.StatusTooManyRequests,
+	EMETHOD:              http.StatusMethodNotAllowed,
 }
 
 // ErrorStatus returns the HTTP status for an error code.
@@ -62,6 +69,34 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var body errorBody
 	body.Error.Code, body.Error.Message = code, msg
 	writeJSON(w, ErrorStatus(code), body)
+}
+
+// noRoute answers a request that nothing serves (no route, a route without
+// its method, a static file that does not exist) with err: as the API's JSON
+// error under /api/, otherwise as the error page, in the signed-in viewer's
+// frame when there is one.
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request, err error) {
+	if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
+		if tandem.ErrorCode(err) == tandem.ENOTFOUND {
+			err = tandem.Errorf(tandem.ENOTFOUND, "No API operation is at %s %s; the operations are listed at /api/v1/openapi.json.", r.Method, r.URL.Path)
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	data, r := s.viewerPageData(r)
+	s.renderError(w, r, err, data)
+}
+
+// orList joins an Allow header's methods for a sentence: "GET, HEAD or POST".
+func orList(allow string) string {
+	methods := strings.Split(allow, ",")
+	for i := range methods {
+		methods[i] = strings.TrimSpace(methods[i])
+	}
+	if len(methods) == 1 {
+		return methods[0]
+	}
+	return strings.Join(methods[:len(methods)-1], ", ") + " or " + methods[len(methods)-1]
 }
 
 // writeJSON writes v as JSON with the given status.

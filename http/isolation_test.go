@@ -287,11 +287,11 @@ var routeCases = map[string]routeCase{
 
 	// UI: an organisation's SLA settings (ui_sla.go).
 	"GET /orgs/{slug}/sla":            {path: orgPath("/orgs/%s/sla")},
-	"POST /orgs/{slug}/sla":           {path: orgPath("/orgs/%s/sla"), body: "warn_percent=50&response_1=1&resolution_1=2&matrix_high_high=1"},
-	"POST /orgs/{slug}/sla/calendars": {path: orgPath("/orgs/%s/sla/calendars"), body: "name=Planted&definition=%7B%22timezone%22%3A%22UTC%22%2C%22hours%22%3A%7B%22mon%22%3A%5B%5B%2200%3A00%22%2C%2224%3A00%22%5D%5D%7D%7D"},
+	"POST /orgs/{slug}/sla":           {path: orgPath("/orgs/%s/sla"), body: "warn_percent=50&response_1=1m&resolution_1=2m&matrix_high_high=1"},
+	"POST /orgs/{slug}/sla/calendars": {path: orgPath("/orgs/%s/sla/calendars"), body: "name=Planted&timezone=UTC&mon_open=on&mon_from_1=00%3A00&mon_to_1=24%3A00"},
 	"POST /orgs/{slug}/sla/calendars/{id}": {path: func(f *isolation) string {
 		return fmt.Sprintf("/orgs/%s/sla/calendars/%d", f.orgA.Slug, f.calendarA)
-	}, body: "name=Renamed+by+an+outsider&definition=%7B%22timezone%22%3A%22UTC%22%2C%22hours%22%3A%7B%22mon%22%3A%5B%5B%2200%3A00%22%2C%2224%3A00%22%5D%5D%7D%7D"},
+	}, body: "name=Renamed+by+an+outsider&timezone=UTC&mon_open=on&mon_from_1=00%3A00&mon_to_1=24%3A00"},
 	"POST /orgs/{slug}/sla/calendars/{id}/delete": {path: func(f *isolation) string {
 		return fmt.Sprintf("/orgs/%s/sla/calendars/%d/delete", f.orgA.Slug, f.calendarA)
 	}},

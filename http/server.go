@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -59,6 +60,7 @@ type Server struct {
 
 	metrics *httpMetrics
 	ui      *ui
+	zones   sync.Map // IANA name → *time.Location, for viewerZone
 }
 
 // NewServer returns a server with its routes registered; the services must be
@@ -98,7 +100,51 @@ func (s *Server) Routes() []string { return append([]string(nil), s.routes...) }
 // Handler returns the whole HTTP handler with middleware, for tests and for Open.
 func (s *Server) Handler() http.Handler {
 	csrf := http.NewCrossOriginProtection()
-	return s.observe(csrf.Handler(s.mux))
+	return s.observe(csrf.Handler(http.HandlerFunc(s.route)))
+}
+
+// route serves a request with the mux, except when no route matches: the
+// mux would answer a bare plain-text 404 or 405, so the answer is Tandem's
+// own error instead, in the shape the client reads (noRoute). Asking the mux
+// first costs one more pattern match, and keeps every route free of
+// fallback code.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	h, pattern := s.mux.Handler(r)
+	if pattern != "" {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	// The mux's own handler decides between 404 and 405 (and lists the
+	// allowed methods); keep its status and Allow header, drop its body.
+	rec := &discardRecorder{header: http.Header{}}
+	h.ServeHTTP(rec, r)
+	if allow := rec.header.Get("Allow"); allow != "" {
+		w.Header().Set("Allow", allow)
+	}
+	if rec.status == http.StatusMethodNotAllowed {
+		s.noRoute(w, r, tandem.Errorf(EMETHOD, "%s is not allowed on %s; use %s.", r.Method, r.URL.Path, orList(rec.header.Get("Allow"))))
+		return
+	}
+	s.noRoute(w, r, tandem.Errorf(tandem.ENOTFOUND, "There is no page at %s.", r.URL.Path))
+}
+
+// discardRecorder keeps the status and headers a handler writes, not its body.
+type discardRecorder struct {
+	header http.Header
+	status int
+}
+
+func (d *discardRecorder) Header() http.Header { return d.header }
+
+func (d *discardRecorder) WriteHeader(status int) {
+	if d.status == 0 {
+		d.status = status
+	}
+}
+
+func (d *discardRecorder) Write(b []byte) (int, error) {
+	d.WriteHeader(http.StatusOK)
+	return len(b), nil
 }
 
 // Open starts listening and serving in the background.

@@ -79,8 +79,14 @@ type pageData struct {
 	Current       *tandem.Organization
 	// Loc is the viewer's zone (viewerZone): every time on the page is
 	// shown in it, with its name, through the template function when.
-	Loc    *time.Location
-	Zone   string
+	Loc  *time.Location
+	Zone string
+	// Nav and Switcher are the frame's navigation and organisation
+	// switcher (ui_frame.go); nil for a visitor.
+	Nav      []navLink
+	Switcher *switcher
+	// Status is set on the error page: the layout then leaves Error to it.
+	Status int
 	Error  string
 	Notice string
 	Form   map[string]string
@@ -104,7 +110,7 @@ func (s *Server) registerUIRoutes() {
 func (s *Server) handleAsset(w http.ResponseWriter, r *http.Request) {
 	body, ok := s.ui.assets.byURL[r.URL.Path]
 	if !ok {
-		http.NotFound(w, r)
+		s.noRoute(w, r, tandem.Errorf(tandem.ENOTFOUND, "There is no file at %s; its address changes with each release, so reload the page that asked for it.", r.URL.Path))
 		return
 	}
 	switch path.Ext(r.URL.Path) {
@@ -140,8 +146,9 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error, 
 		s.Logger.Error("internal error", "method", r.Method, "route", r.Pattern, "err", err)
 	}
 	setRetryAfter(w, err)
-	data.Title, data.Error = http.StatusText(ErrorStatus(code)), tandem.ErrorMessage(err)
-	s.render(w, r, ErrorStatus(code), "error", data)
+	data.Status = ErrorStatus(code)
+	data.Title, data.Error = http.StatusText(data.Status), tandem.ErrorMessage(err)
+	s.render(w, r, data.Status, "error", data)
 }
 
 // page wraps a UI handler: it requires a signed-in session (redirecting to
@@ -173,21 +180,53 @@ func (s *Server) page(h func(http.ResponseWriter, *http.Request, pageData)) http
 			http.Redirect(w, r, "/account/mfa", http.StatusSeeOther)
 			return
 		}
-		actor := state.Actor
-		actor.SourceAddr = sourceAddr(r)
-		ctx := tandem.NewContextWithClient(tandem.NewContextWithActor(r.Context(), actor), clientOf(r))
-		r = r.WithContext(ctx)
-		data := pageData{Actor: actor, Loc: s.viewerZone(ctx, actor)}
-		data.Zone = data.Loc.String()
-		if data.User, err = s.UserService.FindUserByID(ctx, actor.UserID); err != nil {
-			s.renderError(w, r, err, data)
-			return
-		}
-		// The organisation switcher lists the first page of organisations in scope.
-		if data.Organizations, _, err = s.OrganizationService.FindOrganizations(ctx, tandem.OrganizationFilter{Limit: 200}); err != nil {
+		r, data, err := s.signedIn(r, state.Actor)
+		if err != nil {
 			s.renderError(w, r, err, data)
 			return
 		}
 		h(w, r, data)
 	}
+}
+
+// signedIn puts a signed-in actor in r's context and gathers what the frame
+// of every page shows them: their zone, user, organisations, navigation and
+// organisation switcher.
+func (s *Server) signedIn(r *http.Request, actor *tandem.Actor) (*http.Request, pageData, error) {
+	actor.SourceAddr = sourceAddr(r)
+	ctx := tandem.NewContextWithClient(tandem.NewContextWithActor(r.Context(), actor), clientOf(r))
+	r = r.WithContext(ctx)
+	data := pageData{Actor: actor, Loc: s.viewerZone(ctx, actor)}
+	data.Zone = data.Loc.String()
+	var err error
+	if data.User, err = s.UserService.FindUserByID(ctx, actor.UserID); err != nil {
+		return r, data, err
+	}
+	// The organisation switcher lists the first page of organisations in scope.
+	if data.Organizations, _, err = s.OrganizationService.FindOrganizations(ctx, tandem.OrganizationFilter{Limit: 200}); err != nil {
+		return r, data, err
+	}
+	data.Nav = navigation(actor, data.Organizations, r.URL.Path)
+	data.Switcher = s.newSwitcher(r, actor, data.Organizations)
+	return r, data, nil
+}
+
+// viewerPageData is the frame of a page outside page(), such as the error
+// page of a URL no route serves: the signed-in viewer's when the request
+// has a session past its second factor, otherwise the bare frame of a
+// visitor.
+func (s *Server) viewerPageData(r *http.Request) (pageData, *http.Request) {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil {
+		return pageData{}, r
+	}
+	state, err := s.SessionService.ResolveSession(r.Context(), c.Value)
+	if err != nil || state.AwaitingMFA || state.MustEnrollMFA {
+		return pageData{}, r
+	}
+	signed, data, err := s.signedIn(r, state.Actor)
+	if err != nil {
+		return pageData{}, r
+	}
+	return data, signed
 }

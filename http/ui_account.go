@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/pquerna/otp"
 
@@ -222,6 +223,11 @@ type settingsPage struct {
 	Of         string
 	Action     string
 	RequireMFA bool
+	// TimeZone is the provider's zone setting; empty on an organisation's
+	// page, whose users see times in its calendar's zone.
+	TimeZone string
+	// Now is the instant the page was made, shown in the viewer's zone.
+	Now time.Time
 	// CanChange says whether the form is live; the service decides anyway.
 	CanChange bool
 }
@@ -239,7 +245,7 @@ func (s *Server) handleOrganizationSettings(w http.ResponseWriter, r *http.Reque
 	}
 	data.Title, data.Current = org.Name+" settings", org
 	data.Data = &settingsPage{
-		Of: org.Name + "'s users", Action: "/orgs/" + org.Slug + "/settings", RequireMFA: required,
+		Of: org.Name + "'s users", Action: "/orgs/" + org.Slug + "/settings", RequireMFA: required, Now: time.Now(),
 		CanChange: data.Actor.Can(tandem.ActionOrganizationUpdate, org.ID) == nil,
 	}
 	s.render(w, r, http.StatusOK, "settings", data)
@@ -260,6 +266,12 @@ func (s *Server) handleOrganizationSettingsSave(w http.ResponseWriter, r *http.R
 }
 
 func (s *Server) handleProviderSettings(w http.ResponseWriter, r *http.Request, data pageData) {
+	s.renderProviderSettings(w, r, http.StatusOK, data, nil)
+}
+
+// renderProviderSettings shows the provider's settings; after a refused
+// save, with the zone as typed (edit) and data.Error set.
+func (s *Server) renderProviderSettings(w http.ResponseWriter, r *http.Request, status int, data pageData, edit func(*settingsPage)) {
 	if data.Actor.Party != tandem.PartyProvider {
 		s.renderError(w, r, data.Actor.Can(tandem.ActionProviderManage, 0), data)
 		return
@@ -269,17 +281,42 @@ func (s *Server) handleProviderSettings(w http.ResponseWriter, r *http.Request, 
 		s.renderError(w, r, err, data)
 		return
 	}
+	provider, err := s.OrganizationService.FindProvider(r.Context())
+	if err != nil {
+		s.renderError(w, r, err, data)
+		return
+	}
 	data.Title = "Provider settings"
-	data.Data = &settingsPage{
-		Of: "provider staff", Action: "/provider/settings", RequireMFA: required,
+	p := &settingsPage{
+		Of: "provider staff", Action: "/provider/settings", RequireMFA: required, TimeZone: provider.TimeZone, Now: time.Now(),
 		CanChange: data.Actor.Can(tandem.ActionProviderManage, 0) == nil,
 	}
-	s.render(w, r, http.StatusOK, "settings", data)
+	if edit != nil {
+		edit(p)
+	}
+	data.Data = p
+	s.render(w, r, status, "settings", data)
 }
 
+// handleProviderSettingsSave stores the zone first: a zone that is no zone
+// refuses the whole form, before anything changed.
 func (s *Server) handleProviderSettingsSave(w http.ResponseWriter, r *http.Request, data pageData) {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	if err := s.MFAService.SetProviderRequiresMFA(r.Context(), r.PostFormValue("require_mfa") == "on"); err != nil {
+	required := r.PostFormValue("require_mfa") == "on"
+	if zone, ok := r.PostForm["time_zone"]; ok {
+		if _, err := s.OrganizationService.UpdateProvider(r.Context(), tandem.ProviderUpdate{TimeZone: &zone[0]}); err != nil {
+			if tandem.ErrorCode(err) != tandem.EINVALID {
+				s.renderError(w, r, err, data)
+				return
+			}
+			data.Error = tandem.ErrorMessage(err)
+			s.renderProviderSettings(w, r, ErrorStatus(tandem.EINVALID), data, func(p *settingsPage) {
+				p.TimeZone, p.RequireMFA = zone[0], required
+			})
+			return
+		}
+	}
+	if err := s.MFAService.SetProviderRequiresMFA(r.Context(), required); err != nil {
 		s.renderError(w, r, err, data)
 		return
 	}

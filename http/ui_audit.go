@@ -1,8 +1,6 @@
 package http
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -23,15 +21,18 @@ type auditView struct {
 	NextURL       string
 	ExportJSONL   string
 	ExportCSV     string
+	Limit         string   // kept through a new filter, as paging keeps it
+	Actions       []string // suggestions for the action filter
 }
 
-// auditRow is one entry as the table shows it.
+// auditRow is one entry as the table shows it: a sentence and a list of
+// the fields it changed, not its raw summary.
 type auditRow struct {
 	*tandem.AuditEntry
-	When         string
-	Organization string
-	ActorURL     string // the page filtered to this actor
-	Summary      string
+	auditSentence
+	Organization    string
+	OrganizationURL string
+	ActorURL        string // the page filtered to this actor
 }
 
 type auditOption struct {
@@ -69,16 +70,13 @@ func (s *Server) handleAuditPage(w http.ResponseWriter, r *http.Request, data pa
 		s.renderError(w, r, err, data)
 		return
 	}
-	names := map[int64]string{}
-	for _, o := range data.Organizations {
-		names[o.ID] = o.Name
-	}
+	names := newAuditNames(r.Context(), s.UserService, data.Actor, data.Organizations)
 	for _, e := range entries {
-		row := auditRow{AuditEntry: e, When: e.At.UTC().Format("2006-01-02 15:04:05 UTC"), Summary: summaryText(e.Summary), Organization: "Provider"}
+		row := auditRow{AuditEntry: e, auditSentence: names.describe(e), Organization: "Provider"}
 		if e.OrganizationID != nil {
-			row.Organization = names[*e.OrganizationID]
-			if row.Organization == "" {
-				row.Organization = "#" + strconv.FormatInt(*e.OrganizationID, 10)
+			row.Organization = "#" + strconv.FormatInt(*e.OrganizationID, 10)
+			if o := names.orgs[*e.OrganizationID]; o != nil {
+				row.Organization, row.OrganizationURL = o.Name, names.orgPage(e.OrganizationID, "")
 			}
 		}
 		if e.ActorUserID != nil {
@@ -117,6 +115,8 @@ func newAuditView(q url.Values, orgs []*tandem.Organization) *auditView {
 		Since:       dateOnly(q.Get("since")),
 		Until:       dateOnly(q.Get("until")),
 		ActorUserID: q.Get("actor_user_id"),
+		Limit:       q.Get("limit"),
+		Actions:     auditActions(),
 		ExportJSONL: auditURL("/audit/export", q, map[string]string{"format": "jsonl", "cursor": ""}),
 		ExportCSV:   auditURL("/audit/export", q, map[string]string{"format": "csv", "cursor": ""}),
 	}
@@ -165,13 +165,4 @@ func dateOnly(v string) string {
 		return v
 	}
 	return ""
-}
-
-// summaryText shows a summary as compact JSON.
-func summaryText(raw json.RawMessage) string {
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, raw); err != nil {
-		return string(raw)
-	}
-	return buf.String()
 }

@@ -114,6 +114,45 @@ func TestAuditUI(t *testing.T) {
 			}
 		})
 
+		// Entries read as sentences whose targets link to what they name,
+		// with the other fields as a list, never as raw JSON.
+		t.Run("ReadableEntries", func(t *testing.T) {
+			body := string(b.get(t, "/audit").Body)
+			for _, want := range []string{
+				`<a href="/audit?actor_user_id=` + strconv.FormatInt(w.itAdminB.ID, 10) + `" class="actor" title="Show only this actor's changes">it-admin@beta.test</a> set <a href="/orgs/` + w.orgB.Slug + `" class="target">Beta Corp</a>’s name to Beta Corp.`,
+				`<span class="actor">Tandem</span> created <a href="/orgs/` + w.orgB.Slug + `/people" class="target">requester@beta.test</a>.`,
+				`<dt>Role</dt><dd>requester</dd>`,
+			} {
+				if !strings.Contains(body, want) {
+					t.Errorf("page lacks %s", want)
+				}
+			}
+			table := body[strings.Index(body, `<table class="list audit"`):]
+			if strings.Contains(table, `{&#34;`) || strings.Contains(table, `{"`) {
+				t.Error("the table shows a summary as raw JSON")
+			}
+			if !regexp.MustCompile(`<td class="when" data-label="Time"><time datetime="[^"]+Z">\d{1,2} \w{3} \d{4} \d\d:\d\d [A-Z]+</time></td>`).MatchString(body) {
+				t.Error("times are not shown through when, in the viewer's zone with its name")
+			}
+		})
+
+		// A filter keeps its values in the form on the filtered page and on
+		// the pages after it, the page size too.
+		t.Run("FilterKeepsState", func(t *testing.T) {
+			res := b.get(t, "/audit?limit=1&party=system&action=user.")
+			for page := range 2 {
+				if page > 0 {
+					res = b.get(t, link(t, res.Body, "audit-next"))
+				}
+				body := string(res.Body)
+				for _, want := range []string{`<option value="system" selected>`, `name="action" value="user."`, `<input type="hidden" name="limit" value="1">`} {
+					if !strings.Contains(body, want) {
+						t.Errorf("page %d: the form lacks %s", page+1, want)
+					}
+				}
+			}
+		})
+
 		t.Run("OtherOrganizationNotFound", func(t *testing.T) {
 			res := b.get(t, fmt.Sprintf("/audit?organization_id=%d", w.orgA.ID))
 			if res.Status != http.StatusNotFound || strings.Contains(string(res.Body), "Acme") {

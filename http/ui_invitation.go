@@ -17,7 +17,7 @@ func (s *Server) handleInviteForm(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err, data)
 		return
 	}
-	data.Form["name"], data.Data = inv.Name, inv
+	data.Form["name"], data.Data, data.Loc = inv.Name, inv, s.inviteeZone(r.Context(), inv)
 	s.render(w, r, http.StatusOK, "invite", data)
 }
 
@@ -32,7 +32,7 @@ func (s *Server) handleInviteAccept(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err, data)
 		return
 	}
-	data.Data = inv
+	data.Data, data.Loc = inv, s.inviteeZone(r.Context(), inv)
 	password := r.PostFormValue("password")
 	if password != r.PostFormValue("confirm") {
 		data.Error = "The two passwords differ; type the same password twice."

@@ -74,15 +74,40 @@ type matrixSignature struct {
 	Mine bool
 }
 
-// matrixChange is one line of a version's changes, in words.
-type matrixChange struct {
-	Area, Party, Before, After string
+// matrixPartyChange is what a version changed in one party's letters for
+// one area, in words: "Provider: R → C".
+type matrixPartyChange struct {
+	Party, Before, After string
+	// Note says what changed when the letters did not.
+	Note string
 }
 
-// matrixHistoryRow is one version in the history.
+// matrixAreaChange is everything a version changed in one service area.
+type matrixAreaChange struct {
+	Area    *tandem.ServiceArea
+	Parties []matrixPartyChange
+}
+
+// matrixHistoryRow is one version in the history: who proposed it, where it
+// stands, and its changes from the version before, area by area.
 type matrixHistoryRow struct {
 	*tandem.MatrixVersion
-	Changes []matrixChange
+	ProposedByLabel string
+	Areas           []matrixAreaChange
+}
+
+// matrixLegendEntry explains one RACI letter.
+type matrixLegendEntry struct {
+	Letter, Name, Meaning string
+}
+
+// matrixLegend says what each letter means between an internal IT team and
+// its provider; the matrix page and its printable appendix both show it.
+var matrixLegend = []matrixLegendEntry{
+	{"R", "Responsible", "does the work: tickets in the area go to this party (to the Accountable one when both are Responsible)."},
+	{"A", "Accountable", "owns the outcome and answers for it; exactly one party per area."},
+	{"C", "Consulted", "is asked before changes and decisions in the area, and answers."},
+	{"I", "Informed", "is told about changes and outcomes; no action expected."},
 }
 
 // matrixGapReport is the gap report of one version.
@@ -100,6 +125,7 @@ type matrixView struct {
 	Signatures []matrixSignature
 	Reports    []matrixGapReport
 	History    []matrixHistoryRow
+	Legend     []matrixLegendEntry
 	// Edit: the viewer may propose a version; Sign: sign for their party.
 	Edit bool
 	Sign bool
@@ -107,12 +133,17 @@ type matrixView struct {
 	Awaiting []string
 }
 
-// partyLabel names a party the way the pages do.
-func partyLabel(org *tandem.Organization, kind tandem.PartyKind) string {
-	label := "Internal IT"
+// partyName is a party's short name, as the grids' column headers show it.
+func partyName(kind tandem.PartyKind) string {
 	if kind == tandem.PartyProvider {
-		label = "Provider"
+		return "Provider"
 	}
+	return "Internal IT"
+}
+
+// partyLabel names a party with its organisation, the way signatures do.
+func partyLabel(org *tandem.Organization, kind tandem.PartyKind) string {
+	label := partyName(kind)
 	if p := org.Party(kind); p != nil && p.Name != "" {
 		label += " (" + p.Name + ")"
 	}
@@ -182,7 +213,7 @@ func (s *Server) matrixView(ctx context.Context, a *tandem.Actor, org *tandem.Or
 	if err != nil {
 		return nil, err
 	}
-	v := &matrixView{Org: org, Edit: a.Can(tandem.ActionMatrixEdit, org.ID) == nil}
+	v := &matrixView{Org: org, Edit: a.Can(tandem.ActionMatrixEdit, org.ID) == nil, Legend: matrixLegend}
 	for _, h := range history {
 		switch {
 		case h.Status == tandem.MatrixAccepted && v.Accepted == nil:
@@ -191,21 +222,14 @@ func (s *Server) matrixView(ctx context.Context, a *tandem.Actor, org *tandem.Or
 			v.Proposal = h
 		}
 	}
-	names := map[int64]string{}
-	for _, area := range areas {
-		names[area.ID] = area.Name
-	}
+	labels := map[int64]string{}
 	for _, h := range history {
-		row := matrixHistoryRow{MatrixVersion: h}
-		for _, c := range h.Changes {
-			mc := matrixChange{Area: names[c.AreaID], Party: partyLabel(org, c.Party), Before: "—", After: "—"}
-			if c.Before != nil {
-				mc.Before = c.Before.Letters()
+		row := matrixHistoryRow{MatrixVersion: h, Areas: areaChanges(areas, h.Changes)}
+		if id := h.ProposedBy; id != nil {
+			if _, ok := labels[*id]; !ok {
+				labels[*id] = s.userLabel(ctx, id)
 			}
-			if c.After != nil {
-				mc.After = c.After.Letters()
-			}
-			row.Changes = append(row.Changes, mc)
+			row.ProposedByLabel = labels[*id]
 		}
 		v.History = append(v.History, row)
 	}
@@ -247,6 +271,42 @@ func (s *Server) matrixView(ctx context.Context, a *tandem.Actor, org *tandem.Or
 		}
 	}
 	return v, nil
+}
+
+// areaChanges groups a version's changes (tandem.Diff) by service area, in
+// catalogue order and, within an area, party by party.
+func areaChanges(areas []*tandem.ServiceArea, changes []tandem.AssignmentChange) []matrixAreaChange {
+	var out []matrixAreaChange
+	for _, area := range areas {
+		ac := matrixAreaChange{Area: area}
+		for _, party := range matrixParties {
+			for _, c := range changes {
+				if c.AreaID == area.ID && c.Party == party {
+					ac.Parties = append(ac.Parties, partyChange(c))
+				}
+			}
+		}
+		if len(ac.Parties) > 0 {
+			out = append(out, ac)
+		}
+	}
+	return out
+}
+
+// partyChange words one change: the letters before and after, "none" for no
+// assignment, and a note when only the named person changed.
+func partyChange(c tandem.AssignmentChange) matrixPartyChange {
+	pc := matrixPartyChange{Party: partyName(c.Party), Before: "none", After: "none"}
+	if c.Before != nil {
+		pc.Before = c.Before.Letters()
+	}
+	if c.After != nil {
+		pc.After = c.After.Letters()
+	}
+	if pc.Before == pc.After {
+		pc.Note = "another person named"
+	}
+	return pc
 }
 
 func containsLetter(letters, l string) bool {
@@ -337,9 +397,9 @@ func (s *Server) handleMatrixProposeForm(w http.ResponseWriter, r *http.Request,
 
 // handleMatrixSignForm signs a proposed version for the viewer's party.
 func (s *Server) handleMatrixSignForm(w http.ResponseWriter, r *http.Request, data pageData, org *tandem.Organization) {
-	n, err := strconv.Atoi(r.PathValue("n"))
-	if err != nil || n < 1 {
-		s.renderError(w, r, tandem.Errorf(tandem.ENOTFOUND, "No matrix version %q.", r.PathValue("n")), data)
+	n, err := versionPath(r)
+	if err != nil {
+		s.renderError(w, r, err, data)
 		return
 	}
 	v, err := s.MatrixService.SignMatrix(r.Context(), org.ID, n)
@@ -375,12 +435,8 @@ func (s *Server) handleMatrixCSV(w http.ResponseWriter, r *http.Request, data pa
 		s.renderError(w, r, err, data)
 		return
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Disposition", `attachment; filename="tandem-matrix-`+org.Slug+`-v`+strconv.Itoa(v.Number)+`.csv"`)
-	if err := tandem.WriteMatrixCSV(w, areas, v); err != nil {
-		s.Logger.Error("write matrix csv", "err", err)
-	}
+	s.writeMatrixCSV(w, org.Slug, areas, v)
 }
 
 // matrixPrintView is what matrix_print.html renders.
@@ -389,6 +445,7 @@ type matrixPrintView struct {
 	Version    *tandem.MatrixVersion
 	Rows       []matrixRow
 	Signatures []matrixSignature
+	Legend     []matrixLegendEntry
 }
 
 // handleMatrixPrint shows the accepted matrix, or ?version=N, as a page to
@@ -399,7 +456,7 @@ func (s *Server) handleMatrixPrint(w http.ResponseWriter, r *http.Request, data 
 		s.renderError(w, r, err, data)
 		return
 	}
-	pv := &matrixPrintView{Org: org, Version: v, Signatures: s.signatures(r.Context(), data.Actor, org, v)}
+	pv := &matrixPrintView{Org: org, Version: v, Signatures: s.signatures(r.Context(), data.Actor, org, v), Legend: matrixLegend}
 	for _, area := range areas {
 		row := matrixRow{Area: area}
 		for _, party := range matrixParties {

@@ -72,7 +72,7 @@ func TestMatrixPages(t *testing.T) {
 				box(a1, tandem.PartyProvider, "R"): {"on"}, box(a1, tandem.PartyProvider, "A"): {"on"}, box(a1, tandem.PartyInternal, "I"): {"on"},
 			}
 			body := itAdmin.post(t, base, form, http.StatusOK, "")
-			for _, want := range []string{"Version 1 proposed", "awaiting internal signature", "awaiting provider signature", "Sign for internal", `class="letters proposed internal">RA<`} {
+			for _, want := range []string{"Version 1 proposed", "awaiting internal signature", "awaiting provider signature", "Sign for internal", `class="letters proposed internal changed">RA<`} {
 				if !strings.Contains(body, want) {
 					t.Errorf("the page after proposing lacks %s", want)
 				}
@@ -126,11 +126,34 @@ func TestMatrixPages(t *testing.T) {
 			// appendix names the provider's signer too.
 			for _, reader := range []browserless{itTech, admin} {
 				body = reader.page(t, base+"/print", http.StatusOK)
-				for _, want := range []string{w.orgA.Name, "Version 1", "Signed by it-admin@acme.test", "Signed by admin@msp.test", `class="letters internal">RA<`} {
+				for _, want := range []string{w.orgA.Name, "Version 1 · accepted <time datetime=", "Signed by it-admin@acme.test", "Signed by admin@msp.test", `class="letters internal">RA<`, "<dt>A Accountable</dt>"} {
 					if !strings.Contains(body, want) {
 						t.Errorf("the printable view lacks %s", want)
 					}
 				}
+				// The acceptance and both signatures, in the reader's zone.
+				if n := strings.Count(body, "<time datetime="); n != 3 {
+					t.Errorf("the printable view shows %d times through when, want 3", n)
+				}
+			}
+		})
+
+		// A version that only names another person for the same letters
+		// says so in the history rather than showing "RA → RA" unexplained.
+		t.Run("HistoryNamesPersonChange", func(t *testing.T) {
+			list := versions(t)[0].Assignments
+			for i := range list {
+				if list[i].AreaID == a0.ID && list[i].Party == tandem.PartyInternal {
+					list[i].UserID = &itAdminA.User.ID
+				}
+			}
+			if _, err := s.Services.Matrix.ProposeMatrix(tandem.NewContextWithActor(t.Context(), actorFor(itAdminA.User)), w.orgA.ID, list); err != nil {
+				t.Fatal(err)
+			}
+			body := itTech.page(t, base, http.StatusOK)
+			want := `<li class="change" data-area="` + a0.Key + `"><span class="area">` + a0.Name + `</span> — <span class="party-change">Internal IT: <span class="letters">RA</span> → <span class="letters">RA</span> (another person named)</span></li>`
+			if !strings.Contains(body, want) {
+				t.Errorf("the history lacks %s", want)
 			}
 		})
 	})

@@ -2,20 +2,22 @@ package http
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/sla"
 )
 
 // The SLA settings of an organisation (/orgs/{slug}/sla): the policy (the
 // calendar the clocks run on, the warning share, response and resolution
 // targets per priority, the OLAs of both parties and the priority matrix),
-// the business calendars in their JSON form, and an iCalendar import of
-// holidays. Those with sla.manage edit; the rest of the IT teams read.
+// with targets in hours and minutes; the business calendars as week grids
+// (ui_sla_calendar.go), and an iCalendar import of holidays. Those with
+// sla.manage edit; the rest of the IT teams read. The API keeps the JSON
+// form of calendars and targets in minutes.
 
 func (s *Server) registerSLAUIRoutes() {
 	s.handle("GET /orgs/{slug}/sla", s.page(s.withOrg(s.handleSLAPage)))
@@ -26,13 +28,10 @@ func (s *Server) registerSLAUIRoutes() {
 	s.handle("POST /orgs/{slug}/sla/calendars/{id}/holidays", s.page(s.withOrg(s.handleCalendarImportForm)))
 }
 
-// exampleCalendar starts the form of a new calendar.
-const exampleCalendar = `{"timezone":"Europe/Berlin","hours":{"mon":[["09:00","17:00"]],"tue":[["09:00","17:00"]],"wed":[["09:00","17:00"]],"thu":[["09:00","17:00"]],"fri":[["09:00","17:00"]]},"holidays":[]}`
-
 // maxICSBytes bounds an uploaded iCalendar file.
 const maxICSBytes = 1 << 20
 
-// slaField is one numeric field of the policy form.
+// slaField is one field of the policy form.
 type slaField struct {
 	Name, Label, Value string
 }
@@ -49,12 +48,13 @@ type slaMatrixRow struct {
 	Cells  []slaField
 }
 
-// slaCalendar is one calendar with its form.
+// slaCalendar is one calendar with its grid; Name is the stored name,
+// the grid's may be a refused one.
 type slaCalendar struct {
-	ID         int64
-	Name       string
-	Definition string
-	InUse      bool
+	ID    int64
+	Name  string
+	InUse bool
+	Grid  calendarGrid
 }
 
 // slaView is what sla.html renders.
@@ -70,9 +70,14 @@ type slaView struct {
 	Urgencies []string
 	// Priorities are the options of a matrix cell.
 	Priorities []string
-	NewName    string
-	NewDef     string
-	Imported   []string
+	// Invalid names the field of a refused form at fault, if known.
+	Invalid string
+	// New is the grid of a new calendar; Zones the zone field's suggestions.
+	New      calendarGrid
+	Zones    []string
+	Imported []string
+	// Responses are the "Counts as a response" checkboxes.
+	Responses []slaCheck
 }
 
 // policyForm writes a policy as the form's fields.
@@ -83,23 +88,33 @@ func policyForm(p *tandem.SLAPolicy) map[string]string {
 	}
 	for pr := tandem.Priority(1); pr <= 5; pr++ {
 		t := p.Target(pr)
-		f["response_"+strconv.Itoa(int(pr))] = strconv.Itoa(t.ResponseMinutes)
-		f["resolution_"+strconv.Itoa(int(pr))] = strconv.Itoa(t.ResolutionMinutes)
+		f["response_"+strconv.Itoa(int(pr))] = formDuration(t.ResponseMinutes)
+		f["resolution_"+strconv.Itoa(int(pr))] = formDuration(t.ResolutionMinutes)
 	}
 	for _, party := range matrixParties {
-		f["ola_"+string(party)] = strconv.Itoa(p.OLA(party))
+		f["ola_"+string(party)] = formDuration(p.OLA(party))
 	}
 	for _, impact := range tandem.Levels {
 		for _, urgency := range tandem.Levels {
 			f["matrix_"+string(impact)+"_"+string(urgency)] = strconv.Itoa(int(p.PriorityMatrix.Priority(impact, urgency)))
 		}
 	}
+	responseRuleForm(f, p)
 	return f
+}
+
+// formDuration shows a target in a field: "1 h 30 min", empty for none.
+func formDuration(minutes int) string {
+	if minutes == 0 {
+		return ""
+	}
+	return sla.FormatDuration(minutes)
 }
 
 // slaView builds the page from the stored policy and calendars, with the
 // fields in form (the submitted ones after a refusal) taking precedence.
-func (s *Server) slaView(ctx context.Context, a *tandem.Actor, org *tandem.Organization, form map[string]string) (*slaView, error) {
+// viewerZone is where a new calendar starts when the organisation has none.
+func (s *Server) slaView(ctx context.Context, a *tandem.Actor, org *tandem.Organization, form map[string]string, viewerZone string) (*slaView, error) {
 	policy, err := s.SLAService.FindSLAPolicy(ctx, org.ID)
 	if err != nil {
 		return nil, err
@@ -112,27 +127,30 @@ func (s *Server) slaView(ctx context.Context, a *tandem.Actor, org *tandem.Organ
 	for k, v := range form {
 		f[k] = v
 	}
-	v := &slaView{Org: org, Manage: a.Can(tandem.ActionSLAManage, org.ID) == nil, Calendar: f["calendar_id"], Warn: f["warn_percent"],
-		NewName: f["new.name"], NewDef: f["new.definition"]}
-	if v.NewDef == "" {
-		v.NewDef = exampleCalendar
+	v := &slaView{Org: org, Manage: a.Can(tandem.ActionSLAManage, org.ID) == nil, Calendar: f["calendar_id"], Warn: f["warn_percent"], Invalid: form[invalidKey]}
+	zone := likelyZone(cals, policy, viewerZone)
+	v.New = defaultGrid(zone)
+	if hasKey(form, newCalendarPrefix+"name") {
+		v.New = gridFromForm(form, newCalendarPrefix)
+		v.New.Invalid = v.Invalid
 	}
+	zones := []string{zone, v.New.Timezone}
 	for _, c := range cals {
-		id := strconv.FormatInt(c.ID, 10)
-		sc := slaCalendar{ID: c.ID, Name: c.Name, Definition: string(c.Definition), InUse: policy.CalendarID != nil && *policy.CalendarID == c.ID}
-		if name, ok := form["cal"+id+".name"]; ok {
-			sc.Name = name
+		sc := slaCalendar{ID: c.ID, Name: c.Name, InUse: policy.CalendarID != nil && *policy.CalendarID == c.ID, Grid: gridFromDefinition(c.Name, c.Definition)}
+		if prefix := calendarPrefix(c.ID); hasKey(form, prefix+"name") {
+			sc.Grid = gridFromForm(form, prefix)
+			sc.Grid.Invalid = v.Invalid
 		}
-		if def, ok := form["cal"+id+".definition"]; ok {
-			sc.Definition = def
-		}
+		sc.Grid.ReadOnly = !v.Manage
+		zones = append(zones, sc.Grid.Timezone)
 		v.Calendars = append(v.Calendars, sc)
 	}
+	v.Zones = zoneOptions(zones...)
 	for pr := tandem.Priority(1); pr <= 5; pr++ {
 		n := strconv.Itoa(int(pr))
 		v.Targets = append(v.Targets, slaTargetRow{Priority: pr.String(),
-			Response:   slaField{"response_" + n, "Response minutes for " + pr.String(), f["response_"+n]},
-			Resolution: slaField{"resolution_" + n, "Resolution minutes for " + pr.String(), f["resolution_"+n]}})
+			Response:   slaField{"response_" + n, targetLabel("Response", pr), f["response_"+n]},
+			Resolution: slaField{"resolution_" + n, targetLabel("Resolution", pr), f["resolution_"+n]}})
 	}
 	for _, party := range matrixParties {
 		v.OLAs = append(v.OLAs, slaField{"ola_" + string(party), partyLabel(org, party), f["ola_"+string(party)]})
@@ -149,6 +167,7 @@ func (s *Server) slaView(ctx context.Context, a *tandem.Actor, org *tandem.Organ
 		}
 		v.Matrix = append(v.Matrix, row)
 	}
+	v.Responses = responseRuleView(f, form)
 	return v, nil
 }
 
@@ -158,7 +177,11 @@ func (s *Server) renderSLA(w http.ResponseWriter, r *http.Request, data pageData
 		s.renderError(w, r, tandem.Errorf(tandem.EFORBIDDEN, "The SLA settings are for the IT teams; your tickets show their own clocks."), data)
 		return
 	}
-	v, err := s.slaView(r.Context(), data.Actor, org, form)
+	zone := ""
+	if data.Loc != nil {
+		zone = data.Loc.String()
+	}
+	v, err := s.slaView(r.Context(), data.Actor, org, form, zone)
 	if err != nil {
 		s.renderError(w, r, err, data)
 		return
@@ -189,12 +212,51 @@ func slaForm(w http.ResponseWriter, r *http.Request) (map[string]string, error) 
 	return form, nil
 }
 
+// fieldError is a refusal that knows which field of its form is at fault,
+// so that the page marks it (aria-invalid) beside saying what is wrong.
+type fieldError struct {
+	field string
+	err   error
+}
+
+func (e *fieldError) Error() string { return e.err.Error() }
+func (e *fieldError) Unwrap() error { return e.err }
+
+func atField(field string, err error) error { return &fieldError{field, err} }
+
+// invalidKey carries the field at fault in a refused form's kept fields; no
+// input has this name.
+const invalidKey = "!invalid"
+
 // slaFormError shows a refusal on the settings page with the input kept.
 func (s *Server) slaFormError(w http.ResponseWriter, r *http.Request, data pageData, org *tandem.Organization, err error, form map[string]string) {
+	var fe *fieldError
+	if errors.As(err, &fe) && form != nil {
+		form[invalidKey] = fe.field
+	}
 	s.deskFormError(w, r, data, err, func(data pageData, status int) { s.renderSLA(w, r, data, org, status, form, nil) })
 }
 
-// formMinutes reads a whole number of minutes; empty is zero (no target).
+// targetLabel names a target's field in messages: "Response target for P1 Critical".
+func targetLabel(kind string, pr tandem.Priority) string {
+	return kind + " target for " + pr.String()
+}
+
+// formTarget reads a target in hours and minutes (sla.ParseDuration); empty
+// is zero (no target).
+func formTarget(form map[string]string, name, label string) (int, error) {
+	v := strings.TrimSpace(form[name])
+	if v == "" {
+		return 0, nil
+	}
+	n, err := sla.ParseDuration(v)
+	if err != nil {
+		return 0, atField(name, tandem.Errorf(tandem.EINVALID, "%s: %s.", label, err.Error()))
+	}
+	return n, nil
+}
+
+// formMinutes reads a whole number; empty is zero.
 func formMinutes(form map[string]string, name, label string) (int, error) {
 	v := strings.TrimSpace(form[name])
 	if v == "" {
@@ -224,17 +286,17 @@ func policyFromForm(orgID int64, form map[string]string) (*tandem.SLAPolicy, err
 	for pr := tandem.Priority(1); pr <= 5; pr++ {
 		n := strconv.Itoa(int(pr))
 		t := tandem.SLATarget{Priority: pr}
-		if t.ResponseMinutes, err = formMinutes(form, "response_"+n, "Response minutes for "+pr.String()); err != nil {
+		if t.ResponseMinutes, err = formTarget(form, "response_"+n, targetLabel("Response", pr)); err != nil {
 			return nil, err
 		}
-		if t.ResolutionMinutes, err = formMinutes(form, "resolution_"+n, "Resolution minutes for "+pr.String()); err != nil {
+		if t.ResolutionMinutes, err = formTarget(form, "resolution_"+n, targetLabel("Resolution", pr)); err != nil {
 			return nil, err
 		}
 		p.Targets = append(p.Targets, t)
 	}
 	for _, party := range matrixParties {
 		o := tandem.OLATarget{Party: party}
-		if o.AcceptMinutes, err = formMinutes(form, "ola_"+string(party), "OLA minutes of the "+deskPartyName(party)+" party"); err != nil {
+		if o.AcceptMinutes, err = formTarget(form, "ola_"+string(party), "OLA of the "+deskPartyName(party)+" party"); err != nil {
 			return nil, err
 		}
 		p.OLAs = append(p.OLAs, o)
@@ -262,6 +324,7 @@ func (s *Server) handleSLAPolicyForm(w http.ResponseWriter, r *http.Request, dat
 	}
 	p, err := policyFromForm(org.ID, form)
 	if err == nil {
+		p.ResponseActions = responseActionsFromForm(form)
 		err = s.SLAService.UpdateSLAPolicy(r.Context(), p)
 	}
 	if err != nil {
@@ -272,15 +335,32 @@ func (s *Server) handleSLAPolicyForm(w http.ResponseWriter, r *http.Request, dat
 	s.renderSLA(w, r, data, org, http.StatusOK, nil, nil)
 }
 
-// calendarFromForm reads a calendar's name and JSON definition; a definition
-// that is not JSON at all is refused here with the form it must take, the
-// rest is judged by the service.
-func calendarFromForm(orgID int64, name, def string) (*tandem.BusinessCalendar, error) {
-	def = strings.TrimSpace(def)
-	if !json.Valid([]byte(def)) {
-		return nil, tandem.Errorf(tandem.EINVALID, `The calendar definition is not valid JSON; write it as {"timezone":"Europe/Berlin","hours":{"mon":[["09:00","17:00"]]},"holidays":["2026-12-25"]}.`)
+// newCalendarPrefix keeps a refused new calendar's fields on the page;
+// calendarPrefix those of a refused change to a calendar.
+const newCalendarPrefix = "new."
+
+func calendarPrefix(id int64) string { return "cal" + strconv.FormatInt(id, 10) + "." }
+
+func hasKey(form map[string]string, key string) bool { _, ok := form[key]; return ok }
+
+// keptCalendar is a refused calendar form as the page shows it again.
+func keptCalendar(form map[string]string, prefix string) map[string]string {
+	kept := make(map[string]string, len(form))
+	for k, v := range form {
+		kept[prefix+k] = v
 	}
-	return &tandem.BusinessCalendar{OrganizationID: orgID, Name: name, Definition: json.RawMessage(def)}, nil
+	return kept
+}
+
+// calendarFromForm reads a calendar's week grid (ui_sla_calendar.go); the
+// service judges the result again as it stores it.
+func calendarFromForm(orgID int64, form map[string]string) (*tandem.BusinessCalendar, error) {
+	g := gridFromForm(form, "")
+	def, err := g.definition()
+	if err != nil {
+		return nil, err
+	}
+	return &tandem.BusinessCalendar{OrganizationID: orgID, Name: g.Name, Definition: def}, nil
 }
 
 func (s *Server) handleCalendarCreateForm(w http.ResponseWriter, r *http.Request, data pageData, org *tandem.Organization) {
@@ -289,13 +369,12 @@ func (s *Server) handleCalendarCreateForm(w http.ResponseWriter, r *http.Request
 		s.slaFormError(w, r, data, org, err, nil)
 		return
 	}
-	kept := map[string]string{"new.name": form["name"], "new.definition": form["definition"]}
-	c, err := calendarFromForm(org.ID, form["name"], form["definition"])
+	c, err := calendarFromForm(org.ID, form)
 	if err == nil {
 		err = s.SLAService.CreateCalendar(r.Context(), c)
 	}
 	if err != nil {
-		s.slaFormError(w, r, data, org, err, kept)
+		s.slaFormError(w, r, data, org, err, keptCalendar(form, newCalendarPrefix))
 		return
 	}
 	data.Notice = "Calendar " + c.Name + " created. Choose it in the policy for the clocks to run on it."
@@ -316,15 +395,13 @@ func (s *Server) handleCalendarUpdateForm(w http.ResponseWriter, r *http.Request
 		s.slaFormError(w, r, data, org, err, nil)
 		return
 	}
-	prefix := "cal" + strconv.FormatInt(id, 10) + "."
-	kept := map[string]string{prefix + "name": form["name"], prefix + "definition": form["definition"]}
-	c, err := calendarFromForm(org.ID, form["name"], form["definition"])
+	c, err := calendarFromForm(org.ID, form)
 	if err == nil {
 		c.ID = id
 		err = s.SLAService.UpdateCalendar(r.Context(), c)
 	}
 	if err != nil {
-		s.slaFormError(w, r, data, org, err, kept)
+		s.slaFormError(w, r, data, org, err, keptCalendar(form, calendarPrefix(id)))
 		return
 	}
 	data.Notice = "Calendar " + c.Name + " saved."

@@ -101,6 +101,16 @@ func (s *Server) deskNames(ctx context.Context, orgs []*tandem.Organization) *de
 	return n
 }
 
+// know records names the services gave for users (tandem.Ticket.People):
+// the viewer may know them even when they may not read those users.
+func (n *deskNames) know(people map[int64]string) {
+	for id, name := range people {
+		if _, ok := n.users[id]; !ok {
+			n.users[id] = name
+		}
+	}
+}
+
 // user names a user, or "user #id" when the viewer may not see them.
 func (n *deskNames) user(id int64) string {
 	if name, ok := n.users[id]; ok {

@@ -7,23 +7,37 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/sla"
 )
 
-// deskClock is one timer as the pages show it.
+// deskClock is one timer as the pages show it. Its times are business
+// time, counted only while the SLA calendar is open, so they are labelled
+// as such and never shown as a wall-clock countdown: "2 business hours
+// left" may last a whole weekend.
 type deskClock struct {
-	Kind  string // Response, Resolution, Acceptance of a handoff
+	Kind  string // Response, Resolution, Acceptance of the handoff
 	Party string
 	// State is the CSS state: ok, warning, breached, paused, met, cancelled.
 	State      string
 	StateLabel string
-	// Due and Warn are RFC 3339 instants for countdown.js; empty when the
-	// clock is not live (paused, met, cancelled).
+	// Due and Warn are RFC 3339 instants for countdown.js, which turns the
+	// clock to warning and overdue when they pass; empty when the clock is
+	// not live (paused, met, cancelled).
 	Due, Warn string
-	DueText   string // the due instant in the calendar's zone
-	Countdown string // "2h 13m left", "overdue 35m", "paused", "met"
-	Elapsed   string // business minutes used
-	Remaining string // business minutes left (negative when overdue)
-	Target    int
+	DueAt     *time.Time // shown in the calendar's zone
+	// DueWord introduces DueAt: "due", or "was due" once the clock stopped.
+	DueWord string
+	// Left says how much business time is left, or by how much the clock
+	// is overdue, or why it does not count: "2 business hours left",
+	// "overdue by 35 business minutes", "paused", "met".
+	Left string
+	// Short is Left for a list's cell, whose header says business time:
+	// "2 h 13 min left", "overdue 35 min".
+	Short string
+	// Used is the business time used of the target: "38 min of 4 h used".
+	Used string
+	// Elapsed and Target are whole business minutes, for the meter.
+	Elapsed, Target int
 }
 
 // liveTimer reports whether a timer still counts towards its due instant:
@@ -32,40 +46,54 @@ func liveTimer(t *tandem.Timer) bool {
 	return t.DueAt != nil && (t.State == tandem.TimerRunning || t.State == tandem.TimerBreached && t.MetAt == nil)
 }
 
-// durationText writes a duration as the countdowns do: "45m", "2h 13m",
-// "3d 4h". countdown.js writes the same text.
-func durationText(d time.Duration) string {
-	m := int64(d / time.Minute)
+// hoursText writes whole business minutes in hours and minutes, as the
+// SLA settings do: "45 min", "4 h", "1 h 30 min", "40 h" (no days: a
+// business day is as long as its calendar says).
+func hoursText(m int64) string { return sla.FormatDuration(int(m)) }
+
+// businessText writes an amount of business time in a sentence: "1
+// business minute", "45 business minutes", "2 business hours", "2 h 13 min
+// of business time".
+func businessText(m int64) string {
+	plural := func(n int64, unit string) string {
+		s := strconv.FormatInt(n, 10) + " business " + unit
+		if n != 1 {
+			s += "s"
+		}
+		return s
+	}
 	switch {
 	case m < 60:
-		return strconv.FormatInt(m, 10) + "m"
-	case m < 24*60:
-		return strconv.FormatInt(m/60, 10) + "h " + strconv.FormatInt(m%60, 10) + "m"
+		return plural(m, "minute")
+	case m%60 == 0:
+		return plural(m/60, "hour")
 	default:
-		return strconv.FormatInt(m/(24*60), 10) + "d " + strconv.FormatInt(m%(24*60)/60, 10) + "h"
+		return hoursText(m) + " of business time"
 	}
 }
 
-// countdownText is what a live clock says at now.
-func countdownText(due, now time.Time) string {
-	if d := due.Sub(now); d > 0 {
-		return durationText(d) + " left"
+// businessLeft is what a live clock says with left business minutes to go
+// (negative when overdue), in a sentence and for a list's cell.
+func businessLeft(left float64) (sentence, short string) {
+	if left > 0 {
+		m := int64(math.Floor(left))
+		if m == 0 {
+			return "under a business minute left", "under 1 min left"
+		}
+		return businessText(m) + " left", hoursText(m) + " left"
 	}
-	return "overdue " + durationText(now.Sub(due))
+	m := int64(math.Floor(-left))
+	if m == 0 {
+		return "overdue", "overdue"
+	}
+	return "overdue by " + businessText(m), "overdue " + hoursText(m)
 }
 
-// minutesText writes business minutes, with one decimal where not whole.
-func minutesText(m float64) string {
-	m = math.Round(m*10) / 10
-	if m == float64(int64(m)) {
-		return strconv.FormatInt(int64(m), 10) + " min"
-	}
-	return strconv.FormatFloat(m, 'f', 1, 64) + " min"
-}
-
-// clockOf describes a timer at now, with instants in loc.
-func clockOf(t *tandem.Timer, now time.Time, loc *time.Location) deskClock {
-	c := deskClock{Party: deskPartyName(t.Party), Target: t.Minutes, Elapsed: minutesText(t.ElapsedMinutes), Remaining: minutesText(float64(t.Minutes) - t.ElapsedMinutes)}
+// clockOf describes a timer at now.
+func clockOf(t *tandem.Timer, now time.Time) deskClock {
+	elapsed := int64(math.Floor(t.ElapsedMinutes))
+	c := deskClock{Party: deskPartyName(t.Party), DueAt: t.DueAt, Target: t.Minutes, Elapsed: int(min(elapsed, int64(t.Minutes))),
+		Used: hoursText(elapsed) + " of " + hoursText(int64(t.Minutes)) + " used"}
 	switch t.Kind {
 	case tandem.TimerResponse:
 		c.Kind = "Response"
@@ -74,34 +102,41 @@ func clockOf(t *tandem.Timer, now time.Time, loc *time.Location) deskClock {
 	default:
 		c.Kind = "Acceptance of the handoff"
 	}
-	if t.DueAt != nil {
-		c.DueText = t.DueAt.In(loc).Format("Mon 2 Jan 2006 15:04 MST")
-	}
+	c.DueWord = "was due"
+	set := func(state, label, left string) { c.State, c.StateLabel, c.Left, c.Short = state, label, left, left }
 	switch {
 	case liveTimer(t):
 		c.Due = t.DueAt.UTC().Format(time.RFC3339)
 		if t.WarnAt != nil {
 			c.Warn = t.WarnAt.UTC().Format(time.RFC3339)
 		}
-		c.Countdown = countdownText(*t.DueAt, now)
-		c.State, c.StateLabel = "ok", "running"
+		c.State, c.StateLabel, c.DueWord = "ok", "running", "due"
 		switch {
 		case t.State == tandem.TimerBreached || !now.Before(*t.DueAt):
 			c.State, c.StateLabel = "breached", "breached"
 		case t.WarnAt != nil && !now.Before(*t.WarnAt):
 			c.State, c.StateLabel = "warning", "warning"
 		}
+		left := float64(t.Minutes) - t.ElapsedMinutes
+		if c.State == "breached" {
+			left = min(left, 0) // due by the wall clock, whatever the rounding of business time
+		}
+		c.Left, c.Short = businessLeft(left)
 	case t.State == tandem.TimerPaused:
-		c.State, c.StateLabel, c.Countdown = "paused", "paused", "paused"
+		set("paused", "paused", "paused")
+		if left := float64(t.Minutes) - t.ElapsedMinutes; left > 0 {
+			sentence, _ := businessLeft(left)
+			c.Left = "paused with " + sentence
+		}
 	case t.State == tandem.TimerBreached:
-		c.State, c.StateLabel, c.Countdown = "breached", "breached", "breached"
+		set("breached", "breached", "breached")
 		if t.MetAt != nil {
-			c.Countdown = "met late"
+			c.Left, c.Short = "met late", "met late"
 		}
 	case t.State == tandem.TimerMet:
-		c.State, c.StateLabel, c.Countdown = "met", "met", "met"
+		set("met", "met", "met")
 	default:
-		c.State, c.StateLabel, c.Countdown = "cancelled", "cancelled", "cancelled"
+		set("cancelled", "cancelled", "cancelled")
 	}
 	return c
 }
@@ -116,11 +151,11 @@ func listClock(t *tandem.Ticket, now time.Time) deskClock {
 		}
 	}
 	if next != nil {
-		return clockOf(next, now, time.UTC)
+		return clockOf(next, now)
 	}
-	c := deskClock{State: string(t.SLAState), Countdown: string(t.SLAState)}
+	c := deskClock{State: string(t.SLAState), Short: string(t.SLAState)}
 	if t.SLAState == tandem.SLANone || t.SLAState == "" {
-		c.State, c.Countdown = "none", "—"
+		c.State, c.Short = "none", "—"
 	}
 	return c
 }

@@ -54,6 +54,7 @@ func (s *Server) deskRows(ctx context.Context, names *deskNames, list []*tandem.
 		if t.PendingHandoff != nil && t.PendingHandoff.Status == tandem.HandoffPending {
 			row.Awaiting = deskPartyName(t.PendingHandoff.ToParty)
 		}
+		names.know(t.People)
 		if t.AssigneeID != nil {
 			row.Assignee = names.user(*t.AssigneeID)
 		}

@@ -3,24 +3,32 @@ package http
 import (
 	"context"
 	"html/template"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/tandemhq/tandem"
 )
 
-// deskEvent is one timeline entry as the page shows it.
+// deskEvent is one timeline entry as the page shows it: a comment as a
+// card in the conversation, anything else as one muted line.
 type deskEvent struct {
 	*tandem.Event
 	Comment    bool
 	HTML       template.HTML // a comment's Markdown, rendered
 	Visibility string        // the badge
-	Label      string        // what happened, for other entries
-	Who        string
+	Who        string        // the author; empty for entries the system writes
+	PartyName  string        // the author's team: "Northwind MSP"
+	Text       string        // what happened, after Who: "moved the ticket from new to open."
 	Detail     string
+	Tone       string // CSS modifier of a line: "sla" for warnings and breaches
+	Ago        string // "3 hours ago"
+	Initials   string // a comment's avatar: "SP"
 }
 
 // deskAttachment is one attachment with its download address.
@@ -52,6 +60,7 @@ type ticketView struct {
 	Owner         string
 	Area          string
 	Requester     string
+	OpenedAgo     string
 	Assignee      string
 	Watchers      []deskOption // user id and name
 	Description   template.HTML
@@ -68,16 +77,22 @@ type ticketView struct {
 	PendingReason string
 
 	// What the viewer may do.
-	AsRequester   bool // the viewer sees the ticket as a requester
-	Work          bool // ticket.work on the organisation
-	Handoff       bool // the viewer's party owns it and may hand it over
-	HandoffTo     string
-	Answer        bool // the viewer's party must accept or decline
-	Moves         []deskOption
-	Visibilities  []deskOption
-	Assignees     []deskOption
-	VisibilityNew string
-	Today         string
+	AsRequester bool // the viewer sees the ticket as a requester
+	Work        bool // ticket.work on the organisation
+	// Reply: the viewer may comment and attach files (they work the
+	// ticket, or request it as a requester; viewers only read).
+	Reply        bool
+	Handoff      bool // the viewer's party owns it and may hand it over
+	HandoffTo    string
+	Answer       bool // the viewer's party must accept or decline
+	Moves        []deskOption
+	Visibilities []deskOption
+	Assignees    []deskOption
+	// AssigneeChoice is the option the assignee select shows chosen: what
+	// a refused form sent, else the current assignee, else "none".
+	AssigneeChoice string
+	VisibilityNew  string
+	Today          string
 	// The edit form: the stored title and description, or what a refused
 	// edit sent, with the form open so the input is not lost.
 	EditTitle       string
@@ -89,50 +104,176 @@ type ticketView struct {
 	Watching bool
 }
 
-// eventLabel says what a timeline entry other than a comment is.
-func eventLabel(k tandem.EventKind) string {
-	switch k {
-	case tandem.EventCreated:
-		return "Opened"
-	case tandem.EventStatus:
-		return "Status"
-	case tandem.EventAssigned:
-		return "Assigned"
-	case tandem.EventChanged:
-		return "Changed"
+// eventText writes a timeline entry other than a comment as a sentence
+// after its author (who; "" when the sentence names no author): the
+// stored sentences begin with their verb ("Moved the ticket…"), the
+// routing is written again from its data (routedSentence), SLA warnings
+// and breaches are the system's.
+func eventText(e *tandem.Event, who string, names partyNames) (string, string) {
+	switch e.Kind {
 	case tandem.EventRouted:
-		return "Routed"
+		return "", routedSentence(e, names)
+	case tandem.EventSLAWarning, tandem.EventSLABreach, tandem.EventSLAMet:
+		return "", e.Body
 	case tandem.EventHandoffRequested:
-		return "Handoff requested"
-	case tandem.EventHandoffAccepted:
-		return "Handoff accepted"
-	case tandem.EventHandoffDeclined:
-		return "Handoff declined"
+		if to, ok := e.Data["to"].(string); ok {
+			return who, "asked " + names.party(tandem.PartyKind(to)) + " to take the ticket over"
+		}
+		return who, "requested a handoff"
 	case tandem.EventTime:
-		return "Time logged"
-	case tandem.EventAttachment:
-		return "Attachment"
-	case tandem.EventWatcher:
-		return "Watchers"
-	case tandem.EventSLAWarning:
-		return "SLA warning"
-	case tandem.EventSLABreach:
-		return "SLA breached"
-	case tandem.EventSLAMet:
-		return "SLA met"
+		return who, "logged " + e.Body
+	case tandem.EventStatus:
+		from, _ := e.Data["from"].(string)
+		to, _ := e.Data["to"].(string)
+		if from != "" && to != "" && strings.HasPrefix(e.Body, "Moved") && who != "" {
+			return who, "moved the ticket from " + statusLabel(tandem.TicketStatus(from)) + " to " + statusLabel(tandem.TicketStatus(to)) + "."
+		}
 	}
-	return strings.ReplaceAll(string(k), "_", " ")
+	if who == "" {
+		return "", e.Body // the system's own sentence
+	}
+	return who, lowerFirst(e.Body)
 }
 
-// eventDetail pulls the reason of a handoff entry out of its data, when the
-// sentence does not already hold it.
+// eventDetail pulls the reason of a handoff's answer out of its data, when
+// the sentence does not already hold it.
 func eventDetail(e *tandem.Event) string {
+	if e.Kind != tandem.EventHandoffAccepted && e.Kind != tandem.EventHandoffDeclined {
+		return ""
+	}
 	for _, k := range []string{"reason", "answer"} {
 		if v, ok := e.Data[k].(string); ok && v != "" && !strings.Contains(e.Body, v) {
 			return v
 		}
 	}
 	return ""
+}
+
+// lowerFirst lowers the first letter of a sentence that follows a name.
+func lowerFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 || !unicode.IsUpper(r) {
+		return s
+	}
+	// "Tandem", "VPN": a word in capitals or a name keeps its case.
+	if next, _ := utf8.DecodeRuneInString(s[n:]); unicode.IsUpper(next) {
+		return s
+	}
+	return string(unicode.ToLower(r)) + s[n:]
+}
+
+// partyNames names an organisation's two teams ("Harbor Logistics IT",
+// "Northwind MSP") and its service areas, for sentences.
+type partyNames struct {
+	org   *tandem.Organization
+	areas map[int64]string
+}
+
+func (n partyNames) party(k tandem.PartyKind) string {
+	if n.org != nil {
+		for _, p := range n.org.Parties {
+			if p.Kind == k && p.Name != "" {
+				return p.Name
+			}
+		}
+	}
+	if k == tandem.PartyProvider {
+		return "the provider"
+	}
+	return "internal IT"
+}
+
+// dataInt reads a whole number from an entry's data (JSON numbers decode
+// as float64).
+func dataInt(v any) (int64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return int64(n), n == math.Trunc(n)
+	case int:
+		return int64(n), true
+	case int64:
+		return n, true
+	}
+	return 0, false
+}
+
+// routedSentence writes where the matrix sent a ticket and why, from the
+// routed entry's data: "Routed to Harbor Logistics IT: Responsible for
+// End-user support in matrix v1". Entries recorded before the data held
+// the area's name take it from the organisation's catalogue; data that
+// says too little leaves the stored sentence.
+func routedSentence(e *tandem.Event, names partyNames) string {
+	party, _ := e.Data["party"].(string)
+	reason, _ := e.Data["reason"].(string)
+	area, _ := e.Data["area"].(string)
+	if id, ok := dataInt(e.Data["area_id"]); ok && area == "" {
+		area = names.areas[id]
+	}
+	version := ""
+	if n, ok := dataInt(e.Data["matrix"]); ok {
+		version = "matrix v" + strconv.FormatInt(n, 10)
+	}
+	to := "Routed to " + names.party(tandem.PartyKind(party))
+	switch {
+	case party == "":
+	case reason == "no-area":
+		return to + " for triage: the ticket has no service area"
+	case reason == "no-matrix":
+		return to + " for triage: no responsibility matrix has been accepted yet"
+	case area == "" || version == "":
+	case reason == "responsible":
+		return to + ": Responsible for " + area + " in " + version
+	case reason == "accountable":
+		return to + ": both teams are Responsible for " + area + " in " + version + ", so the Accountable team takes it"
+	case reason == "no-owner":
+		return to + " for triage: " + version + " names no Responsible team for " + area
+	}
+	return strings.TrimSuffix(e.Body, ".")
+}
+
+// initials are the first letters of a name's first and last words, or of
+// an email: "Sam Patel" → "SP".
+func initials(name string) string {
+	if i := strings.IndexByte(name, '@'); i > 0 {
+		name = name[:i]
+	}
+	words := strings.FieldsFunc(name, func(r rune) bool { return !unicode.IsLetter(r) })
+	if len(words) == 0 {
+		return "?"
+	}
+	first, _ := utf8.DecodeRuneInString(words[0])
+	out := string(unicode.ToUpper(first))
+	if len(words) > 1 {
+		last, _ := utf8.DecodeRuneInString(words[len(words)-1])
+		out += string(unicode.ToUpper(last))
+	}
+	return out
+}
+
+// agoText says how long before now an instant was: "just now", "5 minutes
+// ago", "3 hours ago", "2 days ago"; the page shows the instant beside it.
+func agoText(t, now time.Time) string {
+	d := now.Sub(t)
+	unit := func(n int64, name string) string {
+		s := strconv.FormatInt(n, 10) + " " + name
+		if n != 1 {
+			s += "s"
+		}
+		return s + " ago"
+	}
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return unit(int64(d/time.Minute), "minute")
+	case d < 24*time.Hour:
+		return unit(int64(d/time.Hour), "hour")
+	case d < 60*24*time.Hour:
+		return unit(int64(d/(24*time.Hour)), "day")
+	case d < 730*24*time.Hour:
+		return unit(int64(d/(30*24*time.Hour)), "month")
+	}
+	return unit(int64(d/(365*24*time.Hour)), "year")
 }
 
 // sizeText writes a byte count for people.
@@ -155,6 +296,7 @@ func (s *Server) ticketView(ctx context.Context, data pageData, id int64) (*tick
 		return nil, nil, err
 	}
 	names := s.deskNames(ctx, data.Organizations)
+	names.know(t.People)
 	org := names.org(t.OrganizationID)
 	if org == nil {
 		if org, err = s.OrganizationService.FindOrganizationByID(ctx, t.OrganizationID); err != nil {
@@ -170,31 +312,37 @@ func (s *Server) ticketView(ctx context.Context, data pageData, id int64) (*tick
 		Work:        a.Can(tandem.ActionTicketWork, org.ID) == nil,
 		Today:       time.Now().UTC().Format(time.DateOnly),
 	}
+	v.AssigneeChoice = "none"
 	if t.AssigneeID != nil {
-		v.Assignee = names.user(*t.AssigneeID)
+		v.Assignee, v.AssigneeChoice = names.user(*t.AssigneeID), strconv.FormatInt(*t.AssigneeID, 10)
+	}
+	if f, ok := data.Form["assign.assignee"]; ok {
+		v.AssigneeChoice = f
 	}
 	for _, w := range t.Watchers {
 		v.Watchers = append(v.Watchers, deskOption{strconv.FormatInt(w, 10), names.user(w)})
 		v.Watching = v.Watching || w == a.UserID
 	}
+	v.Reply = v.Work || v.AsRequester && a.Can(tandem.ActionTicketRequest, org.ID) == nil
 	v.EditTitle, v.EditDescription = t.Title, t.Description
 	if title, ok := data.Form["edit.title"]; ok {
 		v.EditTitle, v.EditDescription, v.EditOpen = title, data.Form["edit.description"], true
 	}
-	if t.AreaID != nil {
-		if areas, err := s.MatrixService.FindServiceAreas(ctx, org.ID); err == nil {
-			for _, ar := range areas {
-				if ar.ID == *t.AreaID {
-					v.Area = ar.Name
-				}
-			}
+	teams := partyNames{org: org, areas: map[int64]string{}}
+	if areas, err := s.MatrixService.FindServiceAreas(ctx, org.ID); err == nil {
+		for _, ar := range areas {
+			teams.areas[ar.ID] = ar.Name
 		}
+	}
+	if t.AreaID != nil {
+		v.Area = teams.areas[*t.AreaID]
 	}
 	loc := s.clockZone(ctx, org.ID)
 	v.Loc, v.Zone = loc, loc.String()
 	now := time.Now()
+	v.OpenedAgo = agoText(t.CreatedAt, now)
 	for _, tm := range t.Timers {
-		v.Clocks = append(v.Clocks, clockOf(tm, now, loc))
+		v.Clocks = append(v.Clocks, clockOf(tm, now))
 	}
 	if h := t.PendingHandoff; h != nil && h.Status == tandem.HandoffPending {
 		v.Pending, v.PendingTo = h, deskPartyName(h.ToParty)
@@ -220,18 +368,51 @@ func (s *Server) ticketView(ctx context.Context, data pageData, id int64) (*tick
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, e := range events {
-		de := deskEvent{Event: e, Comment: e.Kind == tandem.EventComment, Visibility: visibilityLabel(e.Visibility, e.Party), Who: e.ActorName}
-		if de.Who == "" {
-			de.Who = "Tandem"
-			if e.ActorID != nil {
-				de.Who = names.user(*e.ActorID)
+	// An entry keeps the name its author had, or their email when they had
+	// none. A requester, who may not see users, is shown the name the
+	// ticket gives that person (People) or their team, not someone's email.
+	author := func(e *tandem.Event) string {
+		switch {
+		case e.ActorID == nil:
+			return e.ActorName
+		case !v.AsRequester || *e.ActorID == a.UserID || !strings.Contains(e.ActorName, "@"):
+			if e.ActorName != "" {
+				return e.ActorName
 			}
+			return names.user(*e.ActorID)
+		}
+		if n, ok := t.People[*e.ActorID]; ok {
+			return n
+		}
+		return teams.party(e.Party)
+	}
+	// The authors' names are on the page already: they name the same
+	// people elsewhere on it (an uploader).
+	for _, e := range events {
+		if e.ActorID != nil {
+			names.know(map[int64]string{*e.ActorID: author(e)})
+		}
+	}
+	for _, e := range events {
+		de := deskEvent{Event: e, Comment: e.Kind == tandem.EventComment, Visibility: visibilityLabel(e.Visibility, e.Party),
+			Who: author(e), Ago: agoText(e.CreatedAt, now)}
+		if e.Party != "" && de.Who != teams.party(e.Party) {
+			de.PartyName = teams.party(e.Party)
 		}
 		if de.Comment {
-			de.HTML = renderMarkdown().Render(e.Body)
+			if de.Who == "" {
+				de.Who = "Tandem"
+			}
+			de.HTML, de.Initials = renderMarkdown().Render(e.Body), initials(de.Who)
 		} else {
-			de.Label, de.Detail = eventLabel(e.Kind), eventDetail(e)
+			de.Who, de.Text = eventText(e, de.Who, teams)
+			de.Detail = eventDetail(e)
+			switch e.Kind {
+			case tandem.EventHandoffRequested:
+				de.Detail = e.Body
+			case tandem.EventSLAWarning, tandem.EventSLABreach:
+				de.Tone = "sla"
+			}
 		}
 		v.Timeline = append(v.Timeline, de)
 	}
@@ -257,7 +438,7 @@ func (s *Server) ticketView(ctx context.Context, data pageData, id int64) (*tick
 				billable += te.Minutes
 			}
 		}
-		v.TimeTotal, v.Billable = minutesText(float64(total)), minutesText(float64(billable))
+		v.TimeTotal, v.Billable = hoursText(int64(total)), hoursText(int64(billable))
 	}
 	if v.Work {
 		for _, u := range s.deskPeople(ctx, org) {
@@ -267,6 +448,15 @@ func (s *Server) ticketView(ctx context.Context, data pageData, id int64) (*tick
 			}
 			if !slices.ContainsFunc(v.Watchers, func(w deskOption) bool { return w.Value == id }) {
 				v.WatcherChoices = append(v.WatcherChoices, deskOption{id, watcherLabel(u)})
+			}
+		}
+		// An assignee the list leaves out (no longer active, or of the
+		// other team since a handoff) is still shown as chosen, not as
+		// "nobody".
+		if t.AssigneeID != nil {
+			id := strconv.FormatInt(*t.AssigneeID, 10)
+			if !slices.ContainsFunc(v.Assignees, func(o deskOption) bool { return o.Value == id }) {
+				v.Assignees = append(v.Assignees, deskOption{id, v.Assignee})
 			}
 		}
 	}

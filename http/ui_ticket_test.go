@@ -161,6 +161,16 @@ func TestTicketPages(t *testing.T) {
 			mustLack(t, "the requester's page", body, `id="status-form"`, `id="handoff-form"`, `name="visibility"`, `id="time-form"`)
 		})
 
+		// A viewer reads the ticket and is offered no form the service
+		// would refuse them: no reply, no attachment.
+		t.Run("ViewerReadsOnly", func(t *testing.T) {
+			viewer := sessionOf(t, s, w.newMember(t, "viewer@acme.test", tandem.RoleViewer, &w.orgA.ID, nil).User)
+			body := viewer.page(t, path, http.StatusOK)
+			mustContain(t, "the viewer's page", body, "Printer on fire", `id="timeline"`)
+			mustLack(t, "the viewer's page", body, `id="comment-form"`, `id="attach-form"`, `id="status-form"`, `id="time-form"`)
+			viewer.post(t, path+"/comments", url.Values{"body": {"Me too"}}, http.StatusForbidden, "")
+		})
+
 		t.Run("Visibility", func(t *testing.T) {
 			for vis, text := range map[string]string{"public": "Public note for everyone", "teams": "Teams note for both IT teams", "party": "Party note for internal IT"} {
 				if status, _, h := itTech.do(t, http.MethodPost, path+"/comments", url.Values{"body": {text}, "visibility": {vis}}); status != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), path+"#event-") {
@@ -175,6 +185,17 @@ func TestTicketPages(t *testing.T) {
 			mustLack(t, "the provider technician's page", body, "Party note")
 			body = itTech.page(t, path, http.StatusOK)
 			mustContain(t, "the internal technician's page", body, "Party note for internal IT", ">Internal only<", ">Public<")
+
+			// The provider's technician has no name: the requester, who may
+			// not see users, reads their reply as their team's, without
+			// their email.
+			if status, _, _ := tech.do(t, http.MethodPost, path+"/comments", url.Values{"body": {"Provider reply"}, "visibility": {"public"}}); status != http.StatusSeeOther {
+				t.Fatalf("the provider's comment: status %d", status)
+			}
+			body = requester.page(t, path, http.StatusOK)
+			mustContain(t, "the requester's page", body, "Provider reply", `<strong class="author">Northwind MSP</strong>`)
+			mustLack(t, "the requester's page", body, w.tech.Email)
+			mustContain(t, "the internal technician's page", itTech.page(t, path, http.StatusOK), `<strong class="author">`+w.tech.Email+`</strong>`)
 		})
 
 		t.Run("HandoffThroughQueue", func(t *testing.T) {
@@ -199,7 +220,7 @@ func TestTicketPages(t *testing.T) {
 				t.Errorf("after accepting: owner %s, assignee %v; want provider and the technician", tk.OwningParty, tk.AssigneeID)
 			}
 			body = tech.page(t, path, http.StatusOK)
-			mustContain(t, "the accepted ticket", body, "Hand back to internal IT", "Handoff accepted")
+			mustContain(t, "the accepted ticket", body, "Hand back to internal IT", "accepted the handoff")
 			if queue := tech.page(t, "/queue", http.StatusOK); !strings.Contains(queue, "Nothing waits for your team.") || !strings.Contains(queue, "Printer on fire") {
 				t.Error("the queue does not list the accepted ticket as owned, with nothing waiting")
 			}
@@ -266,28 +287,14 @@ func TestSLAPages(t *testing.T) {
 		requesterA := w.newMember(t, "requester@acme.test", tandem.RoleRequester, &w.orgA.ID, nil)
 		admin, itTech, requester, outsider := sessionOf(t, s, itAdminA.User), sessionOf(t, s, w.itTechA.User), sessionOf(t, s, requesterA.User), sessionOf(t, s, w.itAdminB.User)
 		base := "/orgs/" + w.orgA.Slug + "/sla"
-		policy := func(t *testing.T) *tandem.SLAPolicy {
-			t.Helper()
-			p, err := s.Services.SLA.FindSLAPolicy(testserver.SystemContext(), w.orgA.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return p
-		}
-		calendars := func(t *testing.T) []*tandem.BusinessCalendar {
-			t.Helper()
-			list, err := s.Services.SLA.FindCalendars(testserver.SystemContext(), w.orgA.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return list
-		}
+		policy := func(t *testing.T) *tandem.SLAPolicy { return slaPolicy(t, s, w.orgA.ID) }
+		calendars := func(t *testing.T) []*tandem.BusinessCalendar { return slaCalendars(t, s, w.orgA.ID) }
 
 		t.Run("Access", func(t *testing.T) {
 			body := admin.page(t, base, http.StatusOK)
-			mustContain(t, "the admin's page", body, "Save policy", `id="calendar-new-form"`, `name="response_1" value="30"`)
+			mustContain(t, "the admin's page", body, "Save policy", `id="calendar-new-form"`, `name="response_1" value="30 min"`)
 			body = itTech.page(t, base, http.StatusOK)
-			mustContain(t, "the technician's page", body, `id="sla-read-only"`, `name="response_1" value="30"`)
+			mustContain(t, "the technician's page", body, `id="sla-read-only"`, `name="response_1" value="30 min"`)
 			mustLack(t, "the technician's page", body, "Save policy", `id="calendar-new-form"`)
 			itTech.post(t, base, url.Values{"warn_percent": {"50"}}, http.StatusForbidden, "")
 			requester.page(t, base, http.StatusForbidden)
@@ -298,10 +305,10 @@ func TestSLAPages(t *testing.T) {
 		})
 
 		t.Run("ErrCalendarKeepsInput", func(t *testing.T) {
-			body := admin.post(t, base+"/calendars", url.Values{"name": {"Berlin office"}, "definition": {`{"timezone":"Mars/Olympus","hours":{"mon":[["09:00","17:00"]]}}`}}, http.StatusUnprocessableEntity, "")
-			mustContain(t, "the refused calendar", body, "Mars/Olympus&#34; is not a known time zone", `value="Berlin office"`, "{&#34;timezone&#34;:&#34;Mars/Olympus&#34;")
-			body = admin.post(t, base+"/calendars", url.Values{"name": {"Berlin office"}, "definition": {`{"timezone":`}}, http.StatusUnprocessableEntity, "")
-			mustContain(t, "the refused calendar", body, "not valid JSON")
+			body := admin.post(t, base+"/calendars", gridValues("Berlin office", "Mars/Olympus", weekHours{"mon": {{"09:00", "17:00"}}}), http.StatusUnprocessableEntity, "")
+			mustContain(t, "the refused calendar", body, "Time zone &#34;Mars/Olympus&#34; is not one we know", `value="Berlin office"`, `value="Mars/Olympus"`)
+			body = admin.post(t, base+"/calendars", gridValues("Berlin office", "Europe/Berlin", weekHours{"mon": {{"09:00", "17:00"}}, "fri": {{"09:00", "12:00"}, {"13:00", "25:00"}}}), http.StatusUnprocessableEntity, "")
+			mustContain(t, "the refused calendar", body, "Friday, period 2 (13:00 to 25:00): closing time &#34;25:00&#34; is not a time of day", `name="fri_to_2" value="25:00"`)
 			if n := len(calendars(t)); n != 0 {
 				t.Errorf("%d calendars after refusals, want 0", n)
 			}
@@ -309,8 +316,7 @@ func TestSLAPages(t *testing.T) {
 
 		var cal *tandem.BusinessCalendar
 		t.Run("RoundTrip", func(t *testing.T) {
-			def := `{"timezone":"Europe/Berlin","hours":{"mon":[["09:00","17:00"]],"tue":[["09:00","12:00"],["13:00","17:00"]],"sat":[]},"holidays":["2026-12-25"]}`
-			body := admin.post(t, base+"/calendars", url.Values{"name": {"Berlin office"}, "definition": {def}}, http.StatusOK, "")
+			body := admin.post(t, base+"/calendars", gridValues("Berlin office", "Europe/Berlin", weekHours{"mon": {{"09:00", "17:00"}}, "tue": {{"09:00", "12:00"}, {"13:00", "17:00"}}}, "2026-12-25"), http.StatusOK, "")
 			mustContain(t, "the page after creating", body, "Calendar Berlin office created")
 			list := calendars(t)
 			if len(list) != 1 {
@@ -318,10 +324,10 @@ func TestSLAPages(t *testing.T) {
 			}
 			cal = list[0]
 			calID := strconv.FormatInt(cal.ID, 10)
-			form := url.Values{"calendar_id": {calID}, "warn_percent": {"80"}, "ola_internal": {"90"}, "ola_provider": {"15"}}
+			form := url.Values{"calendar_id": {calID}, "warn_percent": {"80"}, "ola_internal": {"1h 30m"}, "ola_provider": {"15m"}}
 			for p := 1; p <= 5; p++ {
-				form.Set("response_"+strconv.Itoa(p), strconv.Itoa(p*10))
-				form.Set("resolution_"+strconv.Itoa(p), strconv.Itoa(p*100))
+				form.Set("response_"+strconv.Itoa(p), strconv.Itoa(p*10)+"m")
+				form.Set("resolution_"+strconv.Itoa(p), strconv.Itoa(p*100)+" min")
 			}
 			for _, impact := range tandem.Levels {
 				for _, urgency := range tandem.Levels {
@@ -338,7 +344,7 @@ func TestSLAPages(t *testing.T) {
 			}
 			// Reading it back shows what was stored.
 			body = itTech.page(t, base, http.StatusOK)
-			mustContain(t, "the technician's page", body, `name="resolution_5" value="500"`, `name="ola_provider" value="15"`, `<option value="1" selected>P1</option>`)
+			mustContain(t, "the technician's page", body, `name="resolution_5" value="8 h 20 min"`, `name="ola_provider" value="15 min"`, `<option value="1" selected>P1</option>`)
 
 			// A ticket's page shows every time in the calendar's zone, as
 			// its clocks, to the requester too.
@@ -348,7 +354,7 @@ func TestSLAPages(t *testing.T) {
 			}
 			zone := tk.CreatedAt.In(mustLoad(t, "Europe/Berlin")).Format("2 Jan 2006 15:04 MST")
 			body = requester.page(t, "/tickets/"+strconv.FormatInt(tk.ID, 10), http.StatusOK)
-			mustContain(t, "the requester's ticket page", body, "times in Europe/Berlin", "<dd>"+zone+"</dd>")
+			mustContain(t, "the requester's ticket page", body, "times in Europe/Berlin", ">"+zone+"</time></dd>")
 		})
 		if cal == nil {
 			t.FailNow()
@@ -357,20 +363,19 @@ func TestSLAPages(t *testing.T) {
 
 		t.Run("ErrPolicyKeepsInput", func(t *testing.T) {
 			before := policy(t)
-			body := admin.post(t, base, url.Values{"warn_percent": {"150"}, "response_1": {"7"}, "matrix_high_high": {"2"}}, http.StatusUnprocessableEntity, "")
-			mustContain(t, "the refused policy", body, "warn_percent must be 1 to 99", `value="150"`, `name="response_1" value="7"`)
+			body := admin.post(t, base, url.Values{"warn_percent": {"150"}, "response_1": {"7m"}, "matrix_high_high": {"2"}}, http.StatusUnprocessableEntity, "")
+			mustContain(t, "the refused policy", body, "warn_percent must be 1 to 99", `value="150"`, `name="response_1" value="7m"`)
 			body = admin.post(t, base, url.Values{"warn_percent": {"75"}, "response_1": {"soon"}}, http.StatusUnprocessableEntity, "")
-			mustContain(t, "the refused policy", body, "Response minutes for P1 Critical must be a whole number", `value="soon"`)
+			mustContain(t, "the refused policy", body, "Response target for P1 Critical: &#34;soon&#34; is not a duration; write it like 4h or 1h 30m.", `value="soon"`)
 			if after := policy(t); after.WarnPercent != before.WarnPercent || after.Target(1) != before.Target(1) {
 				t.Errorf("a refused policy changed the stored one: %+v", after)
 			}
 		})
 
 		t.Run("UpdateCalendar", func(t *testing.T) {
-			body := admin.post(t, calPath, url.Values{"name": {"Berlin office"}, "definition": {`{"timezone":"Europe/Berlin","hours":{"mon":[["09:00","25:00"]]}}`}}, http.StatusUnprocessableEntity, "")
-			mustContain(t, "the refused update", body, `class="error"`, "25:00")
-			def := `{"timezone":"Europe/Berlin","hours":{"mon":[["08:00","18:00"]]},"holidays":[]}`
-			admin.post(t, calPath, url.Values{"name": {"Berlin HQ"}, "definition": {def}}, http.StatusOK, "")
+			body := admin.post(t, calPath, gridValues("Berlin office", "Europe/Berlin", weekHours{"mon": {{"09:00", "25:00"}}}), http.StatusUnprocessableEntity, "")
+			mustContain(t, "the refused update", body, `class="error"`, "Monday, period 1 (09:00 to 25:00)")
+			admin.post(t, calPath, gridValues("Berlin HQ", "Europe/Berlin", weekHours{"mon": {{"8:00", "18"}}}), http.StatusOK, "")
 			c, err := s.Services.SLA.FindCalendar(testserver.SystemContext(), w.orgA.ID, cal.ID)
 			if err != nil || c.Name != "Berlin HQ" || !strings.Contains(string(c.Definition), "08:00") {
 				t.Errorf("calendar after update: %+v, %v", c, err)
@@ -410,11 +415,11 @@ func policyValues(p *tandem.SLAPolicy) url.Values {
 		form.Set("calendar_id", strconv.FormatInt(*p.CalendarID, 10))
 	}
 	for pr := tandem.Priority(1); pr <= 5; pr++ {
-		form.Set("response_"+strconv.Itoa(int(pr)), strconv.Itoa(p.Target(pr).ResponseMinutes))
-		form.Set("resolution_"+strconv.Itoa(int(pr)), strconv.Itoa(p.Target(pr).ResolutionMinutes))
+		form.Set("response_"+strconv.Itoa(int(pr)), strconv.Itoa(p.Target(pr).ResponseMinutes)+"m")
+		form.Set("resolution_"+strconv.Itoa(int(pr)), strconv.Itoa(p.Target(pr).ResolutionMinutes)+"m")
 	}
-	form.Set("ola_internal", strconv.Itoa(p.OLA(tandem.PartyInternal)))
-	form.Set("ola_provider", strconv.Itoa(p.OLA(tandem.PartyProvider)))
+	form.Set("ola_internal", strconv.Itoa(p.OLA(tandem.PartyInternal))+"m")
+	form.Set("ola_provider", strconv.Itoa(p.OLA(tandem.PartyProvider))+"m")
 	for _, impact := range tandem.Levels {
 		for _, urgency := range tandem.Levels {
 			form.Set("matrix_"+string(impact)+"_"+string(urgency), strconv.Itoa(int(p.PriorityMatrix.Priority(impact, urgency))))

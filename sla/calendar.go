@@ -25,13 +25,37 @@ import (
 // and says how to fix it; the command line maps it to exit status 2.
 type Error struct {
 	Message string
+	// Field and Reason locate a mistake in a calendar's definition, for a
+	// form that shows a calendar otherwise than as JSON: Reason is Message
+	// without the JSON path it starts with ("hours.fri[1]: ").
+	Field  Field
+	Reason string
+}
+
+// Field is where in a calendar's definition a mistake is.
+type Field struct {
+	// Name is "timezone", "hours" or "holidays"; "" when the definition as
+	// a whole cannot be read.
+	Name string
+	// Day is the weekday key ("fri") of a mistake in a day's hours, ""
+	// when the mistake is about the week as a whole.
+	Day string
+	// Index counts from 0 the day's interval or the holiday at fault.
+	Index int
 }
 
 // Error implements the error interface.
 func (e *Error) Error() string { return e.Message }
 
 func errorf(format string, args ...any) *Error {
-	return &Error{Message: fmt.Sprintf(format, args...)}
+	msg := fmt.Sprintf(format, args...)
+	return &Error{Message: msg, Reason: msg}
+}
+
+// fieldError is a mistake at path ("hours.fri[1]") in field f.
+func fieldError(f Field, path, format string, args ...any) *Error {
+	reason := fmt.Sprintf(format, args...)
+	return &Error{Message: path + ": " + reason, Field: f, Reason: reason}
 }
 
 // dayKeys are the weekday keys of the JSON form, indexed by time.Weekday.
@@ -63,9 +87,14 @@ type Calendar struct {
 	holiList []string // as given, for MarshalJSON
 }
 
-// calendarJSON is the stored and exchanged form of a Calendar.
-type calendarJSON struct {
-	Timezone string                `json:"timezone"`
+// Definition is a calendar as plain values, in the shape of its stored and
+// exchanged JSON form, so that a calendar built from a form (a week grid) is
+// judged by the very rules that judge the JSON.
+type Definition struct {
+	Timezone string `json:"timezone"`
+	// Hours are the open intervals of each weekday (keys mon, tue, wed,
+	// thu, fri, sat, sun) as ["HH:MM","HH:MM"] pairs; a missing or empty
+	// day is closed.
 	Hours    map[string][][]string `json:"hours"`
 	Holidays []string              `json:"holidays"`
 }
@@ -81,7 +110,7 @@ type calendarJSON struct {
 func ParseCalendar(data []byte) (*Calendar, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	var in calendarJSON
+	var in Definition
 	if err := dec.Decode(&in); err != nil {
 		var typ *json.UnmarshalTypeError
 		if errors.As(err, &typ) && typ.Field != "" {
@@ -95,17 +124,23 @@ func ParseCalendar(data []byte) (*Calendar, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errorf("calendar has data after its JSON object; remove it")
 	}
-	c := &Calendar{holidays: make(map[civil]bool, len(in.Holidays))}
+	return NewCalendar(in)
+}
 
+// NewCalendar builds a calendar from its definition with the rules of
+// ParseCalendar, and errors (*Error) that also say which Field is wrong.
+func NewCalendar(in Definition) (*Calendar, error) {
+	c := &Calendar{holidays: make(map[civil]bool, len(in.Holidays))}
+	tzField := Field{Name: "timezone"}
 	switch in.Timezone {
 	case "":
-		return nil, errorf("timezone is missing; set it to an IANA zone such as \"Europe/Berlin\" or \"UTC\"")
+		return nil, located(tzField, errorf("timezone is missing; set it to an IANA zone such as \"Europe/Berlin\" or \"UTC\""))
 	case "Local":
-		return nil, errorf("timezone \"Local\" depends on the machine; set an IANA zone such as \"Europe/Berlin\"")
+		return nil, located(tzField, errorf("timezone \"Local\" depends on the machine; set an IANA zone such as \"Europe/Berlin\""))
 	}
 	loc, err := time.LoadLocation(in.Timezone)
 	if err != nil {
-		return nil, errorf("timezone %q is not a known time zone; use an IANA name such as \"Europe/Berlin\" or \"America/New_York\"", in.Timezone)
+		return nil, located(tzField, errorf("timezone %q is not a known time zone; use an IANA name such as \"Europe/Berlin\" or \"America/New_York\"", in.Timezone))
 	}
 	c.loc = loc
 
@@ -117,7 +152,7 @@ func ParseCalendar(data []byte) (*Calendar, error) {
 	}
 	if len(unknown) > 0 {
 		slices.Sort(unknown)
-		return nil, errorf("hours: %q is not a weekday; use mon, tue, wed, thu, fri, sat or sun", unknown[0])
+		return nil, fieldError(Field{Name: "hours"}, "hours", "%q is not a weekday; use mon, tue, wed, thu, fri, sat or sun", unknown[0])
 	}
 	open := false
 	for _, day := range jsonOrder {
@@ -128,23 +163,23 @@ func ParseCalendar(data []byte) (*Calendar, error) {
 		}
 		spans := make([]span, 0, len(intervals))
 		for i, iv := range intervals {
-			field := fmt.Sprintf("hours.%s[%d]", key, i)
+			field, path := Field{Name: "hours", Day: key, Index: i}, fmt.Sprintf("hours.%s[%d]", key, i)
 			if len(iv) != 2 {
-				return nil, errorf("%s must be a pair [\"HH:MM\",\"HH:MM\"] of opening and closing time", field)
+				return nil, located(field, errorf("%s must be a pair [\"HH:MM\",\"HH:MM\"] of opening and closing time", path))
 			}
 			start, err := parseClock(iv[0], false)
 			if err != nil {
-				return nil, errorf("%s: opening time %s", field, err)
+				return nil, fieldError(field, path, "opening time %s", err)
 			}
 			end, err := parseClock(iv[1], true)
 			if err != nil {
-				return nil, errorf("%s: closing time %s", field, err)
+				return nil, fieldError(field, path, "closing time %s", err)
 			}
 			if start >= end {
-				return nil, errorf("%s: opening %s is not before closing %s; an interval must not be empty or cross midnight (split it at \"24:00\")", field, iv[0], iv[1])
+				return nil, fieldError(field, path, "opening %s is not before closing %s; an interval must not be empty or cross midnight (split it at \"24:00\")", iv[0], iv[1])
 			}
 			if i > 0 && start < spans[i-1].end {
-				return nil, errorf("%s: %s starts before the previous interval ends; list a day's intervals in order without overlaps", field, iv[0])
+				return nil, fieldError(field, path, "%s starts before the previous interval ends; list a day's intervals in order without overlaps", iv[0])
 			}
 			spans = append(spans, span{start, end})
 		}
@@ -153,22 +188,30 @@ func ParseCalendar(data []byte) (*Calendar, error) {
 		open = open || len(spans) > 0
 	}
 	if !open {
-		return nil, errorf("hours: every weekday is closed; give at least one open interval such as \"mon\":[[\"09:00\",\"17:00\"]]")
+		return nil, fieldError(Field{Name: "hours"}, "hours", "every weekday is closed; give at least one open interval such as \"mon\":[[\"09:00\",\"17:00\"]]")
 	}
 
 	for i, s := range in.Holidays {
+		field, path := Field{Name: "holidays", Index: i}, fmt.Sprintf("holidays[%d]", i)
 		d, err := time.Parse(time.DateOnly, s)
 		if err != nil {
-			return nil, errorf("holidays[%d]: %q is not a date; write YYYY-MM-DD such as \"2026-12-25\"", i, s)
+			return nil, fieldError(field, path, "%q is not a date; write YYYY-MM-DD such as \"2026-12-25\"", s)
 		}
 		key := civil{d.Year(), d.Month(), d.Day()}
 		if c.holidays[key] {
-			return nil, errorf("holidays[%d]: %s is listed twice; remove the repeat", i, s)
+			return nil, fieldError(field, path, "%s is listed twice; remove the repeat", s)
 		}
 		c.holidays[key] = true
 		c.holiList = append(c.holiList, s)
 	}
 	return c, nil
+}
+
+// located marks where a mistake whose message names its field in its own
+// words is.
+func located(f Field, e *Error) *Error {
+	e.Field = f
+	return e
 }
 
 // parseClock reads "HH:MM" (00:00–23:59, and "24:00" when end is set) as
@@ -216,7 +259,7 @@ func (c *Calendar) MarshalJSON() ([]byte, error) {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			fmt.Fprintf(&b, `["%02d:%02d","%02d:%02d"]`, s.start/60, s.start%60, s.end/60, s.end%60)
+			fmt.Fprintf(&b, `[%q,%q]`, clock(s.start), clock(s.end))
 		}
 		b.WriteByte(']')
 	}
@@ -230,6 +273,26 @@ func (c *Calendar) MarshalJSON() ([]byte, error) {
 	b.WriteString(`]}`)
 	return b.Bytes(), nil
 }
+
+// Definition returns the calendar's values as NewCalendar takes them: a
+// closed weekday has no entry unless the calendar lists it (as []).
+func (c *Calendar) Definition() Definition {
+	d := Definition{Timezone: c.loc.String(), Hours: map[string][][]string{}, Holidays: slices.Clone(c.holiList)}
+	for day, spans := range c.hours {
+		if !c.listed[day] {
+			continue
+		}
+		pairs := make([][]string, 0, len(spans))
+		for _, s := range spans {
+			pairs = append(pairs, []string{clock(s.start), clock(s.end)})
+		}
+		d.Hours[dayKeys[day]] = pairs
+	}
+	return d
+}
+
+// clock writes minutes since midnight as "HH:MM".
+func clock(m int) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }
 
 // Location returns the calendar's time zone, in which due instants are shown.
 func (c *Calendar) Location() *time.Location { return c.loc }

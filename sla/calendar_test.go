@@ -97,6 +97,49 @@ func TestParseCalendar(t *testing.T) {
 	}
 }
 
+// NewCalendar judges a definition by the rules of ParseCalendar and says
+// which field is wrong, so that a form can point at the day or holiday.
+func TestNewCalendar(t *testing.T) {
+	t.Run("Definition", func(t *testing.T) {
+		d := mustCalendar(t, example).Definition()
+		if d.Timezone != "Europe/Berlin" || len(d.Hours) != 3 || len(d.Hours["tue"]) != 2 || d.Hours["tue"][1][0] != "13:00" || d.Hours["sat"] == nil || len(d.Hours["sat"]) != 0 || len(d.Holidays) != 1 {
+			t.Errorf("Definition = %+v", d)
+		}
+		c, err := sla.NewCalendar(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := c.MarshalJSON(); string(b) != example {
+			t.Errorf("NewCalendar(Definition) = %s, want %s", b, example)
+		}
+	})
+	week := func(day string, pairs ...[]string) map[string][][]string { return map[string][][]string{day: pairs} }
+	tests := []struct {
+		name       string
+		def        sla.Definition
+		want       sla.Field
+		wantReason string
+	}{
+		{"ErrTimezone", sla.Definition{Timezone: "Mars/Olympus", Hours: week("mon", []string{"09:00", "17:00"})}, sla.Field{Name: "timezone"}, `timezone "Mars/Olympus" is not a known time zone`},
+		{"ErrClosing", sla.Definition{Timezone: "UTC", Hours: week("fri", []string{"09:00", "12:00"}, []string{"13:00", "25:00"})}, sla.Field{Name: "hours", Day: "fri", Index: 1}, `closing time "25:00" is not a time of day`},
+		{"ErrBackwards", sla.Definition{Timezone: "UTC", Hours: week("wed", []string{"17:00", "09:00"})}, sla.Field{Name: "hours", Day: "wed"}, "opening 17:00 is not before closing 09:00"},
+		{"ErrClosed", sla.Definition{Timezone: "UTC", Hours: week("sat")}, sla.Field{Name: "hours"}, "every weekday is closed"},
+		{"ErrHoliday", sla.Definition{Timezone: "UTC", Hours: week("mon", []string{"09:00", "17:00"}), Holidays: []string{"2026-12-25", "2026-12-25"}}, sla.Field{Name: "holidays", Index: 1}, "2026-12-25 is listed twice"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := sla.NewCalendar(tt.def)
+			var e *sla.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error %v, want an *sla.Error", err)
+			}
+			if e.Field != tt.want || !strings.HasPrefix(e.Reason, tt.wantReason) || !strings.HasSuffix(e.Message, e.Reason) {
+				t.Errorf("error at %+v with reason %q (message %q), want at %+v with reason %q…", e.Field, e.Reason, e.Message, tt.want, tt.wantReason)
+			}
+		})
+	}
+}
+
 // FuzzParseCalendar checks that no input panics and that every calendar
 // accepted survives a round trip through MarshalJSON unchanged.
 func FuzzParseCalendar(f *testing.F) {
@@ -119,6 +162,14 @@ func FuzzParseCalendar(f *testing.F) {
 		b2, _ := c2.MarshalJSON()
 		if string(b) != string(b2) {
 			t.Fatalf("second round trip changed %s to %s", b, b2)
+		}
+		// A form built from the calendar's definition builds it again.
+		c3, err := sla.NewCalendar(c.Definition())
+		if err != nil {
+			t.Fatalf("NewCalendar(Definition of %s): %v", b, err)
+		}
+		if b3, _ := c3.MarshalJSON(); string(b3) != string(b) {
+			t.Fatalf("NewCalendar(Definition of %s) = %s", b, b3)
 		}
 		// Every accepted calendar has business time to count.
 		start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -40,12 +40,7 @@ func (s *InvitationService) CreateInvitation(ctx context.Context, inv *tandem.In
 		return "", err
 	}
 	defer tx.Rollback()
-	// Scope before rights, as for CreateUser: an organisation outside the
-	// actor's scope does not exist for them.
-	if err := checkOrganizationsVisible(ctx, tx, a, u); err != nil {
-		return "", err
-	}
-	if err := a.CanManageUser(u); err != nil {
+	if err := checkNewMember(ctx, tx, a, u); err != nil {
 		return "", err
 	}
 	if inv.ExpiresAt.IsZero() {
@@ -174,9 +169,12 @@ func (s *InvitationService) AcceptInvitation(ctx context.Context, plain, name, p
 	if err != nil {
 		return nil, err
 	}
+	// The address is the invitation's, checked when it was sent (under the
+	// rules of its day, for one sent before CanonicalEmail): the person
+	// invited cannot change it, so it is not checked again here.
 	u := inv.User()
 	u.Name = name
-	if err := u.Validate(); err != nil {
+	if err := u.ValidateProfile(); err != nil {
 		return nil, err
 	}
 	if err := tandem.ValidatePassword(password); err != nil {
@@ -292,29 +290,10 @@ func findInvitationByID(ctx context.Context, tx *Tx, a *tandem.Actor, id int64) 
 }
 
 func findInvitations(ctx context.Context, tx *Tx, a *tandem.Actor, filter tandem.InvitationFilter) ([]*tandem.Invitation, string, error) {
-	limit, err := pageLimit(filter.Limit)
-	if err != nil {
-		return nil, "", err
-	}
-	after, err := parseCursor(filter.Cursor)
-	if err != nil {
-		return nil, "", err
-	}
 	scope, args := invitationScope(a)
-	where := []string{scope, "i.id > ?"}
-	args = append(args, after)
-	if filter.ID != nil {
-		where, args = append(where, "i.id = ?"), append(args, *filter.ID)
-	}
-	if filter.OrganizationID != nil {
-		where, args = append(where, "i.organization_id = ?"), append(args, *filter.OrganizationID)
-	}
-	if filter.Party != nil {
-		if *filter.Party == tandem.PartyProvider {
-			where = append(where, "i.organization_id IS NULL")
-		} else {
-			where = append(where, "i.organization_id IS NOT NULL")
-		}
+	limit, where, args, err := memberPage("i", scope, args, memberFilter{filter.ID, filter.OrganizationID, filter.Party, filter.Limit, filter.Cursor})
+	if err != nil {
+		return nil, "", err
 	}
 	if filter.Pending {
 		where, args = append(where, pendingInvitation), append(args, at(tx.now))
@@ -343,10 +322,7 @@ func queryInvitations(ctx context.Context, tx *Tx, where []string, args []any, l
 			scanTime(&inv.CreatedAt), scanTime(&inv.ExpiresAt), scanTimePtr(&inv.AcceptedAt), scanTimePtr(&inv.RevokedAt)); err != nil {
 			return nil, err
 		}
-		inv.Party = tandem.PartyProvider
-		if inv.OrganizationID != nil {
-			inv.Party = tandem.PartyInternal
-		}
+		inv.Party = tandem.PartyOf(inv.OrganizationID)
 		inv.Status = inv.StatusAt(tx.now)
 		list = append(list, inv)
 	}

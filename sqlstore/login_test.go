@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"encoding/json"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -202,39 +203,30 @@ func TestUserService_AuthenticateThrottle(t *testing.T) {
 }
 
 // TestUserService_AuthenticateTiming checks that an unknown email costs a
-// password hash like a known one. At real argon2id cost each path takes tens
-// of milliseconds; the two are measured in turns, so that a busy moment of
-// the machine slows both, and the fastest run of each is compared.
+// password hash like a known one, so the time of an answer does not tell
+// which accounts exist. The work is counted, not timed: argon2id fills its
+// whole memory cost on every hash, so each path must allocate one hash's
+// memory, and not two.
 func TestUserService_AuthenticateTiming(t *testing.T) {
-	if testing.Short() {
-		t.Skip("hashes at full cost")
-	}
 	w := newServices(t, testdb.MustOpenSQLite(t))
-	w.Users.PasswordParams = secret.DefaultParams
+	w.Users.PasswordParams = secret.Params{MemoryKiB: 8 * 1024, Iterations: 1, Parallelism: 1}
+	hashBytes := uint64(w.Users.PasswordParams.MemoryKiB) * 1024
 	org := w.mustCreateOrg(t, "Acme")
 	u := w.mustCreateUser(t, "timed@acme.test", &org.ID, tandem.RoleITTechnician)
-	attempt := func(email string) time.Duration {
-		start := time.Now()
+	attempt := func(email string) uint64 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
 		_, err := w.Users.Authenticate(t.Context(), email, "wrong password!")
-		elapsed := time.Since(start)
+		runtime.ReadMemStats(&after)
 		wantCode(t, err, tandem.EUNAUTHORIZED)
-		return elapsed
+		return after.TotalAlloc - before.TotalAlloc
 	}
 	attempt("warm-up@acme.test") // makes the dummy hash
-	// A leak shows in every round; a machine busy with other test binaries
-	// can skew one, so the test fails only when three rounds in a row do.
-	var known, unknown time.Duration
-	for range 3 {
-		known, unknown = time.Hour, time.Hour
-		for range 6 {
-			known = min(known, attempt(u.Email))
-			unknown = min(unknown, attempt("nobody@acme.test"))
-		}
-		if ratio := float64(unknown) / float64(known); ratio >= 0.5 && ratio <= 2 {
-			return
+	for _, email := range []string{u.Email, "nobody@acme.test"} {
+		if got := attempt(email); got < hashBytes || got >= 2*hashBytes {
+			t.Errorf("a wrong login as %s allocated %d bytes, want one password hash's %d and less than two", email, got, hashBytes)
 		}
 	}
-	t.Errorf("wrong password takes %v, unknown email %v: the difference tells which accounts exist", known, unknown)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -299,6 +299,10 @@ func (s *SLAService) UpdateSLAPolicy(ctx context.Context, p *tandem.SLAPolicy) e
 	if err != nil {
 		return err
 	}
+	responses, err := json.Marshal(p.ResponseActions)
+	if err != nil {
+		return err
+	}
 	change, err := tx.beginSettingsChange(ctx, p.OrganizationID)
 	if err != nil {
 		return err
@@ -318,12 +322,12 @@ func (s *SLAService) UpdateSLAPolicy(ctx context.Context, p *tandem.SLAPolicy) e
 		history = []byte(h)
 	}
 	p.UpdatedAt = tx.now
-	if _, err := tx.ExecContext(ctx, `INSERT INTO sla_policies (organization_id, calendar_id, warn_percent, targets, olas, priority_matrix, clock_history, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO sla_policies (organization_id, calendar_id, warn_percent, targets, olas, priority_matrix, response_actions, clock_history, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (organization_id) DO UPDATE SET calendar_id = excluded.calendar_id, warn_percent = excluded.warn_percent,
-		targets = excluded.targets, olas = excluded.olas, priority_matrix = excluded.priority_matrix, clock_history = excluded.clock_history,
-		updated_at = excluded.updated_at`,
-		p.OrganizationID, p.CalendarID, p.WarnPercent, string(targets), string(olas), string(matrix), string(history), at(p.UpdatedAt)); err != nil {
+		targets = excluded.targets, olas = excluded.olas, priority_matrix = excluded.priority_matrix, response_actions = excluded.response_actions,
+		clock_history = excluded.clock_history, updated_at = excluded.updated_at`,
+		p.OrganizationID, p.CalendarID, p.WarnPercent, string(targets), string(olas), string(matrix), string(responses), string(history), at(p.UpdatedAt)); err != nil {
 		return err
 	}
 	n, err := tx.recomputeAfterPolicy(ctx, change)
@@ -332,7 +336,7 @@ func (s *SLAService) UpdateSLAPolicy(ctx context.Context, p *tandem.SLAPolicy) e
 	}
 	if err := tx.audit(ctx, a, &p.OrganizationID, "sla_policy.update", "sla_policy:"+strconv.FormatInt(p.OrganizationID, 10), map[string]any{
 		"calendar_id": p.CalendarID, "warn_percent": p.WarnPercent, "targets": p.Targets, "olas": p.OLAs,
-		"priority_matrix": p.PriorityMatrix, "recomputed_tickets": n,
+		"priority_matrix": p.PriorityMatrix, "response_actions": p.ResponseActions, "recomputed_tickets": n,
 	}); err != nil {
 		return err
 	}

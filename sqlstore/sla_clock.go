@@ -50,7 +50,7 @@ func (oc *orgClock) historyAfterChange(now time.Time) (string, error) {
 // organisations (of every organisation when ids is nil); one without a
 // stored policy has the default, on 24×7.
 func loadOrgClocks(ctx context.Context, tx *Tx, ids []int64) (map[int64]*orgClock, error) {
-	q := `SELECT o.id, p.organization_id, p.calendar_id, p.warn_percent, p.targets, p.olas, p.priority_matrix, p.clock_history, p.updated_at,
+	q := `SELECT o.id, p.organization_id, p.calendar_id, p.warn_percent, p.targets, p.olas, p.priority_matrix, p.response_actions, p.clock_history, p.updated_at,
 		c.definition FROM organizations o
 		LEFT JOIN sla_policies p ON p.organization_id = o.id LEFT JOIN business_calendars c ON c.id = p.calendar_id`
 	var args []any
@@ -67,9 +67,9 @@ func loadOrgClocks(ctx context.Context, tx *Tx, ids []int64) (map[int64]*orgCloc
 	err := tx.eachRow(ctx, q, args, func(rows *sql.Rows) error {
 		var orgID int64
 		var stored, calendarID, warn sql.NullInt64
-		var targets, olas, matrix, history, def sql.NullString
+		var targets, olas, matrix, responses, history, def sql.NullString
 		var updated *time.Time
-		if err := rows.Scan(&orgID, &stored, &calendarID, &warn, &targets, &olas, &matrix, &history, scanTimePtr(&updated), &def); err != nil {
+		if err := rows.Scan(&orgID, &stored, &calendarID, &warn, &targets, &olas, &matrix, &responses, &history, scanTimePtr(&updated), &def); err != nil {
 			return err
 		}
 		oc := &orgClock{policy: tandem.DefaultSLAPolicy(orgID), def: def.String}
@@ -84,7 +84,7 @@ func loadOrgClocks(ctx context.Context, tx *Tx, ids []int64) (map[int64]*orgCloc
 			for _, f := range []struct {
 				raw string
 				dst any
-			}{{targets.String, &p.Targets}, {olas.String, &p.OLAs}, {matrix.String, &p.PriorityMatrix}, {history.String, &oc.history}} {
+			}{{targets.String, &p.Targets}, {olas.String, &p.OLAs}, {matrix.String, &p.PriorityMatrix}, {responses.String, &p.ResponseActions}, {history.String, &oc.history}} {
 				if err := json.Unmarshal([]byte(f.raw), f.dst); err != nil {
 					return fmt.Errorf("SLA policy of organisation %d: %w", orgID, err)
 				}

@@ -126,9 +126,16 @@ func TestSLATimerPause(t *testing.T) {
 		wantTimer(t, d.timer(tk.ID, tandem.TimerResolution), tandem.TimerRunning, firstDue)
 		d.wantState(tk.ID, tandem.SLAOK)
 
+		// The owning party's public reply is the response, and moves the
+		// new ticket to open.
 		d.advanceTo(inBerlin(14, 10, 30))
-		d.setStatus(d.ITTech, tk.ID, tandem.StatusOpen)
+		if _, err := d.Tickets.AddComment(d.as(d.ITTech), tk.ID, tandem.CommentInput{Body: "Bring it to the IT desk at 11."}); err != nil {
+			t.Fatal(err)
+		}
 		wantTimer(t, d.timer(tk.ID, tandem.TimerResponse), tandem.TimerMet, inBerlin(14, 11, 0))
+		if got := d.ticket(tk.ID); got.Status != tandem.StatusOpen {
+			t.Fatalf("after the first reply: %s, want open", got.Status)
+		}
 
 		d.advanceTo(inBerlin(14, 11, 0))
 		d.setStatus(d.ITTech, tk.ID, tandem.StatusPendingCustomer)

@@ -100,15 +100,22 @@ func (ch *ticketChange) apply(ctx context.Context, upd tandem.TicketUpdate) erro
 			return err
 		}
 	}
+	assigned := false
 	if upd.AssigneeID != nil && !sameID(t.AssigneeID, upd.AssigneeID) {
 		if err := ch.assign(ctx, *upd.AssigneeID); err != nil {
 			return err
 		}
+		assigned = *upd.AssigneeID != 0
 	}
 	if upd.Status != nil && *upd.Status != t.Status {
 		if err := ch.moveStatus(ctx, *upd.Status); err != nil {
 			return err
 		}
+	}
+	if assigned {
+		// After the status asked for, which may already take a new ticket
+		// out of new.
+		return ch.acted(ctx, tandem.StaffAssign, tandem.VisibilityTeams)
 	}
 	return nil
 }

@@ -10,8 +10,9 @@ import (
 // AddComment implements tandem.TicketService. Requesters reply publicly on
 // the tickets they see; comments for the teams or for one party need
 // ticket.work. A requester's reply on a pending-customer ticket puts it back
-// to open, and the owning party's first public comment is the response the
-// SLA measures.
+// to open; the first public comment by staff of either party is the
+// response the SLA measures, and any staff comment moves a new ticket to
+// open (tandem.CountsAsResponse, tandem.OpensTicket).
 func (s *TicketService) AddComment(ctx context.Context, id int64, in tandem.CommentInput) (*tandem.Event, error) {
 	ch, err := s.beginChange(ctx, id)
 	if err != nil {
@@ -41,9 +42,8 @@ func (s *TicketService) AddComment(ctx context.Context, id int64, in tandem.Comm
 	if err := tx.addEvent(ctx, e); err != nil {
 		return nil, err
 	}
-	if in.Visibility == tandem.VisibilityPublic && ch.ownsTicket() {
-		ch.respond()
-	}
+	// A status asked for with the comment comes first: a new ticket it
+	// moves on needs no automatic move to open as well.
 	switch {
 	case in.Status != nil && *in.Status != t.Status:
 		err = ch.moveStatus(ctx, *in.Status)
@@ -51,6 +51,9 @@ func (s *TicketService) AddComment(ctx context.Context, id int64, in tandem.Comm
 		err = ch.moveStatus(ctx, tandem.StatusOpen)
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := ch.acted(ctx, tandem.StaffReply, e.Visibility); err != nil {
 		return nil, err
 	}
 	// The body stays out of the audit trail: it may be party-only.

@@ -94,17 +94,26 @@ func (s *TicketService) AnswerHandoff(ctx context.Context, id, handoffID int64, 
 	data := map[string]any{"handoff_id": h.ID, "from": h.FromParty, "to": h.ToParty}
 	if accept {
 		t.OwningParty, t.Unrouted, t.AssigneeID = h.ToParty, false, &a.UserID
-		ch.respond()
 		data["assignee_id"] = a.UserID
 		err = ch.event(ctx, tandem.EventHandoffAccepted, tandem.VisibilityTeams, "Accepted the handoff: the "+string(h.ToParty)+" party works the ticket now.", data)
+		if err == nil {
+			// Acceptance meets the handoff's OLA (its accept timer), not the
+			// requester's response target, but it does start the work.
+			err = ch.acted(ctx, tandem.StaffAccept, tandem.VisibilityTeams)
+		}
 	} else {
 		err = ch.event(ctx, tandem.EventHandoffDeclined, tandem.VisibilityTeams, "Declined the handoff: "+reason, data)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := ch.finish(ctx, "ticket.handoff.answer",
-		map[string]any{"handoff_id": h.ID, "status": h.Status, "answer": h.Answer, "owning_party": t.OwningParty, "assignee_id": t.AssigneeID}); err != nil {
+	summary := map[string]any{"handoff_id": h.ID, "status": h.Status, "answer": h.Answer, "owning_party": t.OwningParty, "assignee_id": t.AssigneeID}
+	if len(ch.audit) > 0 {
+		// What the acceptance changed besides: the move to open. Its own
+		// key, since status is the handoff's here.
+		summary["ticket"] = ch.audit
+	}
+	if err := ch.finish(ctx, "ticket.handoff.answer", summary); err != nil {
 		return nil, err
 	}
 	return h, tx.Commit()

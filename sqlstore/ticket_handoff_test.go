@@ -106,20 +106,32 @@ func TestTicketHandoff(t *testing.T) {
 			}
 		})
 
-		t.Run("FirstResponseByAcceptance", func(t *testing.T) {
+		// Accepting a handoff is the receiving party's OLA, not an answer to
+		// the requester: it opens the ticket but is not its first response.
+		t.Run("AcceptanceOpensButIsNoResponse", func(t *testing.T) {
 			tk := d.open(d.Requester, "hardware-deployment", "New starter laptop")
 			h, err := d.Tickets.RequestHandoff(d.as(d.ITTech), tk.ID, "Provider images laptops")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := d.ticket(tk.ID); got.FirstResponseAt != nil {
-				t.Fatal("requesting a handoff counted as a response")
+			if got := d.ticket(tk.ID); got.FirstResponseAt != nil || got.Status != tandem.StatusNew {
+				t.Fatalf("after the request: %s, first response %v; want new, none", got.Status, got.FirstResponseAt)
 			}
+			mark := auditMark(t, db)
 			if _, err := d.Tickets.AnswerHandoff(d.as(d.ProviderAdmin), tk.ID, h.ID, true, ""); err != nil {
 				t.Fatal(err)
 			}
-			if got := d.ticket(tk.ID); got.FirstResponseAt == nil || *got.AssigneeID != d.ProviderAdmin.ID {
-				t.Fatalf("after acceptance: first response %v, assignee %v", got.FirstResponseAt, got.AssigneeID)
+			got := d.ticket(tk.ID)
+			if got.FirstResponseAt != nil || *got.AssigneeID != d.ProviderAdmin.ID || got.Status != tandem.StatusOpen {
+				t.Fatalf("after acceptance: %s, first response %v, assignee %v; want open, none, the admin", got.Status, got.FirstResponseAt, got.AssigneeID)
+			}
+			entries := wantAudit(t, db, mark, "ticket.handoff.answer")
+			if sum := string(entries[0].Summary); !strings.Contains(sum, `"status":"accepted"`) || !strings.Contains(sum, `"ticket":{"status":"open","status_automatic":true}`) {
+				t.Fatalf("audit summary %s", entries[0].Summary)
+			}
+			list := d.timeline(d.ITTech, tk.ID)
+			if last := list[len(list)-1]; last.Kind != tandem.EventStatus || last.Data["automatic"] != true || last.ActorID == nil || *last.ActorID != d.ProviderAdmin.ID {
+				t.Fatalf("last entry %+v, want the automatic move to open by the admin", last)
 			}
 		})
 

@@ -70,7 +70,7 @@ func (s *TicketService) FindTickets(ctx context.Context, f tandem.TicketFilter) 
 		q.orgs = sc.orgs
 	}
 	if requester {
-		return requesterPage(ctx, tx, q, wantState, cursor, limit)
+		return requesterPage(ctx, tx, a, q, wantState, cursor, limit)
 	}
 	list, pending, err := q.fetch(ctx, tx, cursor, limit+1)
 	if err != nil {
@@ -87,7 +87,7 @@ func (s *TicketService) FindTickets(ctx context.Context, f tandem.TicketFilter) 
 	if err := loadPendingHandoffs(ctx, tx, pending); err != nil {
 		return nil, err
 	}
-	return page, nil
+	return page, loadPeople(ctx, tx, a, page.Tickets)
 }
 
 // requesterPage is FindTickets for a requester: each ticket seen through
@@ -97,7 +97,7 @@ func (s *TicketService) FindTickets(ctx context.Context, f tandem.TicketFilter) 
 // state matches or which have one, and Go decides the latter, reading
 // batches until the page is full. A requester's tickets are their own and
 // those they watch, so the batches stay few.
-func requesterPage(ctx context.Context, tx *Tx, q *listQuery, want tandem.SLAState, cursor int64, limit int) (*tandem.TicketPage, error) {
+func requesterPage(ctx context.Context, tx *Tx, a *tandem.Actor, q *listQuery, want tandem.SLAState, cursor int64, limit int) (*tandem.TicketPage, error) {
 	batch := limit + 1
 	if want != "" {
 		q.where += ` AND (t.sla_state = ? OR EXISTS (SELECT 1 FROM sla_timers x WHERE x.ticket_id = t.id AND x.kind = 'accept'))`
@@ -129,7 +129,7 @@ func requesterPage(ctx context.Context, tx *Tx, q *listQuery, want tandem.SLASta
 	if err := loadTags(ctx, tx, page.Tickets); err != nil {
 		return nil, err
 	}
-	return page, nil
+	return page, loadPeople(ctx, tx, a, page.Tickets)
 }
 
 // listQuery is a ticket list's query: the tables, the conditions with their

@@ -82,6 +82,9 @@ func findTicket(ctx context.Context, tx *Tx, a *tandem.Actor, id int64) (*tandem
 	if a.IsRequesterRole() {
 		requesterView(t, tx.now)
 	}
+	if err := loadPeople(ctx, tx, a, []*tandem.Ticket{t}); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 
@@ -258,6 +261,81 @@ func insertPairs[V any](ctx context.Context, tx *Tx, insert string, ticketID int
 		values = values[n:]
 	}
 	return nil
+}
+
+// loadPeople fills the People of a page of tickets in one query: the
+// names of their requesters, assignees and watchers as the actor may know
+// them (tandem.Ticket.People). The ticket scope already let the actor read
+// each ticket, so knowing who works it leaks nothing; an email is shown
+// only where userScope lets the actor see that user anyway.
+func loadPeople(ctx context.Context, tx *Tx, a *tandem.Actor, list []*tandem.Ticket) error {
+	var ids []any
+	for _, t := range list {
+		for _, id := range mentioned(t) {
+			if !slices.Contains(ids, any(id)) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	scope, args := userScope(a)
+	names := map[int64]string{}
+	err := tx.eachRow(ctx, `SELECT u.id, u.name, u.email, u.role, u.organization_id IS NULL, CASE WHEN `+scope+` THEN 1 ELSE 0 END
+		FROM users u WHERE u.id IN (`+marks(len(ids))+`)`, append(args, ids...), func(rows *sql.Rows) error {
+		var id int64
+		var name, email string
+		var role tandem.Role
+		var provider bool
+		var visible int
+		if err := rows.Scan(&id, &name, &email, &role, &provider, &visible); err != nil {
+			return err
+		}
+		names[id] = personLabel(name, email, role, provider, visible == 1)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, t := range list {
+		t.People = map[int64]string{}
+		for _, id := range mentioned(t) {
+			if n, ok := names[id]; ok {
+				t.People[id] = n
+			}
+		}
+	}
+	return nil
+}
+
+// mentioned returns the users a ticket names: requester, watchers, assignee.
+func mentioned(t *tandem.Ticket) []int64 {
+	ids := append([]int64{t.RequesterID}, t.Watchers...)
+	if t.AssigneeID != nil {
+		ids = append(ids, *t.AssigneeID)
+	}
+	return ids
+}
+
+// personLabel names a user to a reader: by name, else by email when the
+// reader may see the user (visible), else by party and role.
+func personLabel(name, email string, role tandem.Role, provider, visible bool) string {
+	switch {
+	case name != "":
+		return name
+	case visible:
+		return email
+	}
+	label := map[tandem.Role]string{tandem.RoleAdmin: "admin", tandem.RoleTechnician: "technician", tandem.RoleITAdmin: "IT admin",
+		tandem.RoleITTechnician: "IT technician", tandem.RoleRequester: "requester", tandem.RoleViewer: "viewer"}[role]
+	if label == "" {
+		label = "user"
+	}
+	if provider {
+		return "provider " + label
+	}
+	return label
 }
 
 // userLabel names a user for a timeline sentence: the name, else the email.

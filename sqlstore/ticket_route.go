@@ -81,10 +81,13 @@ func routeTicket(ctx context.Context, tx *Tx, orgID int64, area *serviceAreaRef)
 	if err := rows.Err(); err != nil {
 		return routing{}, err
 	}
+	// The data keeps the area's name and the matrix version as they were,
+	// so the page can write the sentence again however the area is renamed
+	// later (events recorded before carry only area_id and matrix).
 	if v == nil {
-		return triage("no-matrix", "no responsibility matrix has been accepted yet", map[string]any{"area_id": area.ID}), nil
+		return triage("no-matrix", "no responsibility matrix has been accepted yet", map[string]any{"area_id": area.ID, "area": area.Name}), nil
 	}
-	data := map[string]any{"area_id": area.ID, "matrix": v.Number}
+	data := map[string]any{"area_id": area.ID, "area": area.Name, "matrix": v.Number}
 	party, ok := v.ResponsibleParty(area.ID)
 	if !ok {
 		return triage("no-owner", fmt.Sprintf("matrix v%d names no Responsible party for %s", v.Number, area.Name), data), nil
@@ -126,13 +129,7 @@ type deskUser struct {
 }
 
 // staff reports whether the user works tickets (not a requester or viewer).
-func (u *deskUser) staff() bool {
-	switch u.Role {
-	case tandem.RoleAdmin, tandem.RoleTechnician, tandem.RoleITAdmin, tandem.RoleITTechnician:
-		return true
-	}
-	return false
-}
+func (u *deskUser) staff() bool { return tandem.StaffRole(u.Role) }
 
 // findDeskUser returns an active user who can see the organisation's
 // tickets: one of its own users, provider staff assigned to it, or a

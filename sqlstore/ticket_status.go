@@ -2,13 +2,24 @@ package sqlstore
 
 import (
 	"context"
+	"slices"
 
 	"github.com/tandemhq/tandem"
 )
 
-// moveStatus moves the ticket along the workflow: the resolution clock's
-// pauses, the resolved and closed instants and the first response follow.
+// moveStatus moves the ticket along the workflow as the actor asked: the
+// resolution clock's pauses and the resolved and closed instants follow,
+// and the move is a staff action of the response rule (acted).
 func (ch *ticketChange) moveStatus(ctx context.Context, next tandem.TicketStatus) error {
+	if err := ch.move(ctx, next, false); err != nil {
+		return err
+	}
+	return ch.acted(ctx, tandem.StaffStatus, tandem.VisibilityPublic)
+}
+
+// move makes one status move; automatic marks the move from new to open
+// that follows the first staff action, which its timeline entry says.
+func (ch *ticketChange) move(ctx context.Context, next tandem.TicketStatus, automatic bool) error {
 	t, tx := ch.t, ch.tx
 	prev := t.Status
 	if err := prev.CheckMove(next); err != nil {
@@ -42,31 +53,48 @@ func (ch *ticketChange) moveStatus(ctx context.Context, next tandem.TicketStatus
 	default:
 		t.ResolvedAt, t.ClosedAt = nil, nil
 	}
-	if prev == tandem.StatusNew && next == tandem.StatusOpen && ch.ownsTicket() {
-		ch.respond()
-	}
 	t.Status = next
 	ch.audit["status"] = next
 	verb := "Moved the ticket from " + string(prev) + " to " + string(next) + "."
-	if prev.Done() && next == tandem.StatusOpen {
+	data := map[string]any{"from": prev, "to": next}
+	switch {
+	case automatic:
+		verb = "Moved the ticket from new to open: work on it has begun."
+		data["automatic"] = true
+		ch.audit["status_automatic"] = true
+	case prev.Done() && next == tandem.StatusOpen:
 		verb = "Reopened the ticket."
 	}
-	return ch.event(ctx, tandem.EventStatus, tandem.VisibilityPublic, verb, map[string]any{"from": prev, "to": next})
+	return ch.event(ctx, tandem.EventStatus, tandem.VisibilityPublic, verb, data)
 }
 
-// ownsTicket reports whether the actor works for the party that owns the
-// ticket (requesters and the system do not count).
-func (ch *ticketChange) ownsTicket() bool {
-	return !ch.a.System && !ch.a.IsRequesterRole() && ch.a.Party == ch.t.OwningParty
-}
-
-// respond records the first response by the owning party, once.
-func (ch *ticketChange) respond() {
-	if ch.t.FirstResponseAt == nil {
+// acted applies the response rule to an action of the actor on the ticket
+// (v: the visibility of a comment): the first action that counts as a
+// response (tandem.CountsAsResponse) records first_response_at, once, and
+// the first staff action moves a new ticket to open (tandem.OpensTicket).
+// The policy is read only for the actions it may mark, and only while
+// either can still happen.
+func (ch *ticketChange) acted(ctx context.Context, act tandem.StaffAction, v tandem.Visibility) error {
+	t := ch.t
+	if !ch.a.IsStaff() || t.FirstResponseAt != nil && t.Status != tandem.StatusNew {
+		return nil
+	}
+	var policy *tandem.SLAPolicy
+	if slices.Contains(tandem.MarkableActions, act) {
+		var err error
+		if policy, err = findSLAPolicy(ctx, ch.tx, t.OrganizationID); err != nil {
+			return err
+		}
+	}
+	if t.FirstResponseAt == nil && tandem.CountsAsResponse(ch.a, act, v, policy) {
 		now := ch.tx.now
-		ch.t.FirstResponseAt = &now
+		t.FirstResponseAt = &now
 		ch.audit["first_response_at"] = now
 	}
+	if t.Status == tandem.StatusNew && tandem.OpensTicket(ch.a, act, v, policy) {
+		return ch.move(ctx, tandem.StatusOpen, true)
+	}
+	return nil
 }
 
 // requesterMayMove reports whether a requester may move a ticket to next:

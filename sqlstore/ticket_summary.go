@@ -10,7 +10,7 @@ import (
 
 // Summary implements tandem.TicketService. It reads counts, never tickets:
 // a few GROUP BY queries in the actor's scope (ticketScope, orgScope), each
-// answered from an index (0005_desk_summary.sql): open tickets from the
+// answered from an index (0007_desk_summary.sql): open tickets from the
 // partial index of open tickets, which holds every column they are grouped
 // and counted by; handoffs from the index of pending ones; the month's SLA
 // verdicts from the indexes of met and breached clocks, one organisation at

@@ -39,6 +39,12 @@ func TestTicketRouting(t *testing.T) {
 			if e.Body != "Routed to provider: Responsible for Cybersecurity protection in matrix v1." || e.Visibility != tandem.VisibilityTeams {
 				t.Fatalf("routed event = %q (%s)", e.Body, e.Visibility)
 			}
+			// The data keeps what the page writes the sentence from: the
+			// area's name as it was, the matrix version, party and reason.
+			if n, ok := e.Data["matrix"].(float64); e.Data["area"] != "Cybersecurity protection" || !ok || int(n) != d.Accepted.Number ||
+				e.Data["reason"] != "responsible" || e.Data["party"] != string(tandem.PartyProvider) {
+				t.Errorf("routed data = %v, want the area's name, matrix v%d, reason and party", e.Data, d.Accepted.Number)
+			}
 		})
 
 		t.Run("InternalArea", func(t *testing.T) {
@@ -136,7 +142,8 @@ func TestTicketRouting(t *testing.T) {
 			if got.OwningParty != tandem.PartyProvider || got.AssigneeID != nil || *got.AreaID != area {
 				t.Fatalf("after the area change: party %s, assignee %v; want the provider's queue, unassigned", got.OwningParty, got.AssigneeID)
 			}
-			want := []tandem.EventKind{tandem.EventCreated, tandem.EventRouted, tandem.EventAssigned, tandem.EventChanged, tandem.EventRouted, tandem.EventAssigned}
+			// The assignment is the first staff action: the ticket moves to open.
+			want := []tandem.EventKind{tandem.EventCreated, tandem.EventRouted, tandem.EventAssigned, tandem.EventStatus, tandem.EventChanged, tandem.EventRouted, tandem.EventAssigned}
 			if got := kinds(d.timeline(d.ITTech, tk.ID)); !slices.Equal(got, want) {
 				t.Fatalf("timeline = %v, want %v", got, want)
 			}
@@ -353,7 +360,9 @@ func TestTicketStatus(t *testing.T) {
 		t.Run("Workflow", func(t *testing.T) {
 			tk := d.open(d.Requester, "end-user-support", "Screen flickers")
 			mark := auditMark(t, db)
-			// The provider moving an internal ticket to open is not the owner's response.
+			// Moving a ticket to open tells the requester nothing: neither
+			// party's move is the first response (unless the policy marks
+			// status changes; see TestTicketResponseRule).
 			d.Clock.Advance(time.Minute)
 			got := d.setStatus(d.ProviderTech, tk.ID, tandem.StatusOpen)
 			if got.FirstResponseAt != nil {
@@ -361,8 +370,8 @@ func TestTicketStatus(t *testing.T) {
 			}
 			tk2 := d.open(d.Requester, "end-user-support", "Keyboard")
 			got = d.setStatus(d.ITTech, tk2.ID, tandem.StatusOpen)
-			if got.FirstResponseAt == nil || !got.FirstResponseAt.Equal(d.Clock.Now()) {
-				t.Fatalf("first response = %v, want now", got.FirstResponseAt)
+			if got.FirstResponseAt != nil {
+				t.Fatal("the owning party's move counted as the first response")
 			}
 			d.Clock.Advance(time.Hour)
 			got = d.setStatus(d.ITTech, tk.ID, tandem.StatusResolved)
@@ -720,16 +729,21 @@ func TestTicketRequesterReplyReopens(t *testing.T) {
 		if last := list[len(list)-1]; last.Kind != tandem.EventStatus || last.Visibility != tandem.VisibilityPublic {
 			t.Fatalf("last entry = %s %s, want the public status change", last.Kind, last.Visibility)
 		}
-		// A teams comment by the owning party is not the first response.
+		// A teams comment by the owning party is not the first response;
+		// the other party's public reply is.
 		tk2 := d.open(d.Requester, "end-user-support", "Another")
 		if _, err := d.Tickets.AddComment(d.as(d.ITTech), tk2.ID, tandem.CommentInput{Body: "note", Visibility: tandem.VisibilityTeams}); err != nil {
 			t.Fatal(err)
 		}
+		if got := d.ticket(tk2.ID); got.FirstResponseAt != nil {
+			t.Fatal("a teams note counted as the first response")
+		}
+		d.Clock.Advance(time.Minute)
 		if _, err := d.Tickets.AddComment(d.as(d.ProviderTech), tk2.ID, tandem.CommentInput{Body: "hello"}); err != nil {
 			t.Fatal(err)
 		}
-		if got := d.ticket(tk2.ID); got.FirstResponseAt != nil {
-			t.Fatal("a teams note or the other party's reply counted as the first response")
+		if got := d.ticket(tk2.ID); got.FirstResponseAt == nil || !got.FirstResponseAt.Equal(d.Clock.Now()) {
+			t.Fatalf("first response %v, want the other party's reply now", got.FirstResponseAt)
 		}
 	})
 }

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/tandemhq/tandem"
@@ -80,16 +81,16 @@ func (s *TicketService) RemoveWatcher(ctx context.Context, id, userID int64) err
 // AddTimeEntry implements tandem.TicketService. The entry is the actor's
 // unless an admin of a party (provider admin, it-admin) logs it for another
 // member of their own party's staff; its party is that person's. SpentOn
-// defaults to today in UTC.
+// defaults to today in UTC. Logging time is a staff action of the response
+// rule: where the policy marks it (a phone call answers the requester too)
+// it may record the first response, and it moves a new ticket to open then.
 func (s *TicketService) AddTimeEntry(ctx context.Context, id int64, e *tandem.TimeEntry) error {
-	a, tx, orgID, err := s.beginOnTicket(ctx, id, true)
+	ch, err := s.beginWork(ctx, id)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
-	if err := a.Can(tandem.ActionTicketWork, orgID); err != nil {
-		return err
-	}
+	defer ch.tx.Rollback()
+	a, tx, orgID := ch.a, ch.tx, ch.t.OrganizationID
 	if err := e.Validate(); err != nil {
 		return err
 	}
@@ -133,7 +134,20 @@ func (s *TicketService) AddTimeEntry(ctx context.Context, id int64, e *tandem.Ti
 		body += ": " + e.Note
 	}
 	summary := map[string]any{"time_entry_id": e.ID, "user_id": e.UserID, "party": e.Party, "minutes": e.Minutes, "billable": e.Billable, "spent_on": e.SpentOn}
-	if err := tx.record(ctx, a, orgID, eventBy(a, id, tandem.EventTime, tandem.VisibilityTeams, body, summary), "ticket.time.add", summary); err != nil {
+	if err := ch.event(ctx, tandem.EventTime, tandem.VisibilityTeams, body, summary); err != nil {
+		return err
+	}
+	if err := ch.acted(ctx, tandem.StaffTime, tandem.VisibilityTeams); err != nil {
+		return err
+	}
+	if len(ch.audit) == 0 {
+		// The ticket's row and clocks are as they were.
+		err = tx.audit(ctx, a, &orgID, "ticket.time.add", ticketTarget(id), summary)
+	} else {
+		maps.Copy(summary, ch.audit)
+		err = ch.finish(ctx, "ticket.time.add", summary)
+	}
+	if err != nil {
 		return err
 	}
 	return tx.Commit()

@@ -81,19 +81,15 @@ func (s *UserService) CreateUser(ctx context.Context, u *tandem.User, password s
 	if err := tandem.ValidatePassword(password); err != nil {
 		return err
 	}
-	// Scope before rights: an organisation outside the actor's scope is absent
-	// for them, as one that does not exist (EINVALID), never EFORBIDDEN. A read
-	// transaction, so the slow hash below does not hold the writer.
+	// In a read transaction, so the slow hash below does not hold the writer;
+	// the organisations are checked again in the write transaction.
 	rtx, err := s.db.beginRead(ctx)
 	if err != nil {
 		return err
 	}
-	err = checkOrganizationsVisible(ctx, rtx, a, u)
+	err = checkNewMember(ctx, rtx, a, u)
 	rtx.Rollback()
 	if err != nil {
-		return err
-	}
-	if err := a.CanManageUser(u); err != nil {
 		return err
 	}
 	hash, err := secret.HashPassword(password, s.PasswordParams)
@@ -160,7 +156,7 @@ func (s *UserService) UpdateUser(ctx context.Context, id int64, upd tandem.UserU
 			u.Organizations, changes["assigned_organizations"] = next, next
 		}
 	}
-	if err := u.Validate(); err != nil {
+	if err := u.ValidateProfile(); err != nil {
 		return nil, err
 	}
 	if err := a.CanManageUser(u); err != nil && !onlyOwnName {
@@ -217,6 +213,17 @@ func checkOrganizationsVisible(ctx context.Context, tx *Tx, a *tandem.Actor, u *
 		}
 	}
 	return nil
+}
+
+// checkNewMember checks that the actor may add u, a new user or the user an
+// invitation would create, once u.Validate has passed. Scope comes before
+// rights: an organisation outside the actor's scope is absent for them, as
+// one that does not exist (EINVALID), never EFORBIDDEN.
+func checkNewMember(ctx context.Context, tx *Tx, a *tandem.Actor, u *tandem.User) error {
+	if err := checkOrganizationsVisible(ctx, tx, a, u); err != nil {
+		return err
+	}
+	return a.CanManageUser(u)
 }
 
 // emailInUse answers a collision with an existing account: by name when the
@@ -278,32 +285,13 @@ func findUserByID(ctx context.Context, tx *Tx, a *tandem.Actor, id int64) (*tand
 }
 
 func findUsers(ctx context.Context, tx *Tx, a *tandem.Actor, filter tandem.UserFilter) ([]*tandem.User, string, error) {
-	limit, err := pageLimit(filter.Limit)
-	if err != nil {
-		return nil, "", err
-	}
-	after, err := parseCursor(filter.Cursor)
-	if err != nil {
-		return nil, "", err
-	}
 	scope, args := userScope(a)
-	where := []string{scope, "u.id > ?"}
-	args = append(args, after)
-	if filter.ID != nil {
-		where, args = append(where, "u.id = ?"), append(args, *filter.ID)
+	limit, where, args, err := memberPage("u", scope, args, memberFilter{filter.ID, filter.OrganizationID, filter.Party, filter.Limit, filter.Cursor})
+	if err != nil {
+		return nil, "", err
 	}
 	if filter.Email != nil {
 		where, args = append(where, "u.email = ?"), append(args, tandem.NormalizeEmail(*filter.Email))
-	}
-	if filter.OrganizationID != nil {
-		where, args = append(where, "u.organization_id = ?"), append(args, *filter.OrganizationID)
-	}
-	if filter.Party != nil {
-		if *filter.Party == tandem.PartyProvider {
-			where = append(where, "u.organization_id IS NULL")
-		} else {
-			where = append(where, "u.organization_id IS NOT NULL")
-		}
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT u.id, u.email, u.name, u.role, u.organization_id, u.active, u.mfa_enabled, u.created_at, u.updated_at FROM users u WHERE `+
 		strings.Join(where, " AND ")+` ORDER BY u.id LIMIT `+strconv.Itoa(limit+1), args...)
@@ -317,10 +305,7 @@ func findUsers(ctx context.Context, tx *Tx, a *tandem.Actor, filter tandem.UserF
 		if err := rows.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.OrganizationID, &u.Active, &u.MFAEnabled, scanTime(&u.CreatedAt), scanTime(&u.UpdatedAt)); err != nil {
 			return nil, "", err
 		}
-		u.Party = tandem.PartyProvider
-		if u.OrganizationID != nil {
-			u.Party = tandem.PartyInternal
-		}
+		u.Party = tandem.PartyOf(u.OrganizationID)
 		list = append(list, u)
 	}
 	if err := rows.Err(); err != nil {
@@ -336,6 +321,45 @@ func findUsers(ctx context.Context, tx *Tx, a *tandem.Actor, filter tandem.UserF
 		}
 	}
 	return list, cursor, nil
+}
+
+// memberFilter holds the filters users and invitations share.
+type memberFilter struct {
+	ID, OrganizationID *int64
+	Party              *tandem.PartyKind
+	Limit              int
+	Cursor             string
+}
+
+// memberPage starts the WHERE of a page of users or invitations, which are
+// listed alike: the actor's scope (scope with its args), the cursor, and the
+// id, organisation and party filters, on table alias t. It returns the page
+// size to fetch one more than.
+func memberPage(t, scope string, args []any, f memberFilter) (int, []string, []any, error) {
+	limit, err := pageLimit(f.Limit)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	after, err := parseCursor(f.Cursor)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	where := []string{scope, t + ".id > ?"}
+	args = append(args, after)
+	if f.ID != nil {
+		where, args = append(where, t+".id = ?"), append(args, *f.ID)
+	}
+	if f.OrganizationID != nil {
+		where, args = append(where, t+".organization_id = ?"), append(args, *f.OrganizationID)
+	}
+	switch {
+	case f.Party == nil:
+	case *f.Party == tandem.PartyProvider:
+		where = append(where, t+".organization_id IS NULL")
+	default:
+		where = append(where, t+".organization_id IS NOT NULL")
+	}
+	return limit, where, args, nil
 }
 
 // assignedOrganizations lists a provider user's assignments among the

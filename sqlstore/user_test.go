@@ -413,3 +413,56 @@ func TestUserService_EmailInUseOutsideScope(t *testing.T) {
 		})
 	})
 }
+
+// TestUserService_LookAlikeEmails: an address that can pass for another is
+// refused wherever one enters (a user, an invitation, the first admin),
+// while an account stored before the rule keeps working: it still logs in,
+// and an admin can still change it.
+func TestUserService_LookAlikeEmails(t *testing.T) {
+	t.Parallel()
+	testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		w := newWorld(t, db)
+		const spoof = "p\u0430ypal@acme.test" // Cyrillic а
+		const hidden = "pay\u200Bpal@acme.test"
+
+		t.Run("ErrCreateUser", func(t *testing.T) {
+			for _, email := range []string{spoof, hidden} {
+				u := &tandem.User{Email: email, Role: tandem.RoleRequester, OrganizationID: &w.OrgA.ID}
+				wantCode(t, w.Users.CreateUser(as(t, w.AAdmin), u, testPassword), tandem.EINVALID)
+			}
+		})
+		t.Run("ErrCreateInvitation", func(t *testing.T) {
+			inv := &tandem.Invitation{Email: spoof, Role: tandem.RoleRequester, OrganizationID: &w.OrgA.ID}
+			_, err := w.Invites.CreateInvitation(as(t, w.AAdmin), inv)
+			wantCode(t, err, tandem.EINVALID)
+			if msg := tandem.ErrorMessage(err); !strings.Contains(msg, "mixes Latin and Cyrillic") {
+				t.Errorf("message %q does not name the scripts", msg)
+			}
+		})
+		t.Run("CanonicalFormStored", func(t *testing.T) {
+			u := &tandem.User{Email: "ｆｕｌｌ.ｗｉｄｔｈ@Acme.test", Role: tandem.RoleRequester, OrganizationID: &w.OrgA.ID}
+			if err := w.Users.CreateUser(as(t, w.AAdmin), u, testPassword); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := w.Users.Authenticate(t.Context(), "full.width@acme.test", testPassword); err != nil || got.ID != u.ID {
+				t.Fatalf("login as full.width@acme.test = %v, %v; want user %d", got, err, u.ID)
+			}
+		})
+		t.Run("StoredBeforeTheRule", func(t *testing.T) {
+			// As a database written before CanonicalEmail holds it.
+			legit := w.mustCreateUser(t, "paypal@acme.test", &w.OrgA.ID, tandem.RoleRequester)
+			if err := sqlstore.ExecRaw(db, `UPDATE users SET email = ? WHERE id = ?`, spoof, legit.ID); err != nil {
+				t.Fatal(err)
+			}
+			got, err := w.Users.Authenticate(t.Context(), spoof, testPassword)
+			if err != nil || got.ID != legit.ID {
+				t.Fatalf("login with the stored address = %v, %v; want user %d", got, err, legit.ID)
+			}
+			off := false
+			upd, err := w.Users.UpdateUser(as(t, w.AAdmin), legit.ID, tandem.UserUpdate{Active: &off})
+			if err != nil || upd.Active || upd.Email != spoof {
+				t.Fatalf("deactivating it = %+v, %v; want it inactive with its address unchanged", upd, err)
+			}
+		})
+	})
+}

@@ -1,47 +1,41 @@
-// Live SLA countdowns. The server renders each running clock as
-// <time data-due="RFC 3339" data-warn="RFC 3339"> with its text at the time
-// of the request; this script rewrites the text every 30 seconds ("2h 13m
-// left", "overdue 35m") and moves the element's class to sla-warning or
-// sla-breached when those instants pass. It writes the same text as the
-// server (durationText in http/ui_ticket.go). No inline script: the
-// Content-Security-Policy forbids it.
+// Live SLA clocks. The server renders each running clock as an element
+// with data-due (and data-warn) holding RFC 3339 instants, and writes the
+// business time left when the page is made ("2 business hours left").
+// Business time only runs while the SLA calendar is open, which this
+// script does not know, so it never counts the text down by the wall
+// clock: it only turns a clock to warning and to overdue when those
+// instants pass, which are exact. A clock's state label (.clock-state)
+// and its text (.clock-left, or the element itself on a list) follow.
+// No inline script: the Content-Security-Policy forbids it.
 (function () {
   "use strict";
 
-  var states = ["sla-ok", "sla-warning", "sla-breached"];
-
-  function durationText(ms) {
-    var m = Math.floor(ms / 60000);
-    if (m < 60) {
-      return m + "m";
-    }
-    if (m < 24 * 60) {
-      return Math.floor(m / 60) + "h " + (m % 60) + "m";
-    }
-    return Math.floor(m / (24 * 60)) + "d " + Math.floor((m % (24 * 60)) / 60) + "h";
-  }
-
-  function setState(el, state) {
-    states.forEach(function (s) {
-      el.classList.toggle(s, s === state);
-    });
-  }
+  var labels = { "sla-ok": "running", "sla-warning": "warning", "sla-breached": "breached" };
 
   function tick() {
     var now = Date.now();
-    document.querySelectorAll("time[data-due]").forEach(function (el) {
+    document.querySelectorAll("[data-due]").forEach(function (el) {
       var due = Date.parse(el.getAttribute("data-due"));
       if (isNaN(due)) {
         return;
       }
       var warn = Date.parse(el.getAttribute("data-warn") || "");
-      var left = due - now;
-      if (left > 0) {
-        el.textContent = durationText(left) + " left";
-        setState(el, !isNaN(warn) && now >= warn ? "sla-warning" : "sla-ok");
-      } else {
-        el.textContent = "overdue " + durationText(-left);
-        setState(el, "sla-breached");
+      var state = "sla-ok";
+      if (now >= due) {
+        state = "sla-breached";
+      } else if (!isNaN(warn) && now >= warn) {
+        state = "sla-warning";
+      }
+      Object.keys(labels).forEach(function (s) {
+        el.classList.toggle(s, s === state);
+      });
+      var label = el.querySelector(".clock-state");
+      if (label) {
+        label.textContent = labels[state];
+      }
+      var text = el.querySelector(".clock-left") || el;
+      if (state === "sla-breached" && text.textContent.indexOf("overdue") !== 0) {
+        text.textContent = "overdue";
       }
       el.setAttribute("data-ticked", String(now));
     });
@@ -52,7 +46,7 @@
   } else {
     tick();
   }
-  // htmx swaps pages in without loading them: refresh the new clocks at once.
+  // htmx swaps pages in without loading them: check the new clocks at once.
   document.addEventListener("htmx:afterSettle", tick);
   window.setInterval(tick, 30000);
 })();

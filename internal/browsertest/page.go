@@ -3,6 +3,7 @@ package browsertest
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -124,4 +125,25 @@ func location(ctx context.Context) string {
 		return "an unknown address"
 	}
 	return loc
+}
+
+// Overflow reports what makes the page wider than its window, the first
+// thing that breaks on a phone. When document.documentElement.scrollWidth
+// exceeds innerWidth it says so ("page 942 px > window 390 px") and names
+// the elements that end past the window's right edge; it also names the
+// elements matching selector (none when it is "") that end past it, for
+// content that must fit even where the page would not scroll (at most
+// eight of each, by tag, id and class). Nothing means the page fits.
+func Overflow(t testing.TB, ctx context.Context, selector string) []string {
+	t.Helper()
+	return Eval[[]string](t, ctx, `(() => {
+	const out = [];
+	const past = sel => [...document.querySelectorAll(sel)].filter(e => e.getBoundingClientRect().right > innerWidth + 0.5).slice(0, 8)
+		.map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (e.className ? "." + String(e.className).trim().replace(/\s+/g, ".") : "") + (e.name ? "[name=" + e.name + "]" : "") + " ends at " + Math.round(e.getBoundingClientRect().right) + " px");
+	const page = document.documentElement.scrollWidth;
+	if (page > innerWidth) out.push("page " + page + " px > window " + innerWidth + " px", ...past("body *"));
+	const sel = `+strconv.Quote(selector)+`;
+	if (sel) out.push(...past(sel));
+	return out;
+})()`)
 }

@@ -2,36 +2,41 @@ package markdown_test
 
 import (
 	"fmt"
-	"slices"
+	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/tandemhq/tandem/internal/markdown"
 )
 
-// budget is the most one render may take, as the median of a few runs: far
-// above what any accepted shape costs on a loaded 2-core machine (a few
-// tens of milliseconds), far below the seconds the shapes below took before
-// they were limited. raceFactor widens it under the race detector.
-const budget = 200 * time.Millisecond
+// The work one uncached render may do, counted rather than timed, so the
+// bounds hold however busy the machine is. The costliest accepted shape
+// below (64 KiB of emphasis) takes about 410,000 allocations and 18 MB; the
+// costly shapes took up to 3 GB before Render measured shapes.
+const (
+	maxAllocs     = 1_000_000
+	maxAllocBytes = 48 << 20
+)
 
 // maxFallback is the size of src escaped in the fallback: no byte escapes to
 // more than five.
 func maxFallback(src string) int { return 5*len(src) + 64 }
 
-// renderTime returns the HTML of src and the median time of three uncached
-// renders.
-func renderTime(r *markdown.Renderer, src string) (string, time.Duration) {
-	var out string
-	times := make([]time.Duration, 3)
-	for i := range times {
-		start := time.Now()
-		out = string(r.RenderUncached(src))
-		times[i] = time.Since(start)
-	}
-	slices.Sort(times)
-	return out, times[1]
+// renderCost returns the HTML of one uncached render of src and what that
+// render allocated: objects (testing.AllocsPerRun) and bytes.
+func renderCost(r *markdown.Renderer, src string) (out string, allocs float64, bytes uint64) {
+	allocs, bytes = renderCostOf(func() { out = string(r.RenderUncached(src)) })
+	return out, allocs, bytes
+}
+
+// renderCostOf returns the objects and bytes one call of f allocates. The
+// bytes come from the heap's running total, which no collection lowers.
+func renderCostOf(f func()) (allocs float64, bytes uint64) {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return testing.AllocsPerRun(1, f), after.TotalAlloc - before.TotalAlloc
 }
 
 // fill repeats unit until the text is just under 64 KiB, what a requester
@@ -80,9 +85,11 @@ func TestRenderCostlyShapes(t *testing.T) {
 			if why := markdown.ShapeTooCostly(tt.src); why == "" {
 				t.Errorf("ShapeTooCostly accepts it")
 			}
-			out, took := renderTime(r, tt.src)
-			if took > budget*raceFactor {
-				t.Errorf("took %v, want under %v", took, budget*raceFactor)
+			out, allocs, bytes := renderCost(r, tt.src)
+			// The fallback is one escape of the text: a few dozen
+			// allocations and a few times the size of its escaped form, never a parse.
+			if allocs > 64 || bytes > uint64(8*maxFallback(tt.src)) {
+				t.Errorf("the fallback took %.0f allocations and %d bytes for %d bytes of text, want at most 64 and %d", allocs, bytes, len(tt.src), 8*maxFallback(tt.src))
 			}
 			if !strings.HasPrefix(out, `<pre class="markdown-fallback">`) {
 				t.Errorf("Render = %.100q…, want the escaped fallback", out)
@@ -95,7 +102,7 @@ func TestRenderCostlyShapes(t *testing.T) {
 }
 
 // Shapes that are cheap however large still render as Markdown, and just
-// inside each limit the render stays well within the budget.
+// inside each limit the render stays well within the work budget.
 func TestRenderLargeButCheap(t *testing.T) {
 	r := markdown.New()
 	var nested strings.Builder
@@ -138,10 +145,10 @@ func TestRenderLargeButCheap(t *testing.T) {
 			if why := markdown.ShapeTooCostly(tt.src); why != "" {
 				t.Fatalf("ShapeTooCostly = %q, want it accepted", why)
 			}
-			out, took := renderTime(r, tt.src)
-			t.Logf("%d bytes → %d bytes of HTML in %v", len(tt.src), len(out), took)
-			if took > budget*raceFactor {
-				t.Errorf("took %v, want under %v", took, budget*raceFactor)
+			out, allocs, bytes := renderCost(r, tt.src)
+			t.Logf("%d bytes → %d bytes of HTML, %.0f allocations, %d bytes allocated", len(tt.src), len(out), allocs, bytes)
+			if allocs > maxAllocs || bytes > maxAllocBytes {
+				t.Errorf("took %.0f allocations and %d bytes, want at most %d and %d", allocs, bytes, maxAllocs, maxAllocBytes)
 			}
 			if strings.Contains(out, "markdown-fallback") || !strings.Contains(out, tt.want) {
 				t.Errorf("Render = %.200q…, want Markdown holding %q", out, tt.want)
@@ -191,14 +198,13 @@ func TestRenderCached(t *testing.T) {
 	r := markdown.New()
 	src := strings.Repeat("| host | state |\n|---|---|\n"+strings.Repeat("| db1 | *down* |\n", 300)+"\n", 10)
 	first := r.Render(src)
-	start := time.Now()
-	for range 100 {
+	cached, cachedBytes := renderCostOf(func() {
 		if got := r.Render(src); got != first {
 			t.Fatalf("Render changed between views")
 		}
-	}
-	_, uncached := renderTime(r, src)
-	if cached := time.Since(start) / 100; cached*10 > uncached {
-		t.Errorf("a cached view took %v, an uncached one %v: want it ten times faster", cached, uncached)
+	})
+	_, uncached, uncachedBytes := renderCost(r, src)
+	if cached*10 > uncached || cachedBytes*10 > uncachedBytes {
+		t.Errorf("a cached view allocated %.0f objects and %d bytes, an uncached one %.0f and %d: want a tenth at most", cached, cachedBytes, uncached, uncachedBytes)
 	}
 }
