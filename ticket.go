@@ -519,6 +519,9 @@ type TicketService interface {
 	FindTicket(ctx context.Context, id int64) (*Ticket, error)
 	// FindTickets lists tickets in scope, newest first.
 	FindTickets(ctx context.Context, f TicketFilter) (*TicketPage, error)
+	// Summary counts the tickets in scope for the home pages (DeskSummary),
+	// without reading them.
+	Summary(ctx context.Context, q DeskSummaryQuery) (*DeskSummary, error)
 	// UpdateTicket changes fields and status (EINVALID for a move the
 	// workflow does not allow).
 	UpdateTicket(ctx context.Context, id int64, upd TicketUpdate) (*Ticket, error)

@@ -41,7 +41,7 @@ func TestBrowserAuditTrail(t *testing.T) {
 	browsertest.Do(t, ctx, chromedp.Navigate(s.URL()+"/login"))
 	browsertest.Fill(t, ctx, "form[action='/login']", "email", "ida@acme.example", "password", uiPassword)
 	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS("form[action='/login'] button[type=submit]")))
-	browsertest.WaitPath(t, ctx, "/orgs/"+acme.Slug)
+	browsertest.WaitPath(t, ctx, "/")
 
 	browsertest.Eval[bool](t, ctx, `window.sameDocument = true`)
 	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS(`nav a[href="/audit"]`)))

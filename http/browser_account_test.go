@@ -50,7 +50,7 @@ func TestBrowserLoginMFA(t *testing.T) {
 	s.MustCreateUser(t, &tandem.User{Name: "Ida IT", Email: "ida@acme.example", Role: tandem.RoleITAdmin, OrganizationID: &org.ID}, uiPassword)
 
 	browserSignIn(t, ctx, s, "ida@acme.example", uiPassword)
-	browsertest.WaitPath(t, ctx, "/orgs/"+org.Slug)
+	browsertest.WaitPath(t, ctx, "/")
 
 	// The account page leads to the MFA page.
 	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS(`nav a[href="/account"]`)))
@@ -96,7 +96,7 @@ func TestBrowserLoginMFA(t *testing.T) {
 	}
 	browsertest.Fill(t, ctx, "#mfa-login-form", "code", code(t, secret, time.Now().Add(30*time.Second)))
 	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS("#mfa-login-form button[type=submit]")))
-	browsertest.WaitPath(t, ctx, "/orgs/"+org.Slug)
+	browsertest.WaitPath(t, ctx, "/")
 
 	// The sessions page marks this session.
 	browsertest.Do(t, ctx, chromedp.Navigate(s.URL()+"/account/sessions"))

@@ -86,7 +86,7 @@ func TestBrowserInvitation(t *testing.T) {
 	}
 	browsertest.Fill(t, colleague, "#invite-form", "name", "Colin Colleague", "password", uiPassword, "confirm", uiPassword)
 	browsertest.Do(t, colleague, chromedp.Click(chromedp.CSS("#invite-form button[type=submit]")))
-	browsertest.WaitPath(t, colleague, "/orgs/"+acme.Slug)
+	browsertest.WaitPath(t, colleague, "/")
 	if got := browsertest.Text(t, colleague, "header .who"); !strings.Contains(got, "colin@acme.example") || !strings.Contains(got, "it-technician") {
 		t.Errorf("header shows %q, want the new user", got)
 	}
@@ -201,7 +201,7 @@ func TestBrowserDeactivation(t *testing.T) {
 	s.MustCreateUser(t, &tandem.User{Name: "Tom Tech", Email: "tom@acme.example", Role: tandem.RoleITTechnician, OrganizationID: &acme.ID}, uiPassword)
 
 	browserLogin(t, victim, s, "tom@acme.example")
-	browsertest.WaitPath(t, victim, "/orgs/"+acme.Slug)
+	browsertest.WaitPath(t, victim, "/")
 
 	browserLogin(t, admin, s, "ida@acme.example")
 	browsertest.Do(t, admin, chromedp.Navigate(s.URL()+"/orgs/"+acme.Slug))
@@ -230,7 +230,7 @@ func TestBrowserDeactivation(t *testing.T) {
 	browsertest.Do(t, admin, chromedp.Click(chromedp.CSS(tom+" .active-form button")))
 	browsertest.WaitFor(t, admin, `document.querySelector('`+tom+` .status')?.textContent === "active"`, "Tom to be active again")
 	browserLogin(t, victim, s, "tom@acme.example")
-	browsertest.WaitPath(t, victim, "/orgs/"+acme.Slug)
+	browsertest.WaitPath(t, victim, "/")
 }
 
 func TestBrowserTokens(t *testing.T) {

@@ -163,11 +163,13 @@ func TestBrowserOrganizationSwitcher(t *testing.T) {
 	globex := s.MustCreateOrganization(t, "Globex")
 	s.MustCreateUser(t, &tandem.User{Name: "Ida IT", Email: "ida@acme.example", Role: tandem.RoleITAdmin, OrganizationID: &acme.ID}, uiPassword)
 
-	// An internal user with one organisation lands on it.
+	// An internal user with one organisation lands on their home page,
+	// and finds the organisation in the switcher.
 	browsertest.Do(t, ctx, chromedp.Navigate(s.URL()+"/login"))
 	browsertest.Fill(t, ctx, "form[action='/login']", "email", "ida@acme.example", "password", uiPassword)
 	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS("form[action='/login'] button[type=submit]")))
-	browsertest.WaitPath(t, ctx, "/orgs/"+acme.Slug)
+	browsertest.WaitPath(t, ctx, "/")
+	browsertest.Do(t, ctx, chromedp.Navigate(s.URL()+"/orgs/"+acme.Slug))
 	if got := browsertest.Text(t, ctx, "main h1"); got != acme.Name {
 		t.Errorf("heading = %q, want %q", got, acme.Name)
 	}

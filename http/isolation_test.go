@@ -204,6 +204,8 @@ var routeCases = map[string]routeCase{
 	// UI: home, organisation, audit.
 	"GET /{$}":                   {path: fixed("/"), listing: true},
 	"GET /orgs/{slug}":           {path: orgPath("/orgs/%s")},
+	"POST /orgs":                 {path: fixed("/orgs"), body: "name=Created+by+an+outsider", providerOnly: true},
+	"POST /orgs/{slug}":          {path: orgPath("/orgs/%s"), body: "name=Renamed+by+an+outsider"},
 	"GET /audit":                 {path: fixed("/audit"), listing: true},
 	"GET /audit/export":          {path: fixed("/audit/export?format=csv"), listing: true},
 	"GET /orgs/{slug}/settings":  {path: orgPath("/orgs/%s/settings")},

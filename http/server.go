@@ -82,6 +82,7 @@ func NewServer() *Server {
 	s.registerMatrixRoutes()  // api_matrix.go: service areas, responsibility matrix
 	s.registerTicketRoutes()  // api_ticket.go, api_sla.go: tickets, calendars, SLA policy
 	s.registerDeskUIRoutes()  // ui_ticket.go, ui_sla.go: ticket pages, queues, SLA settings
+	s.registerHomeRoutes()    // ui_home.go: home pages, creating and renaming organisations
 	return s
 }
 

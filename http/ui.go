@@ -230,27 +230,3 @@ func (s *Server) viewerPageData(r *http.Request) (pageData, *http.Request) {
 	}
 	return data, signed
 }
-
-func (s *Server) handleHome(w http.ResponseWriter, r *http.Request, data pageData) {
-	if len(data.Organizations) == 1 && data.Actor.Party == tandem.PartyInternal {
-		http.Redirect(w, r, "/orgs/"+data.Organizations[0].Slug, http.StatusSeeOther)
-		return
-	}
-	data.Title = "Organisations"
-	s.render(w, r, http.StatusOK, "home", data)
-}
-
-func (s *Server) handleOrganizationPage(w http.ResponseWriter, r *http.Request, data pageData) {
-	org, err := s.OrganizationService.FindOrganizationBySlug(r.Context(), r.PathValue("slug"))
-	if err != nil {
-		s.renderError(w, r, err, data)
-		return
-	}
-	users, _, err := s.UserService.FindUsers(r.Context(), tandem.UserFilter{OrganizationID: &org.ID, Limit: 200})
-	if err != nil {
-		s.renderError(w, r, err, data)
-		return
-	}
-	data.Title, data.Current, data.Data = org.Name, org, users
-	s.render(w, r, http.StatusOK, "organization", data)
-}

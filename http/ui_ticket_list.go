@@ -116,7 +116,12 @@ func (s *Server) ticketFilterForm(r *http.Request, data *pageData) (tandem.Ticke
 	case "none":
 		f.Unassigned = true
 	default:
-		return f, tandem.Errorf(tandem.EINVALID, "Assignee %q is invalid: choose me or unassigned.", v)
+		// A person's id: the home page links each member's load here.
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return f, tandem.Errorf(tandem.EINVALID, "Assignee %q is invalid: choose me or unassigned.", v)
+		}
+		f.AssigneeID = id
 	}
 	if q.Get("awaiting") != "" {
 		f.AwaitingAcceptance = true
