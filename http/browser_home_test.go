@@ -229,6 +229,13 @@ func TestBrowserHome(t *testing.T) {
 				if want, ok := tt.lists[key]; ok && !slices.Equal(listed, want) {
 					t.Errorf("figure %s lists %v, want %v", key, listed, want)
 				}
+				// A person's load leaves their name chosen in the filter form.
+				if id, ok := strings.CutPrefix(key, "load-"); ok && id != "unassigned" {
+					chosen := browsertest.Eval[[]string](t, ctx, `(o => [o.value, o.textContent.trim()])(document.querySelector("select[name=assignee]").selectedOptions[0])`)
+					if chosen[0] != id || chosen[1] == "" || chosen[1] == "the person chosen" {
+						t.Errorf("the list of figure %s has the assignee filter at %q, want the person by name", key, chosen)
+					}
+				}
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"net/url"
@@ -122,6 +123,12 @@ func (s *Server) ticketFilterForm(r *http.Request, data *pageData) (tandem.Ticke
 			return f, tandem.Errorf(tandem.EINVALID, "Assignee %q is invalid: choose me or unassigned.", v)
 		}
 		f.AssigneeID = id
+		// The form shows the person chosen, by name where the viewer may
+		// see them.
+		data.Form["assignee.label"] = "the person chosen"
+		if u, err := s.UserService.FindUserByID(r.Context(), id); err == nil {
+			data.Form["assignee.label"] = cmp.Or(u.Name, u.Email)
+		}
 	}
 	if q.Get("awaiting") != "" {
 		f.AwaitingAcceptance = true
