@@ -88,7 +88,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			if p := recover(); p != nil {
 				s.Logger.Error("panic serving request", "method", r.Method, "route", r.Pattern, "panic", p)
 				if rec.status == 0 {
-					http.Error(rec, "Internal error.", http.StatusInternalServerError)
+					s.failed(rec, r)
 				}
 			}
 			if rec.status == 0 {

@@ -125,17 +125,45 @@ func (s *Server) handleAsset(w http.ResponseWriter, r *http.Request) {
 	w.Write(body)
 }
 
-// render writes a page, or a plain 500 when the template fails, never half a page.
+// render writes a page, or the error page of a fault of ours when the
+// template fails (failed), never half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data pageData) {
 	var buf bytes.Buffer
 	if err := s.ui.pages[name].ExecuteTemplate(&buf, "layout.html", data); err != nil {
 		s.Logger.Error("render page", "page", name, "err", err)
-		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		s.failed(w, r)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
+	buf.WriteTo(w)
+}
+
+// failed answers a request that a fault of ours broke off (a panic, a page
+// that would not render) with a 500 in the shape the client reads: the
+// API's JSON error under /api/, else the styled error page in the frame of a
+// visitor, which needs nothing that may have failed (no session, no
+// service); only if even that page fails, plain text. The fault itself is
+// logged by the caller, never shown.
+func (s *Server) failed(w http.ResponseWriter, r *http.Request) {
+	const msg = "Something went wrong on our side and has been logged. Try again; if it keeps happening, tell your administrator."
+	if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
+		var body errorBody
+		body.Error.Code, body.Error.Message = tandem.EINTERNAL, msg
+		writeJSON(w, http.StatusInternalServerError, body)
+		return
+	}
+	var buf bytes.Buffer
+	data := pageData{Title: http.StatusText(http.StatusInternalServerError), Status: http.StatusInternalServerError, Error: msg, Loc: time.UTC}
+	if err := s.ui.pages["error"].ExecuteTemplate(&buf, "layout.html", data); err != nil {
+		s.Logger.Error("render page", "page", "error", "err", err)
+		http.Error(w, msg, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusInternalServerError)
 	buf.WriteTo(w)
 }
 
