@@ -131,7 +131,7 @@ func TestAuditUI(t *testing.T) {
 			if strings.Contains(table, `{&#34;`) || strings.Contains(table, `{"`) {
 				t.Error("the table shows a summary as raw JSON")
 			}
-			if !regexp.MustCompile(`<td class="when" data-label="Time"><time datetime="[^"]+Z">\d{1,2} \w{3} \d{4} \d\d:\d\d [A-Z]+</time></td>`).MatchString(body) {
+			if !regexp.MustCompile(`<td class="when" data-label="Time"><time datetime="[^"]+Z">\w{3} \d{1,2} \w{3} \d{4} \d\d:\d\d [A-Z]+</time></td>`).MatchString(body) {
 				t.Error("times are not shown through when, in the viewer's zone with its name")
 			}
 		})

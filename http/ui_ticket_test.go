@@ -352,7 +352,7 @@ func TestSLAPages(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			zone := tk.CreatedAt.In(mustLoad(t, "Europe/Berlin")).Format("2 Jan 2006 15:04 MST")
+			zone := tk.CreatedAt.In(mustLoad(t, "Europe/Berlin")).Format("Mon 2 Jan 2006 15:04 MST")
 			body = requester.page(t, "/tickets/"+strconv.FormatInt(tk.ID, 10), http.StatusOK)
 			mustContain(t, "the requester's ticket page", body, "times in Europe/Berlin", ">"+zone+"</time></dd>")
 		})

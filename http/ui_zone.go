@@ -51,9 +51,9 @@ func (s *Server) zone(name string) *time.Location {
 	return loc
 }
 
-// whenFormat is how pages show an instant: day, month, year, time and the
+// whenFormat is how pages show an instant: weekday, day, month, year, time and the
 // zone's abbreviation, so the zone is always named.
-const whenFormat = "2 Jan 2006 15:04 MST"
+const whenFormat = "Mon 2 Jan 2006 15:04 MST"
 
 // when renders t in loc as a <time> element carrying the instant in UTC,
 // the one way pages show an instant. A nil or zero time renders as "—".
