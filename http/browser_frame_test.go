@@ -1,6 +1,7 @@
 package http_test
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"testing"
@@ -55,7 +56,15 @@ func TestBrowserSwitcherScopesList(t *testing.T) {
 		title string
 	}{{acme, "Acme printer"}, {beta, "Beta laptop"}, {beta, "Beta VPN"}} {
 		requester := s.MustCreateUser(t, &tandem.User{Email: tandem.Slugify(tc.title) + "@example.com", Role: tandem.RoleRequester, OrganizationID: &tc.org.ID}, uiPassword)
-		if _, err := s.Services.Tickets.CreateTicket(testserver.SystemContext(), tandem.TicketInput{OrganizationID: tc.org.ID, RequesterID: requester.ID, Title: tc.title}); err != nil {
+		tk, err := s.Services.Tickets.CreateTicket(testserver.SystemContext(), tandem.TicketInput{OrganizationID: tc.org.ID, RequesterID: requester.ID, Title: tc.title})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Each waits for the provider: the queue lists it among the
+		// handoffs to answer.
+		itTech := s.MustCreateUser(t, &tandem.User{Email: "it." + tandem.Slugify(tc.title) + "@example.com", Role: tandem.RoleITTechnician, OrganizationID: &tc.org.ID}, uiPassword)
+		asIT := tandem.NewContextWithActor(context.Background(), &tandem.Actor{UserID: itTech.ID, Email: itTech.Email, Party: tandem.PartyInternal, Role: tandem.RoleITTechnician, OrganizationID: tc.org.ID})
+		if _, err := s.Services.Tickets.RequestHandoff(asIT, tk.ID, "The provider owns this"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -94,6 +103,26 @@ func TestBrowserSwitcherScopesList(t *testing.T) {
 	browsertest.WaitFor(t, ctx, `location.search === "?status=active"`, "the whole list again")
 	if got := titles(); len(got) != 3 {
 		t.Errorf("the whole list shows %q again", got)
+	}
+
+	// The queue is a list the switcher scopes too.
+	waiting := func() []string {
+		got := browsertest.Eval[[]string](t, ctx, `[...document.querySelectorAll("#waiting-list tr[data-ticket] td.title")].map(td => td.innerText.trim())`)
+		slices.Sort(got)
+		return got
+	}
+	browsertest.Do(t, ctx, chromedp.Navigate(s.URL()+"/queue"))
+	if got := waiting(); len(got) != 3 {
+		t.Fatalf("the whole queue waits for %q, want the three handoffs", got)
+	}
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS("#org-switcher summary")))
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS(`#org-switcher a[href*="org=acme"]`)))
+	browsertest.WaitFor(t, ctx, `new URLSearchParams(location.search).get("org") === "acme"`, "the queue to be Acme's")
+	if got := waiting(); !slices.Equal(got, []string{"Acme printer"}) {
+		t.Errorf("Acme's queue waits for %q, want only Acme printer", got)
+	}
+	if got := browsertest.Text(t, ctx, "#org-switcher summary"); got != "Acme" {
+		t.Errorf("switcher on Acme's queue says %q", got)
 	}
 }
 

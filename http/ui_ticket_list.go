@@ -64,6 +64,20 @@ func (s *Server) deskRows(ctx context.Context, names *deskNames, list []*tandem.
 	return rows
 }
 
+// listOrganization is the organisation a list is narrowed to by its org
+// parameter (the organisation switcher's), by slug; zero for all.
+func (s *Server) listOrganization(r *http.Request) (int64, error) {
+	slug := r.URL.Query().Get("org")
+	if slug == "" {
+		return 0, nil
+	}
+	org, err := s.OrganizationService.FindOrganizationBySlug(r.Context(), slug)
+	if err != nil {
+		return 0, tandem.Errorf(tandem.EINVALID, "Organisation %q is not one you can see; choose one from the list.", slug)
+	}
+	return org.ID, nil
+}
+
 // ticketFilterForm reads the list's GET form into a filter; Form keeps the
 // values for the form.
 func (s *Server) ticketFilterForm(r *http.Request, data *pageData) (tandem.TicketFilter, error) {
@@ -73,12 +87,9 @@ func (s *Server) ticketFilterForm(r *http.Request, data *pageData) (tandem.Ticke
 	for _, k := range []string{"org", "party", "status", "priority", "sla", "assignee", "q", "awaiting"} {
 		data.Form[k] = q.Get(k)
 	}
-	if slug := q.Get("org"); slug != "" {
-		org, err := s.OrganizationService.FindOrganizationBySlug(r.Context(), slug)
-		if err != nil {
-			return f, tandem.Errorf(tandem.EINVALID, "Organisation %q is not one you can see; choose one from the list.", slug)
-		}
-		f.OrganizationID = org.ID
+	var err error
+	if f.OrganizationID, err = s.listOrganization(r); err != nil {
+		return f, err
 	}
 	switch p := tandem.PartyKind(q.Get("party")); p {
 	case "":
@@ -202,12 +213,17 @@ func (s *Server) handleQueuePage(w http.ResponseWriter, r *http.Request, data pa
 	v.Queue = true
 	data.Data = v
 	ctx := r.Context()
-	waiting, err := s.TicketService.FindTickets(ctx, tandem.TicketFilter{Party: data.Actor.Party, AwaitingAcceptance: true, Limit: 100})
+	orgID, err := s.listOrganization(r)
 	if err != nil {
 		s.renderError(w, r, err, data)
 		return
 	}
-	f := tandem.TicketFilter{Party: data.Actor.Party, Open: true, Limit: 50, Cursor: r.URL.Query().Get("cursor")}
+	waiting, err := s.TicketService.FindTickets(ctx, tandem.TicketFilter{OrganizationID: orgID, Party: data.Actor.Party, AwaitingAcceptance: true, Limit: 100})
+	if err != nil {
+		s.renderError(w, r, err, data)
+		return
+	}
+	f := tandem.TicketFilter{OrganizationID: orgID, Party: data.Actor.Party, Open: true, Limit: 50, Cursor: r.URL.Query().Get("cursor")}
 	page, err := s.TicketService.FindTickets(ctx, f)
 	if err != nil {
 		s.renderError(w, r, err, data)
@@ -219,7 +235,11 @@ func (s *Server) handleQueuePage(w http.ResponseWriter, r *http.Request, data pa
 	v.Answer = data.Actor.Party == tandem.PartyProvider && data.Actor.Can(tandem.ActionTicketWork, 0) == nil ||
 		data.Actor.Party == tandem.PartyInternal && data.Actor.Can(tandem.ActionTicketWork, data.Actor.OrganizationID) == nil
 	if page.NextCursor != "" {
-		v.Next = "/queue?cursor=" + url.QueryEscape(page.NextCursor)
+		next := url.Values{"cursor": {page.NextCursor}}
+		if slug := r.URL.Query().Get("org"); slug != "" && orgID != 0 {
+			next.Set("org", slug)
+		}
+		v.Next = "/queue?" + next.Encode()
 	}
 	s.render(w, r, http.StatusOK, "tickets", data)
 }
