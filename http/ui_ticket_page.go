@@ -368,23 +368,13 @@ func (s *Server) ticketView(ctx context.Context, data pageData, id int64) (*tick
 	if err != nil {
 		return nil, nil, err
 	}
-	// An entry keeps the name its author had, or their email when they had
-	// none. A requester, who may not see users, is shown the name the
-	// ticket gives that person (People) or their team, not someone's email.
+	// The store names each entry's author as the ticket names people: by
+	// name, by email only where the viewer may see that user, else by role.
 	author := func(e *tandem.Event) string {
-		switch {
-		case e.ActorID == nil:
+		if e.ActorID == nil || e.ActorName != "" {
 			return e.ActorName
-		case !v.AsRequester || *e.ActorID == a.UserID || !strings.Contains(e.ActorName, "@"):
-			if e.ActorName != "" {
-				return e.ActorName
-			}
-			return names.user(*e.ActorID)
 		}
-		if n, ok := t.People[*e.ActorID]; ok {
-			return n
-		}
-		return teams.party(e.Party)
+		return names.user(*e.ActorID)
 	}
 	// The authors' names are on the page already: they name the same
 	// people elsewhere on it (an uploader).

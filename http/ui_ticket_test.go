@@ -186,14 +186,15 @@ func TestTicketPages(t *testing.T) {
 			body = itTech.page(t, path, http.StatusOK)
 			mustContain(t, "the internal technician's page", body, "Party note for internal IT", ">Internal only<", ">Public<")
 
-			// The provider's technician has no name: the requester, who may
-			// not see users, reads their reply as their team's, without
-			// their email.
+			// The provider's technician has no name (their email stands in
+			// for it): the requester, who may not see users, reads their
+			// reply as a provider technician's of their team, without the
+			// email.
 			if status, _, _ := tech.do(t, http.MethodPost, path+"/comments", url.Values{"body": {"Provider reply"}, "visibility": {"public"}}); status != http.StatusSeeOther {
 				t.Fatalf("the provider's comment: status %d", status)
 			}
 			body = requester.page(t, path, http.StatusOK)
-			mustContain(t, "the requester's page", body, "Provider reply", `<strong class="author">Northwind MSP</strong>`)
+			mustContain(t, "the requester's page", body, "Provider reply", `<strong class="author">provider technician</strong> <span class="party">Northwind MSP</span>`)
 			mustLack(t, "the requester's page", body, w.tech.Email)
 			mustContain(t, "the internal technician's page", itTech.page(t, path, http.StatusOK), `<strong class="author">`+w.tech.Email+`</strong>`)
 		})

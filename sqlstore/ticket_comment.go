@@ -78,21 +78,35 @@ func (s *TicketService) Timeline(ctx context.Context, id int64) ([]*tandem.Event
 }
 
 // findEvents returns the timeline entries of a ticket the actor may read,
-// oldest first; the caller has checked the ticket is in scope.
+// oldest first; the caller has checked the ticket is in scope. Each names
+// its author as the ticket names people (personLabel): by name, by email
+// only where the reader may see that user, else by party and role — so a
+// requester never learns a nameless technician's address.
 func findEvents(ctx context.Context, tx *Tx, a *tandem.Actor, ticketID int64) ([]*tandem.Event, error) {
-	vis, args := visibilityScope(a, "e")
+	vis, visArgs := visibilityScope(a, "e")
+	users, userArgs := userScope(a)
+	args := append(append(userArgs, ticketID), visArgs...)
 	return queryList(ctx, tx, scanEvent, `SELECT e.id, e.ticket_id, e.kind, e.visibility, e.actor_id,
-		COALESCE(CASE WHEN u.name <> '' THEN u.name ELSE u.email END, ''), e.party, e.body, e.data, e.created_at
+		COALESCE(u.name, ''), COALESCE(u.email, ''), COALESCE(u.role, ''), u.organization_id IS NULL, CASE WHEN u.id IS NOT NULL AND `+users+` THEN 1 ELSE 0 END,
+		e.party, e.body, e.data, e.created_at
 		FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id WHERE e.ticket_id = ? AND `+vis+` ORDER BY e.id`,
-		append([]any{ticketID}, args...)...)
+		args...)
 }
 
 // scanEvent reads one row of findEvents.
 func scanEvent(row scanner) (*tandem.Event, error) {
 	e := &tandem.Event{}
 	var data *string
-	if err := row.Scan(&e.ID, &e.TicketID, &e.Kind, &e.Visibility, &e.ActorID, &e.ActorName, &e.Party, &e.Body, &data, scanTime(&e.CreatedAt)); err != nil {
+	var name, email string
+	var role tandem.Role
+	var provider bool
+	var visible int
+	if err := row.Scan(&e.ID, &e.TicketID, &e.Kind, &e.Visibility, &e.ActorID, &name, &email, &role, &provider, &visible,
+		&e.Party, &e.Body, &data, scanTime(&e.CreatedAt)); err != nil {
 		return nil, err
+	}
+	if e.ActorID != nil {
+		e.ActorName = personLabel(name, email, role, provider, visible == 1)
 	}
 	if data != nil && *data != "" {
 		if err := json.Unmarshal([]byte(*data), &e.Data); err != nil {

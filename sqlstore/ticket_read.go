@@ -319,10 +319,12 @@ func mentioned(t *tandem.Ticket) []int64 {
 }
 
 // personLabel names a user to a reader: by name, else by email when the
-// reader may see the user (visible), else by party and role.
+// reader may see the user (visible), else by party and role. A name that
+// holds an address (people set their email as their name) counts as an
+// email.
 func personLabel(name, email string, role tandem.Role, provider, visible bool) string {
 	switch {
-	case name != "":
+	case name != "" && (visible || !strings.Contains(name, "@")):
 		return name
 	case visible:
 		return email

@@ -63,10 +63,47 @@ func TestTicketPeople(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				found := false
 				for _, tk := range page.Tickets {
-					if tk.ID == named.ID && tk.People[d.ProviderTech.ID] != d.ProviderTech.Name {
+					if tk.ID != named.ID {
+						continue
+					}
+					found = true
+					if tk.People[d.ProviderTech.ID] != d.ProviderTech.Name {
 						t.Errorf("%s: the list names the assignee %q, want %q", u.Email, tk.People[d.ProviderTech.ID], d.ProviderTech.Name)
 					}
+				}
+				if !found {
+					t.Errorf("%s: the list does not show ticket %d", u.Email, named.ID)
+				}
+			}
+		})
+
+		// The timeline names its authors the same way: the requester's
+		// (also through the API) by role where the author has no name.
+		t.Run("Timeline", func(t *testing.T) {
+			if _, err := d.Tickets.AddComment(d.as(nameless), unnamed.ID, tandem.CommentInput{Body: "On it", Visibility: tandem.VisibilityPublic}); err != nil {
+				t.Fatal(err)
+			}
+			for _, tt := range []struct {
+				reader *tandem.User
+				want   string
+			}{{d.Requester, "provider technician"}, {d.ITAdmin, "nameless@msp.test"}} {
+				events, err := d.Tickets.Timeline(d.as(tt.reader), unnamed.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				seen := 0
+				for _, e := range events {
+					if e.ActorID != nil && *e.ActorID == nameless.ID {
+						seen++
+						if e.ActorName != tt.want {
+							t.Errorf("%s reads %s entry by %q, want %q", tt.reader.Email, e.Kind, e.ActorName, tt.want)
+						}
+					}
+				}
+				if seen == 0 {
+					t.Errorf("%s sees no entry by the technician", tt.reader.Email)
 				}
 			}
 		})
