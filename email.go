@@ -46,7 +46,7 @@ func CanonicalEmail(email string) (string, error) {
 	if err := checkEmailCharacters(email); err != nil {
 		return "", err
 	}
-	canonical := norm.NFKC.String(strings.ToLower(norm.NFKC.String(email)))
+	canonical := foldEmail(email)
 	// NFKC can turn a character into one refused above (a compatibility
 	// space into a space); checked again, so what is stored never holds one.
 	if err := checkEmailCharacters(canonical); err != nil {
@@ -72,6 +72,27 @@ func CanonicalEmail(email string) (string, error) {
 		offset += len(label) + 1
 	}
 	return canonical, nil
+}
+
+// foldEmail is the form CanonicalEmail stores: NFKC, lower case, NFKC again
+// (lower-casing can undo a composition).
+func foldEmail(email string) string {
+	return norm.NFKC.String(strings.ToLower(norm.NFKC.String(email)))
+}
+
+// EmailKeys returns the forms the account of an address typed at login or in
+// a search may be stored in: as typed, trimmed and lower case
+// (NormalizeEmail: every address stored before CanonicalEmail existed), and
+// folded as CanonicalEmail stores it (so "ｆｕｌｌ@example.com", or an é typed
+// as e and a combining accent, finds the account stored as
+// "full@example.com" or with é). One key when the two agree; the typed form
+// first, so where both exist the exact one wins.
+func EmailKeys(email string) []string {
+	typed := NormalizeEmail(email)
+	if folded := foldEmail(typed); folded != typed {
+		return []string{typed, folded}
+	}
+	return []string{typed}
 }
 
 // NormalizeEmail trims and lower-cases an address: the form every address

@@ -158,14 +158,18 @@ func throttleAddr(addr string) string {
 	return p.String()
 }
 
-// loginEmail normalises an email address as typed at login and bounds its
-// length, since it is stored for throttling whether or not it exists.
-func loginEmail(email string) string {
-	email = tandem.NormalizeEmail(email)
-	if len(email) > 254 {
-		email = strings.ToValidUTF8(email[:254], "")
+// loginEmail returns the forms an email address typed at login may be
+// stored in (tandem.EmailKeys), each bounded in length since the last, the
+// folded form, is stored for throttling whether or not it exists: one
+// throttle for every way of typing one address.
+func loginEmail(email string) []string {
+	keys := tandem.EmailKeys(email)
+	for i, k := range keys {
+		if len(k) > 254 {
+			keys[i] = strings.ToValidUTF8(k[:254], "")
+		}
 	}
-	return email
+	return keys
 }
 
 // Authenticate implements tandem.UserService. It needs no actor; the client
@@ -178,7 +182,8 @@ func loginEmail(email string) string {
 // message, so neither the answer nor its timing tells which accounts exist.
 func (s *UserService) Authenticate(ctx context.Context, email, password string) (*tandem.User, error) {
 	fail := tandem.Errorf(tandem.EUNAUTHORIZED, "Email or password is wrong.")
-	email = loginEmail(email)
+	keys := loginEmail(email)
+	email = keys[len(keys)-1]
 	client := tandem.ClientFromContext(ctx)
 
 	tx, err := s.db.beginWrite(ctx)
@@ -197,7 +202,10 @@ func (s *UserService) Authenticate(ctx context.Context, email, password string) 
 	var hash string
 	var active bool
 	var orgID *int64
-	err = tx.QueryRowContext(ctx, `SELECT id, password_hash, active, organization_id FROM users WHERE email = ?`, email).Scan(&id, &hash, &active, &orgID)
+	// The typed form first: where an old account and a new one hold the
+	// two forms, the address exactly as typed wins.
+	err = tx.QueryRowContext(ctx, `SELECT id, password_hash, active, organization_id FROM users WHERE email IN (?, ?)
+		ORDER BY CASE WHEN email = ? THEN 0 ELSE 1 END LIMIT 1`, keys[0], email, keys[0]).Scan(&id, &hash, &active, &orgID)
 	found := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, err

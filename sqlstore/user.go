@@ -291,7 +291,11 @@ func findUsers(ctx context.Context, tx *Tx, a *tandem.Actor, filter tandem.UserF
 		return nil, "", err
 	}
 	if filter.Email != nil {
-		where, args = append(where, "u.email = ?"), append(args, tandem.NormalizeEmail(*filter.Email))
+		keys := tandem.EmailKeys(*filter.Email)
+		where = append(where, "u.email IN ("+marks(len(keys))+")")
+		for _, k := range keys {
+			args = append(args, k)
+		}
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT u.id, u.email, u.name, u.role, u.organization_id, u.active, u.mfa_enabled, u.created_at, u.updated_at FROM users u WHERE `+
 		strings.Join(where, " AND ")+` ORDER BY u.id LIMIT `+strconv.Itoa(limit+1), args...)

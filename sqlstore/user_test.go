@@ -444,8 +444,24 @@ func TestUserService_LookAlikeEmails(t *testing.T) {
 			if err := w.Users.CreateUser(as(t, w.AAdmin), u, testPassword); err != nil {
 				t.Fatal(err)
 			}
-			if got, err := w.Users.Authenticate(t.Context(), "full.width@acme.test", testPassword); err != nil || got.ID != u.ID {
-				t.Fatalf("login as full.width@acme.test = %v, %v; want user %d", got, err, u.ID)
+			// Typed as stored, or as it was created (full width; an é as e
+			// and a combining accent), the address finds the account.
+			for _, typed := range []string{"full.width@acme.test", "ｆｕｌｌ.ｗｉｄｔｈ@Acme.test"} {
+				if got, err := w.Users.Authenticate(t.Context(), typed, testPassword); err != nil || got.ID != u.ID {
+					t.Fatalf("login as %s = %v, %v; want user %d", typed, got, err, u.ID)
+				}
+				if got, err := w.Users.FindUserByEmail(as(t, w.AAdmin), typed); err != nil || got.ID != u.ID {
+					t.Fatalf("FindUserByEmail(%s) = %v, %v; want user %d", typed, got, err, u.ID)
+				}
+			}
+			jose := &tandem.User{Email: "jose\u0301@acme.test", Role: tandem.RoleRequester, OrganizationID: &w.OrgA.ID}
+			if err := w.Users.CreateUser(as(t, w.AAdmin), jose, testPassword); err != nil {
+				t.Fatal(err)
+			}
+			for _, typed := range []string{"jos\u00e9@acme.test", "jose\u0301@acme.test"} {
+				if got, err := w.Users.Authenticate(t.Context(), typed, testPassword); err != nil || got.ID != jose.ID {
+					t.Fatalf("login as %q = %v, %v; want user %d", typed, got, err, jose.ID)
+				}
 			}
 		})
 		t.Run("StoredBeforeTheRule", func(t *testing.T) {
