@@ -125,6 +125,10 @@ func eventText(e *tandem.Event, who string, names partyNames) (string, string) {
 	case tandem.EventStatus:
 		from, _ := e.Data["from"].(string)
 		to, _ := e.Data["to"].(string)
+		if e.Data["automatic"] == true && who != "" {
+			// The move the first staff action makes: not a choice of theirs.
+			return who, "took the ticket up: it moved from " + statusLabel(tandem.TicketStatus(from)) + " to " + statusLabel(tandem.TicketStatus(to)) + " on its own."
+		}
 		if from != "" && to != "" && strings.HasPrefix(e.Body, "Moved") && who != "" {
 			return who, "moved the ticket from " + statusLabel(tandem.TicketStatus(from)) + " to " + statusLabel(tandem.TicketStatus(to)) + "."
 		}

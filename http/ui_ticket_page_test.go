@@ -69,6 +69,7 @@ func TestEventText(t *testing.T) {
 	}{
 		{tandem.EventStatus, "Moved the ticket from new to open.", nil, "Sam Patel", "moved the ticket from new to open."},
 		{tandem.EventStatus, "Moved the ticket from open to pending-customer.", map[string]any{"from": "open", "to": "pending-customer"}, "Sam Patel", "moved the ticket from open to pending customer."},
+		{tandem.EventStatus, "Moved the ticket from new to open: work on it has begun.", map[string]any{"from": "new", "to": "open", "automatic": true}, "Sam Patel", "took the ticket up: it moved from new to open on its own."},
 		{tandem.EventStatus, "Reopened the ticket.", map[string]any{"from": "resolved", "to": "open"}, "Sam Patel", "reopened the ticket."},
 		{tandem.EventAssigned, "Assigned the ticket to Tom Becker.", nil, "Sam Patel", "assigned the ticket to Tom Becker."},
 		{tandem.EventHandoffRequested, "The firewall is theirs", map[string]any{"to": "provider"}, "Sam Patel", "asked Northwind MSP to take the ticket over"},

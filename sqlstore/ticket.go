@@ -142,6 +142,9 @@ func (s *TicketService) CreateTicket(ctx context.Context, in tandem.TicketInput)
 	}
 	summary := map[string]any{"title": t.Title, "requester_id": t.RequesterID, "priority": int(t.Priority), "owning_party": t.OwningParty,
 		"unrouted": t.Unrouted, "area_id": t.AreaID, "assignee_id": t.AssigneeID, "tags": t.Tags, "watchers": watchers, "status": t.Status}
+	if t.Status == tandem.StatusOpen {
+		summary["status_automatic"] = true // opened assigned: taken up at once
+	}
 	if t.FirstResponseAt != nil {
 		summary["first_response_at"] = *t.FirstResponseAt
 	}

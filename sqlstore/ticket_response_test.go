@@ -155,8 +155,12 @@ func TestTicketResponseRule(t *testing.T) {
 				}
 				return tk
 			}
+			m := auditMark(t, db)
 			tk := create("Phoned in: printer offline")
 			status(t, tk.ID, tandem.StatusOpen)
+			if sum := string(wantAudit(t, db, m, "ticket.create")[0].Summary); !strings.Contains(sum, `"status":"open"`) || !strings.Contains(sum, `"status_automatic":true`) {
+				t.Fatalf("audit summary %s, want the ticket opened as taken up", sum)
+			}
 			responded(t, tk.ID, time.Time{})
 			mark(t, tandem.StaffAssign)
 			defer mark(t)
