@@ -134,10 +134,15 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		s.failed(w, r)
 		return
 	}
+	writePage(w, status, &buf)
+}
+
+// writePage sends a rendered page: HTML, never stored by the browser.
+func writePage(w http.ResponseWriter, status int, page *bytes.Buffer) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	buf.WriteTo(w)
+	page.WriteTo(w)
 }
 
 // failed answers a request that a fault of ours broke off (a panic, a page
@@ -161,10 +166,7 @@ func (s *Server) failed(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, msg, http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusInternalServerError)
-	buf.WriteTo(w)
+	writePage(w, http.StatusInternalServerError, &buf)
 }
 
 // renderError shows an error page with the status of err's code.

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"strings"
 
@@ -76,20 +77,16 @@ func (s *TicketService) Summary(ctx context.Context, q tandem.DeskSummaryQuery) 
 // summaryOrgs returns a row for each organisation in scope, by name.
 func summaryOrgs(ctx context.Context, tx *Tx, a *tandem.Actor) ([]tandem.OrgDeskCounts, error) {
 	scope, args := orgScope(a, "o.id")
-	rows, err := tx.QueryContext(ctx, `SELECT o.id, o.name, o.slug FROM organizations o WHERE `+scope+` ORDER BY o.name, o.id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	list := []tandem.OrgDeskCounts{}
-	for rows.Next() {
+	err := tx.eachRow(ctx, `SELECT o.id, o.name, o.slug FROM organizations o WHERE `+scope+` ORDER BY o.name, o.id`, args, func(rows *sql.Rows) error {
 		o := &tandem.Organization{}
 		if err := rows.Scan(&o.ID, &o.Name, &o.Slug); err != nil {
-			return nil, err
+			return err
 		}
 		list = append(list, tandem.OrgDeskCounts{Organization: o})
-	}
-	return list, rows.Err()
+		return nil
+	})
+	return list, err
 }
 
 // openCondition is the list's status=active, written exactly as the
@@ -112,15 +109,10 @@ func countOpen(ctx context.Context, tx *Tx, a *tandem.Actor, byID map[int64]*tan
 	}
 	// Grouped by every column of the index, in its order, the groups
 	// stream from it with nothing to sort or compute per ticket.
-	rows, err := tx.QueryContext(ctx, `SELECT t.organization_id, t.owning_party, t.assignee_id, t.sla_state, COUNT(*)
-		FROM `+from+` WHERE `+scope+` AND `+openCondition+`
-		GROUP BY t.organization_id, t.owning_party, t.assignee_id, t.sla_state`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	held := map[int64]int{}
-	for rows.Next() {
+	err := tx.eachRow(ctx, `SELECT t.organization_id, t.owning_party, t.assignee_id, t.sla_state, COUNT(*)
+		FROM `+from+` WHERE `+scope+` AND `+openCondition+`
+		GROUP BY t.organization_id, t.owning_party, t.assignee_id, t.sla_state`, args, func(rows *sql.Rows) error {
 		var (
 			orgID    int64
 			party    tandem.PartyKind
@@ -129,11 +121,11 @@ func countOpen(ctx context.Context, tx *Tx, a *tandem.Actor, byID map[int64]*tan
 			n        int
 		)
 		if err := rows.Scan(&orgID, &party, &assignee, &state, &n); err != nil {
-			return nil, err
+			return err
 		}
 		c := byID[orgID]
 		if c == nil {
-			continue
+			return nil
 		}
 		c.Open += n
 		if party == tandem.PartyInternal {
@@ -148,7 +140,7 @@ func countOpen(ctx context.Context, tx *Tx, a *tandem.Actor, byID map[int64]*tan
 			}
 		}
 		if party != a.Party || a.IsRequesterRole() {
-			continue
+			return nil
 		}
 		if assignee == nil {
 			c.Unassigned += n
@@ -159,8 +151,9 @@ func countOpen(ctx context.Context, tx *Tx, a *tandem.Actor, byID map[int64]*tan
 		case tandem.SLABreached:
 			c.Breached += n
 		}
-	}
-	return held, rows.Err()
+		return nil
+	})
+	return held, err
 }
 
 // countAwaiting counts the tickets whose pending handoff waits for the
@@ -168,15 +161,10 @@ func countOpen(ctx context.Context, tx *Tx, a *tandem.Actor, byID map[int64]*tan
 // of pending handoffs by organisation (tickets_awaiting).
 func countAwaiting(ctx context.Context, tx *Tx, a *tandem.Actor, byID map[int64]*tandem.OrgDeskCounts) error {
 	scope, args := ticketScope(a)
-	rows, err := tx.QueryContext(ctx, `SELECT t.organization_id, COUNT(*) FROM tickets t
+	return tx.eachRow(ctx, `SELECT t.organization_id, COUNT(*) FROM tickets t
 		JOIN ticket_handoffs h ON h.id = t.pending_handoff_id
 		WHERE t.pending_handoff_id IS NOT NULL AND h.to_party = ? AND `+scope+`
-		GROUP BY t.organization_id`, append([]any{string(a.Party)}, args...)...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
+		GROUP BY t.organization_id`, append([]any{string(a.Party)}, args...), func(rows *sql.Rows) error {
 		var orgID int64
 		var n int
 		if err := rows.Scan(&orgID, &n); err != nil {
@@ -185,8 +173,8 @@ func countAwaiting(ctx context.Context, tx *Tx, a *tandem.Actor, byID map[int64]
 		if c := byID[orgID]; c != nil {
 			c.Awaiting += n
 		}
-	}
-	return rows.Err()
+		return nil
+	})
 }
 
 // teamLoad returns the open tickets in scope held by each working member
@@ -201,30 +189,21 @@ func teamLoad(ctx context.Context, tx *Tx, a *tandem.Actor, held map[int64]int) 
 		party, roles = "u.organization_id = ?", []any{string(tandem.RoleITAdmin), string(tandem.RoleITTechnician)}
 		uargs = append(uargs, a.OrganizationID)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT u.id, u.name, u.email, u.active FROM users u WHERE `+uscope+` AND `+party+
-		` AND u.role IN (?, ?)`, append(uargs, roles...)...)
+	list := []tandem.AssigneeLoad{}
+	err := tx.eachRow(ctx, `SELECT u.id, u.name, u.email, u.active FROM users u WHERE `+uscope+` AND `+party+
+		` AND u.role IN (?, ?)`, append(uargs, roles...), func(rows *sql.Rows) error {
+		var l tandem.AssigneeLoad
+		var active bool
+		if err := rows.Scan(&l.UserID, &l.Name, &l.Email, &active); err != nil {
+			return err
+		}
+		if l.Open = held[l.UserID]; active || l.Open > 0 {
+			list = append(list, l)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	defer rows.Close()
-	staff := map[int64]*tandem.AssigneeLoad{}
-	active := map[int64]bool{}
-	for rows.Next() {
-		l := &tandem.AssigneeLoad{}
-		var on bool
-		if err := rows.Scan(&l.UserID, &l.Name, &l.Email, &on); err != nil {
-			return nil, err
-		}
-		staff[l.UserID], active[l.UserID] = l, on
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	list := []tandem.AssigneeLoad{}
-	for id, l := range staff {
-		if l.Open = held[id]; active[id] || l.Open > 0 {
-			list = append(list, *l)
-		}
 	}
 	slices.SortFunc(list, func(x, y tandem.AssigneeLoad) int {
 		if c := strings.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name)); c != 0 {
