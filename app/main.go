@@ -65,7 +65,7 @@ type Main struct {
 	Services   *Services
 	HTTPServer *tandemhttp.Server
 
-	worker *timerWorker
+	scheduler *schedulerLoop
 }
 
 // validate checks settings that need no I/O.
@@ -172,7 +172,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.HTTPServer = s
-	m.worker = startTimerWorker(m.Services.SLA, m.TimerInterval, db.Now, m.Logger)
+	m.Services.Scheduler.BaseURL = m.URL()
+	m.scheduler = startScheduler(m.Services.Scheduler, m.TimerInterval, db.Now, m.Logger)
 
 	where := "SQLite in " + db.Path
 	if db.Dialect() == sqlstore.Postgres {
@@ -237,9 +238,9 @@ func (m *Main) loadDemo(ctx context.Context) error {
 // timers and requests in flight finish, then closes the database.
 func (m *Main) Close() error {
 	var err error
-	if m.worker != nil {
-		m.worker.stop()
-		m.worker = nil
+	if m.scheduler != nil {
+		m.scheduler.stop()
+		m.scheduler = nil
 	}
 	if m.HTTPServer != nil {
 		err = m.HTTPServer.Close()
@@ -279,6 +280,7 @@ type Services struct {
 	Matrix        *sqlstore.MatrixService
 	Tickets       *sqlstore.TicketService
 	SLA           *sqlstore.SLAService
+	Scheduler     *sqlstore.Scheduler
 }
 
 // NewServices builds every service on db. Attachment bytes go to files
@@ -287,6 +289,7 @@ type Services struct {
 func NewServices(db *sqlstore.DB, dataDir string) *Services {
 	users := sqlstore.NewUserService(db)
 	blobs := newBlobStore(db, dataDir, "")
+	sla := sqlstore.NewSLAService(db)
 	return &Services{
 		DB:            db,
 		Organizations: sqlstore.NewOrganizationService(db),
@@ -299,7 +302,8 @@ func NewServices(db *sqlstore.DB, dataDir string) *Services {
 		Invitations:   sqlstore.NewInvitationService(db, users),
 		Matrix:        sqlstore.NewMatrixService(db),
 		Tickets:       sqlstore.NewTicketService(db, blobs),
-		SLA:           sqlstore.NewSLAService(db),
+		SLA:           sla,
+		Scheduler:     sqlstore.NewScheduler(db, sla),
 	}
 }
 

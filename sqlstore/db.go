@@ -46,6 +46,10 @@ type DB struct {
 	Path string
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
+	// wake receives a signal after a transaction that wrote work for the
+	// scheduler (a notification, an escalation step) commits, so that the
+	// scheduler of this process delivers it at once (Scheduler.Wake).
+	wake chan struct{}
 }
 
 // Config says which database to open.
@@ -117,7 +121,7 @@ func OpenSQLiteFile(ctx context.Context, path string) (*DB, error) {
 	}
 	read.SetMaxOpenConns(4)
 	read.SetMaxIdleConns(4)
-	return &DB{write: write, read: read, group: newGroupCommit(write), dialect: SQLite, Path: abs, Now: time.Now}, nil
+	return &DB{write: write, read: read, group: newGroupCommit(write), dialect: SQLite, Path: abs, Now: time.Now, wake: make(chan struct{}, 1)}, nil
 }
 
 func openPostgres(ctx context.Context, dsn string) (*DB, error) {
@@ -139,7 +143,7 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, tandem.Errorf(tandem.ECONFIG, "cannot reach PostgreSQL at %s (%s): start it, or fix TANDEM_DATABASE_URL", net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)), pgErrorText(err))
 	}
-	return &DB{write: db, read: db, dialect: Postgres, Now: time.Now}, nil
+	return &DB{write: db, read: db, dialect: Postgres, Now: time.Now, wake: make(chan struct{}, 1)}, nil
 }
 
 // Dialect returns the database's dialect.

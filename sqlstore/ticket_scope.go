@@ -90,7 +90,7 @@ func (tx *Tx) addEvent(ctx context.Context, events ...*tandem.Event) error {
 	for i, e := range events {
 		e.ID = ids[i]
 	}
-	return nil
+	return tx.notifyEvents(ctx, events)
 }
 
 // eventBy returns an event authored by the actor (nil user for the system).

@@ -32,6 +32,9 @@ type Tx struct {
 	// moved doing so.
 	pendingAudit []*tandem.AuditEntry
 	auditHeads   map[string]*auditHead
+	// wakes says the transaction wrote work for the scheduler: its commit
+	// wakes the scheduler (DB.wake).
+	wakes bool
 }
 
 // beginWrite starts a read-write transaction on the writer: on SQLite a
@@ -68,11 +71,17 @@ func (tx *Tx) Commit() error {
 		tx.Rollback()
 		return err
 	}
+	var err error
 	if tx.batch == nil {
-		return tx.Tx.Commit()
+		err = tx.Tx.Commit()
+	} else {
+		tx.ended = true
+		err = tx.db.group.end(tx.batch, true)
 	}
-	tx.ended = true
-	return tx.db.group.end(tx.batch, true)
+	if err == nil && tx.wakes {
+		tx.db.signalWake()
+	}
+	return err
 }
 
 // Rollback undoes the transaction; after Commit it does nothing.
