@@ -86,11 +86,3 @@ func (m *message) notification(ch tandem.Channel) *tandem.Notification {
 	return &tandem.Notification{OrganizationID: m.orgID, TicketID: m.ticketID, IncidentID: m.incidentID, Channel: ch, Kind: m.kind,
 		Priority: m.priority, Subject: m.subject, Body: m.body, Link: m.link}
 }
-
-// sendToWebhooks writes m for every active webhook that takes its kind
-// and may carry its content: the provider's webhooks for every
-// organisation, an organisation's for its own, party-only content only to
-// that party's. (Filled in by the webhook work.)
-func (tx *Tx) sendToWebhooks(ctx context.Context, m *message) error {
-	return nil
-}
