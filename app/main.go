@@ -6,6 +6,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/demo"
 	tandemhttp "github.com/tandemhq/tandem/http"
+	"github.com/tandemhq/tandem/notify"
 	"github.com/tandemhq/tandem/sqlstore"
 )
 
@@ -58,6 +60,16 @@ type Main struct {
 	AttachmentStore string
 	// AttachmentMaxBytes bounds one attachment; zero means 25 MiB.
 	AttachmentMaxBytes int64
+	// SMTPURL is the SMTP server emails go through
+	// (smtps://user:pass@host:port, see notify.ParseSMTPURL); empty keeps
+	// emails unsent in the outbox. SMTPPasswordFile, when set, holds the
+	// password instead of the URL. SMTPFrom is the sender address.
+	SMTPURL          string
+	SMTPFrom         string
+	SMTPPasswordFile string
+	// SMTPTLSConfig, when set, replaces the TLS settings of the SMTP
+	// connection (tests trust their own certificate with it).
+	SMTPTLSConfig *tls.Config
 
 	Stdout io.Writer
 	Logger *slog.Logger
@@ -66,6 +78,7 @@ type Main struct {
 	HTTPServer *tandemhttp.Server
 
 	scheduler *schedulerLoop
+	mailer    *notify.Mailer
 }
 
 // validate checks settings that need no I/O.
@@ -106,6 +119,29 @@ func (m *Main) validate() error {
 	return nil
 }
 
+// openMailer reads the SMTP settings, when there are any, into the
+// mailer: a bad URL, sender or password file stops the start with ECONFIG.
+// It dials nothing; a server that cannot be reached leaves the emails
+// pending, retried.
+func (m *Main) openMailer() error {
+	if m.SMTPURL == "" {
+		if m.SMTPFrom != "" || m.SMTPPasswordFile != "" {
+			return tandem.Errorf(tandem.ECONFIG, "--smtp-from (TANDEM_SMTP_FROM) or TANDEM_SMTP_PASSWORD_FILE is set but --smtp-url (TANDEM_SMTP_URL) is not: set the SMTP server's URL, such as smtps://user@mail.example.com:465")
+		}
+		return nil
+	}
+	cfg, err := notify.LoadSMTPConfig(m.SMTPURL, m.SMTPPasswordFile)
+	if err != nil {
+		return err
+	}
+	if m.SMTPFrom == "" {
+		return tandem.Errorf(tandem.ECONFIG, "--smtp-from (TANDEM_SMTP_FROM) is needed with --smtp-url: the address emails come from, such as \"Tandem <tandem@msp.example>\"")
+	}
+	cfg.TLSConfig = m.SMTPTLSConfig
+	m.mailer, err = notify.NewMailer(cfg, m.SMTPFrom, 0)
+	return err
+}
+
 // The attachment stores AttachmentStore names.
 const (
 	AttachmentsInFiles    = "files"
@@ -122,6 +158,9 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Stdout = io.Discard
 	}
 	if err := m.validate(); err != nil {
+		return err
+	}
+	if err := m.openMailer(); err != nil {
 		return err
 	}
 	db, err := OpenDB(ctx, sqlstore.Config{DataDir: m.DataDir, DatabaseURL: m.DatabaseURL})
@@ -173,6 +212,10 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.HTTPServer = s
 	m.Services.Scheduler.BaseURL = m.URL()
+	m.Services.Scheduler.Deliverers[tandem.ChannelWebhook] = notify.NewPoster()
+	if m.mailer != nil {
+		m.Services.Scheduler.Deliverers[tandem.ChannelEmail] = m.mailer
+	}
 	m.scheduler = startScheduler(m.Services.Scheduler, m.TimerInterval, db.Now, m.Logger)
 
 	where := "SQLite in " + db.Path
@@ -181,6 +224,11 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	fmt.Fprintf(m.Stdout, "Tandem %s is running at %s (%s)\n", Version, m.URL(), where)
 	m.Logger.Info("listening", "url", m.URL(), "dialect", db.Dialect())
+	if m.mailer != nil {
+		fmt.Fprintf(m.Stdout, "Email: %s\n", m.mailer.Describe())
+	} else {
+		fmt.Fprintf(m.Stdout, "Email: no SMTP server is configured (--smtp-url); emails are kept, unsent, in the outbox at %s/outbox\n", m.URL())
+	}
 	return m.printSetupLink(ctx)
 }
 
@@ -241,6 +289,10 @@ func (m *Main) Close() error {
 	if m.scheduler != nil {
 		m.scheduler.stop()
 		m.scheduler = nil
+	}
+	if m.mailer != nil {
+		m.mailer.Close()
+		m.mailer = nil
 	}
 	if m.HTTPServer != nil {
 		err = m.HTTPServer.Close()

@@ -179,6 +179,36 @@ func TestConfigErrors(t *testing.T) {
 			want: []string{`"2GiB" is not a size from 1 byte to 1GiB`},
 		},
 		{
+			name: "SMTPURLMalformed",
+			env:  map[string]string{"TANDEM_SMTP_URL": "smtps://desk:hunter2#x@mail.example.com", "TANDEM_SMTP_FROM": "desk@msp.example"},
+			args: []string{"serve"},
+			want: []string{"--smtp-url (TANDEM_SMTP_URL) is not a URL", "smtps://user:password@mail.example.com:465", "TANDEM_SMTP_PASSWORD_FILE"},
+			hide: []string{"hunter2"},
+		},
+		{
+			name: "SMTPURLWrongScheme",
+			args: []string{"serve", "--smtp-url", "https://desk:hunter2@mail.example.com", "--smtp-from", "desk@msp.example"},
+			want: []string{"--smtp-url (TANDEM_SMTP_URL) must start with smtps://"},
+			hide: []string{"hunter2"},
+		},
+		{
+			name: "SMTPFromMissing",
+			args: []string{"serve", "--smtp-url", "smtps://desk:hunter2@mail.example.com"},
+			want: []string{"--smtp-from (TANDEM_SMTP_FROM) is needed with --smtp-url"},
+			hide: []string{"hunter2"},
+		},
+		{
+			name: "SMTPFromMalformed",
+			args: []string{"serve", "--smtp-url", "smtp://relay.example", "--smtp-from", "desk at msp"},
+			want: []string{`--smtp-from (TANDEM_SMTP_FROM) "desk at msp" is not an email address`},
+		},
+		{
+			name: "SMTPPasswordFileMissing",
+			env:  map[string]string{"TANDEM_SMTP_PASSWORD_FILE": "{tmp}/nope"},
+			args: []string{"serve", "--smtp-url", "smtps://desk@mail.example.com", "--smtp-from", "desk@msp.example"},
+			want: []string{"TANDEM_SMTP_PASSWORD_FILE", "cannot be read", "a file holding the SMTP password"},
+		},
+		{
 			name: "ExpiresNegative",
 			args: []string{"token", "create", "--user", "admin@msp.example", "--expires", "-3d"},
 			want: []string{`--expires "-3d" is not a lifetime`, "30d, 12h, 90m or never"},

@@ -57,7 +57,8 @@ func mustRunCLI(t testing.TB, stdin string, args ...string) string {
 func clearEnv(t *testing.T) {
 	t.Helper()
 	for _, name := range []string{"TANDEM_DATA", "TANDEM_DATABASE_URL", "TANDEM_ADDR", "TANDEM_PUBLIC_URL",
-		"TANDEM_LOG_FORMAT", "TANDEM_LOG_LEVEL", "TANDEM_PROVIDER_NAME", "TANDEM_SECURE_COOKIES"} {
+		"TANDEM_LOG_FORMAT", "TANDEM_LOG_LEVEL", "TANDEM_PROVIDER_NAME", "TANDEM_SECURE_COOKIES",
+		"TANDEM_SMTP_URL", "TANDEM_SMTP_FROM", "TANDEM_SMTP_PASSWORD_FILE"} {
 		t.Setenv(name, "")
 	}
 }

@@ -66,6 +66,9 @@ func newServeCommand() *cobra.Command {
 	f.StringVar(&m.AttachmentStore, "attachment-store", env("TANDEM_ATTACHMENT_STORE", ""), "where attachment bytes go: files (under the data directory) or database (for replicas that share no disk); default files, or database with --database-url and an empty --data (env TANDEM_ATTACHMENT_STORE)")
 	f.StringVar(&maxAttachment, "attachment-max-bytes", env("TANDEM_ATTACHMENT_MAX_BYTES", "25MiB"), "largest attachment accepted, in bytes or with KiB, MiB or GiB (env TANDEM_ATTACHMENT_MAX_BYTES)")
 	f.StringVar(&timerInterval, "timer-interval", env("TANDEM_TIMER_INTERVAL", "15s"), "the longest the timer worker sleeps between looks for SLA warnings and breaches come due (it also wakes for the next one), 10ms to 1h (env TANDEM_TIMER_INTERVAL)")
+	f.StringVar(&m.SMTPURL, "smtp-url", env("TANDEM_SMTP_URL", ""), "SMTP server emails go through: smtps://user:password@host:465 (implicit TLS) or smtp://user:password@host:587 (STARTTLS, required); smtp://host:25?tls=none for a relay without TLS and password; empty keeps emails unsent in the outbox (env TANDEM_SMTP_URL)")
+	f.StringVar(&m.SMTPFrom, "smtp-from", env("TANDEM_SMTP_FROM", ""), "address emails come from, such as \"Tandem <tandem@msp.example>\" (env TANDEM_SMTP_FROM)")
+	f.StringVar(&m.SMTPPasswordFile, "smtp-password-file", env("TANDEM_SMTP_PASSWORD_FILE", ""), "file holding the SMTP password (less a trailing newline), instead of writing it in --smtp-url (env TANDEM_SMTP_PASSWORD_FILE)")
 	f.BoolVar(&m.SecureCookies, "secure-cookies", env("TANDEM_SECURE_COOKIES", "") == "true", "mark cookies Secure; set when Tandem is served over HTTPS (env TANDEM_SECURE_COOKIES=true)")
 	return cmd
 }
