@@ -50,7 +50,8 @@ func (m *Mailer) message(d *tandem.Delivery) (*gomail.Msg, error) {
 	if err := msg.To(d.Address); err != nil {
 		return nil, fmt.Errorf("the recipient address %q cannot be used: %w", d.Address, err)
 	}
-	msg.Subject(d.Subject)
+	// A subject is one header line (go-mail encodes line breaks too).
+	msg.Subject(strings.Join(strings.Fields(d.Subject), " "))
 	if d.MessageID != "" {
 		msg.SetGenHeader(gomail.HeaderMessageID, d.MessageID)
 	}

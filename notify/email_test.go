@@ -262,6 +262,21 @@ func TestMailer(t *testing.T) {
 		}
 	})
 
+	t.Run("SubjectCannotAddHeaders", func(t *testing.T) {
+		srv := startSMTP(t, false, true)
+		m := newTestMailer(t, srv, "smtp", "s3cret pass")
+		d := testDelivery(80, "ben@harbor.example")
+		d.Subject = "Printer\r\nBcc: eve@evil.example\r\n\r\nfake body"
+		if err := m.Deliver(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+		msgs := srv.Messages()
+		e := parseEmail(t, msgs[0].Data)
+		if e.Header.Get("Bcc") != "" || len(msgs[0].To) != 1 {
+			t.Errorf("a line break in the subject added a header: Bcc %q, recipients %v", e.Header.Get("Bcc"), msgs[0].To)
+		}
+	})
+
 	t.Run("PasswordReset", func(t *testing.T) {
 		srv := startSMTP(t, false, true)
 		m := newTestMailer(t, srv, "smtp", "s3cret pass")

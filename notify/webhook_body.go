@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -34,17 +35,29 @@ func WebhookBody(d *tandem.Delivery) ([]byte, error) {
 	}
 	switch format {
 	case tandem.WebhookJSON:
-		return json.Marshal(WebhookPayload{
+		return encodeJSON(WebhookPayload{
 			ID: d.ID, Kind: d.Kind, Subject: d.Subject, Body: d.Body,
 			Link: absoluteURL(d.BaseURL, d.Link), AckURL: absoluteURL(d.BaseURL, d.ActionURL),
 			TicketID: d.TicketID, OrganizationID: d.OrganizationID, Priority: d.Priority, CreatedAt: d.CreatedAt.UTC(),
 		})
 	case tandem.WebhookSlack:
-		return json.Marshal(slackMessage(d))
+		return encodeJSON(slackMessage(d))
 	case tandem.WebhookTeams:
-		return json.Marshal(teamsMessage(d))
+		return encodeJSON(teamsMessage(d))
 	}
 	return nil, fmt.Errorf("the webhook's format %q is unknown: use json, slack or teams", format)
+}
+
+// encodeJSON is v as compact JSON, with <, > and & left as they are
+// (receivers read JSON, not HTML).
+func encodeJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // absoluteURL is path made absolute on base; a URL already absolute, or

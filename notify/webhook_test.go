@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -282,5 +283,22 @@ func TestPosterSSRF(t *testing.T) {
 	}
 	if n := len(r.Requests()); n != 0 {
 		t.Errorf("the receiver got %d requests; the guard must refuse before connecting", n)
+	}
+}
+
+// TestSignatureExampleInDocs keeps the worked example of docs/WEBHOOKS.md
+// true, so that receivers checking their code against it are not misled.
+func TestSignatureExampleInDocs(t *testing.T) {
+	doc, err := os.ReadFile("../docs/WEBHOOKS.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := notify.Signature("whsec_example", time.Unix(1772529245, 0), []byte(`{"id":1234}`))
+	_, v1, _ := strings.Cut(got, ",v1=")
+	if !strings.Contains(string(doc), "`"+v1+"`") || !strings.Contains(string(doc), "Tandem-Signature: "+got) {
+		t.Errorf("docs/WEBHOOKS.md's example signature is not %q", got)
+	}
+	if err := verifySignature(got, []byte(`{"id":1234}`), time.Unix(1772529245, 0)); err == nil {
+		t.Error("the test's own verifier accepted a signature made with another secret")
 	}
 }
