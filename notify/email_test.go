@@ -13,6 +13,7 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,7 +24,7 @@ import (
 )
 
 // newTestMailer is a Mailer for srv, trusting its certificate.
-func newTestMailer(t *testing.T, srv *smtpServer, scheme, password string) *notify.Mailer {
+func newTestMailer(t testing.TB, srv *smtpServer, scheme, password string) *notify.Mailer {
 	t.Helper()
 	host, port, _ := net.SplitHostPort(srv.Addr)
 	cfg, err := notify.ParseSMTPURL(scheme + "://mailer@" + net.JoinHostPort(host, port))
@@ -299,4 +300,22 @@ func TestNewMailerFrom(t *testing.T) {
 	if tandem.ErrorCode(err) != tandem.ECONFIG || !strings.Contains(tandem.ErrorMessage(err), "--smtp-from") {
 		t.Errorf("err = %v, want ECONFIG naming --smtp-from", err)
 	}
+}
+
+// BenchmarkMailer sends emails from 16 goroutines, as the scheduler's
+// workers do, to an in-process SMTP server over STARTTLS.
+func BenchmarkMailer(b *testing.B) {
+	srv := startSMTP(b, false, true)
+	m := newTestMailer(b, srv, "smtp", "s3cret pass")
+	b.SetParallelism(16)
+	var id atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := m.Deliver(context.Background(), testDelivery(id.Add(1), "ben@harbor.example")); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(srv.Connections()), "connections")
 }

@@ -22,7 +22,7 @@ import (
 
 // testCertificate is a self-signed certificate for 127.0.0.1 and
 // localhost, and a pool trusting it.
-func testCertificate(t *testing.T) (tls.Certificate, *x509.CertPool) {
+func testCertificate(t testing.TB) (tls.Certificate, *x509.CertPool) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -73,7 +73,7 @@ type smtpServer struct {
 
 // startSMTP runs a server on 127.0.0.1: implicit TLS when implicit, else
 // plain with STARTTLS offered when starttls.
-func startSMTP(t *testing.T, implicit, starttls bool) *smtpServer {
+func startSMTP(t testing.TB, implicit, starttls bool) *smtpServer {
 	t.Helper()
 	cert, pool := testCertificate(t)
 	ts := &smtpServer{Roots: pool, user: "mailer", password: "s3cret pass", reject: map[string]*smtp.SMTPError{},

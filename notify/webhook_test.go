@@ -247,6 +247,14 @@ func TestPosterAnswers(t *testing.T) {
 			t.Errorf("%d requests, want 1", n)
 		}
 	})
+	t.Run("TurnedOff", func(t *testing.T) {
+		r := startReceiver(t)
+		d := webhookDelivery(r.URL, tandem.WebhookJSON)
+		d.Webhook.Active = false
+		if err := notify.NewPoster().Deliver(context.Background(), d); !errors.As(err, &perm) || len(r.Requests()) != 0 {
+			t.Errorf("err %v, %d requests; want a permanent error and nothing posted", err, len(r.Requests()))
+		}
+	})
 	t.Run("NetworkErrorRetried", func(t *testing.T) {
 		r := startReceiver(t)
 		url := r.URL
