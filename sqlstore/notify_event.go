@@ -55,11 +55,22 @@ func (tx *Tx) applyRules(ctx context.Context, events []*tandem.Event) error {
 	if err != nil {
 		return err
 	}
-	told := map[[2]int64]bool{} // ticket, user: told of this action already
+	// A person hears of one action once, even when it records events in
+	// several steps (a reply that asks a question: the comment, then the
+	// move to pending-customer). The system's SLA events are each worth
+	// telling, so they are told apart only within one call.
+	if tx.notified == nil {
+		tx.notified = map[[2]int64]bool{}
+	}
+	system := map[[2]int64]bool{}
 	for _, e := range todo {
 		f := facts[e.TicketID]
 		if f == nil {
 			continue
+		}
+		told := tx.notified
+		if e.ActorID == nil {
+			told = system
 		}
 		r := &ruleRun{tx: tx, e: e, f: f, told: told}
 		if err := r.apply(ctx); err != nil {
@@ -156,7 +167,7 @@ func (r *ruleRun) comment(ctx context.Context) error {
 
 // status tells the requester their ticket is resolved, or waits for their
 // answer; not when a reply of the same action told them already (a reply
-// that sets pending-customer is one message).
+// that sets pending-customer is one message: send skips them).
 func (r *ruleRun) status(ctx context.Context) error {
 	e, f := r.e, r.f
 	var m *message
@@ -167,14 +178,6 @@ func (r *ruleRun) status(ctx context.Context) error {
 		m = f.message(tandem.NotifyPendingCustomer, "waiting for your answer", "The team needs an answer from you before it can go on; open the ticket to reply.", e.Visibility, e.Party)
 	default:
 		return nil
-	}
-	var replied bool
-	if err := r.tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM notifications WHERE ticket_id = ? AND user_id = ? AND kind = ? AND created_at = ?)`,
-		f.id, f.requesterID, tandem.NotifyReply, at(r.tx.now)).Scan(&replied); err != nil {
-		return err
-	}
-	if replied {
-		return r.tx.sendToWebhooks(ctx, m)
 	}
 	return r.send(ctx, m, []int64{f.requesterID})
 }
