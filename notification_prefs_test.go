@@ -43,7 +43,9 @@ func TestPreferencesWants(t *testing.T) {
 func TestPreferencesQuietUntil(t *testing.T) {
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	newYork, _ := time.LoadLocation("America/New_York")
-	in := func(loc *time.Location, y int, mo time.Month, d, h, m int) time.Time { return time.Date(y, mo, d, h, m, 0, 0, loc) }
+	in := func(loc *time.Location, y int, mo time.Month, d, h, m int) time.Time {
+		return time.Date(y, mo, d, h, m, 0, 0, loc)
+	}
 	night := func(zone string) *tandem.NotificationPreferences {
 		return &tandem.NotificationPreferences{QuietFrom: "22:00", QuietTo: "07:00", TimeZone: zone}
 	}

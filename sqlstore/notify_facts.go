@@ -56,7 +56,7 @@ func (f *ticketFacts) message(kind tandem.NotificationKind, what, body string, v
 	m := &message{orgID: &org, ticketID: &id, kind: kind, priority: f.priority,
 		subject: fmt.Sprintf("[#%d] %s — %s", f.id, strings.Join(strings.Fields(f.title), " "), what),
 		body:    body, link: "/tickets/" + strconv.FormatInt(f.id, 10),
-		teams:   v != tandem.VisibilityPublic}
+		teams: v != tandem.VisibilityPublic}
 	if v == tandem.VisibilityParty {
 		m.party = author
 	}
