@@ -419,6 +419,21 @@ func (f *isolation) newDeskFixture(t *testing.T, ctx context.Context) {
 	f.calendarA = cal.ID
 }
 
+// openRaw opens the server's database read-only (on SQLite) beside the
+// server, bypassing every service, for tests that look at what is stored.
+func openRaw(t *testing.T, s *testserver.Server) *sql.DB {
+	t.Helper()
+	driver, dsn := "sqlite", "file:"+s.Services.DB.Path+"?mode=ro"
+	if s.DatabaseURL != "" {
+		driver, dsn = "pgx", s.DatabaseURL
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 // check calls one route as each outsider and proves nothing changed.
 func (f *isolation) check(t *testing.T, pattern string, c routeCase) {
 	method, _, _ := strings.Cut(pattern, " ")
@@ -527,14 +542,7 @@ func (f *isolation) call(t *testing.T, method, path, body string, cookie *http.C
 // audit trail and failed-login records).
 func fingerprint(t *testing.T, s *testserver.Server) string {
 	t.Helper()
-	driver, dsn := "sqlite", "file:"+s.Services.DB.Path+"?mode=ro"
-	if s.DatabaseURL != "" {
-		driver, dsn = "pgx", s.DatabaseURL
-	}
-	db, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openRaw(t, s)
 	defer db.Close()
 	h := sha256.New()
 	tables := []string{"provider", "organizations", "parties", "users", "user_organizations", "api_tokens", "invitations", "recovery_codes", "sessions", "service_areas", "matrix_versions", "matrix_assignments",
