@@ -16,6 +16,9 @@ type preferencesView struct {
 	Rows                         []preferenceRow
 	QuietFrom, QuietTo, TimeZone string
 	Zones                        []string
+	// Escalations says the viewer may be escalated to (P1 escalations
+	// always reach them).
+	Escalations bool
 	// Invalid names the field at fault after a refused save, Message what
 	// is wrong with it (shown beside it).
 	Invalid, Message string
@@ -51,6 +54,7 @@ func preferencesPage(p *tandem.NotificationPreferences, role tandem.Role, viewer
 	}
 	v.Zones = zoneOptions(v.TimeZone)
 	for _, k := range preferenceKindsFor(role) {
+		v.Escalations = v.Escalations || k == tandem.NotifyEscalation
 		v.Rows = append(v.Rows, preferenceRow{Kind: k, Label: tandem.KindLabels[k],
 			InApp: p.Wants(tandem.ChannelInApp, k, 0), Email: p.Wants(tandem.ChannelEmail, k, 0)})
 	}
