@@ -45,13 +45,19 @@ func (e *ThrottledError) Unwrap() error { return e.Err }
 // Throttled returns the error of a refused attempt that may be retried after
 // retry, rounded up to whole seconds.
 func Throttled(retry time.Duration) *ThrottledError {
+	return ThrottledBecause("Too many failed attempts for this account or from your address.", retry)
+}
+
+// ThrottledBecause is Throttled with the sentence saying what was too
+// many, followed by when to try again.
+func ThrottledBecause(why string, retry time.Duration) *ThrottledError {
 	retry = max((retry + time.Second - 1).Truncate(time.Second), time.Second)
 	wait := fmt.Sprintf("%d seconds", int(retry.Seconds()))
 	if retry > 90*time.Second {
 		wait = fmt.Sprintf("%d minutes", int((retry+time.Minute-1)/time.Minute))
 	}
 	return &ThrottledError{
-		Err:        Errorf(ETOOMANY, "Too many failed attempts for this account or from your address. Try again in %s.", wait),
+		Err:        Errorf(ETOOMANY, "%s Try again in %s.", why, wait),
 		RetryAfter: retry,
 	}
 }

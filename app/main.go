@@ -203,6 +203,8 @@ func (m *Main) Run(ctx context.Context) error {
 	s.MatrixService = m.Services.Matrix
 	s.TicketService = m.Services.Tickets
 	s.SLAService = m.Services.SLA
+	s.PasswordResetService = m.Services.PasswordResets
+	s.NotificationPreferences = m.Services.Notifications
 	s.RegisterDBStats(db.Stats())
 	if _, _, ok := db.GroupCommits(); ok {
 		s.RegisterGroupCommits(db.GroupCommits)
@@ -333,6 +335,9 @@ type Services struct {
 	Tickets       *sqlstore.TicketService
 	SLA           *sqlstore.SLAService
 	Scheduler     *sqlstore.Scheduler
+	// Notifications and PasswordResets: the notification rules' services.
+	Notifications  *sqlstore.NotificationService
+	PasswordResets *sqlstore.PasswordResetService
 }
 
 // NewServices builds every service on db. Attachment bytes go to files
@@ -343,19 +348,21 @@ func NewServices(db *sqlstore.DB, dataDir string) *Services {
 	blobs := newBlobStore(db, dataDir, "")
 	sla := sqlstore.NewSLAService(db)
 	return &Services{
-		DB:            db,
-		Organizations: sqlstore.NewOrganizationService(db),
-		Users:         users,
-		Tokens:        sqlstore.NewTokenService(db),
-		Sessions:      sqlstore.NewSessionService(db),
-		Setup:         sqlstore.NewSetupService(db, users),
-		Audit:         sqlstore.NewAuditService(db),
-		MFA:           sqlstore.NewMFAService(db),
-		Invitations:   sqlstore.NewInvitationService(db, users),
-		Matrix:        sqlstore.NewMatrixService(db),
-		Tickets:       sqlstore.NewTicketService(db, blobs),
-		SLA:           sla,
-		Scheduler:     sqlstore.NewScheduler(db, sla),
+		DB:             db,
+		Organizations:  sqlstore.NewOrganizationService(db),
+		Users:          users,
+		Tokens:         sqlstore.NewTokenService(db),
+		Sessions:       sqlstore.NewSessionService(db),
+		Setup:          sqlstore.NewSetupService(db, users),
+		Audit:          sqlstore.NewAuditService(db),
+		MFA:            sqlstore.NewMFAService(db),
+		Invitations:    sqlstore.NewInvitationService(db, users),
+		Matrix:         sqlstore.NewMatrixService(db),
+		Tickets:        sqlstore.NewTicketService(db, blobs),
+		SLA:            sla,
+		Scheduler:      sqlstore.NewScheduler(db, sla),
+		Notifications:  sqlstore.NewNotificationService(db),
+		PasswordResets: sqlstore.NewPasswordResetService(db, users),
 	}
 }
 

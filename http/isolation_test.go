@@ -127,9 +127,16 @@ var routeCases = map[string]routeCase{
 	"GET /invite/{token}":      {public: "the invitation link is the credential"},
 	"POST /invite/{token}":     {public: "the invitation link is the credential"},
 	"GET /api/v1/openapi.json": {public: "API description"},
+	"GET /password/forgot":     {public: "asks for a reset link"},
+	"POST /password/forgot":    {public: "sends a reset link to an address's account; answers the same whether it exists or not"},
+	"GET /password/reset":      {public: "the emailed reset link is the credential"},
+	"POST /password/reset":     {public: "the emailed reset link is the credential"},
 
 	// API.
-	"GET /api/v1/me":                  {path: fixed("/api/v1/me"), listing: true},
+	"GET /api/v1/me": {path: fixed("/api/v1/me"), listing: true},
+	"GET /api/v1/me/notification-preferences": {path: fixed("/api/v1/me/notification-preferences"), listing: true},
+	"PUT /api/v1/me/notification-preferences": {path: fixed("/api/v1/me/notification-preferences"), self: "the caller's own preferences (here: refused, a time out of range)",
+		body: `{"quiet_from":"25:00","quiet_to":"07:00","time_zone":"UTC"}`},
 	"GET /api/v1/orgs":                {path: fixed("/api/v1/orgs"), listing: true},
 	"POST /api/v1/orgs":               {path: fixed("/api/v1/orgs"), body: `{"name":"Created by an outsider"}`, providerOnly: true},
 	"GET /api/v1/orgs/{id}":           {path: idPath("/api/v1/orgs/%d", orgAID)},
@@ -246,6 +253,8 @@ var routeCases = map[string]routeCase{
 	"GET /account/password":             {path: fixed("/account/password"), listing: true},
 	"POST /account/password":            {path: fixed("/account/password"), self: "changes the caller's own password (here: with a wrong current password)", body: "current=wrong-password&password=another+long+password&confirm=another+long+password"},
 	"GET /account/sessions":             {path: fixed("/account/sessions"), listing: true},
+	"GET /account/notifications":        {path: fixed("/account/notifications"), listing: true},
+	"POST /account/notifications":       {path: fixed("/account/notifications"), self: "the caller's own preferences (here: refused, a time out of range)", body: "quiet_from=25:00&quiet_to=07:00&time_zone=UTC"},
 	"POST /account/sessions/{id}/end":   {path: idPath("/account/sessions/%d/end", sessionAID)},
 	"POST /account/sessions/end-others": {path: fixed("/account/sessions/end-others"), self: "ends the caller's own other sessions (the outsider has none)"},
 	"GET /account/mfa":                  {path: fixed("/account/mfa"), listing: true},
@@ -410,6 +419,21 @@ func (f *isolation) newDeskFixture(t *testing.T, ctx context.Context) {
 	f.calendarA = cal.ID
 }
 
+// openRaw opens the server's database read-only (on SQLite) beside the
+// server, bypassing every service, for tests that look at what is stored.
+func openRaw(t *testing.T, s *testserver.Server) *sql.DB {
+	t.Helper()
+	driver, dsn := "sqlite", "file:"+s.Services.DB.Path+"?mode=ro"
+	if s.DatabaseURL != "" {
+		driver, dsn = "pgx", s.DatabaseURL
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 // check calls one route as each outsider and proves nothing changed.
 func (f *isolation) check(t *testing.T, pattern string, c routeCase) {
 	method, _, _ := strings.Cut(pattern, " ")
@@ -518,19 +542,12 @@ func (f *isolation) call(t *testing.T, method, path, body string, cookie *http.C
 // audit trail and failed-login records).
 func fingerprint(t *testing.T, s *testserver.Server) string {
 	t.Helper()
-	driver, dsn := "sqlite", "file:"+s.Services.DB.Path+"?mode=ro"
-	if s.DatabaseURL != "" {
-		driver, dsn = "pgx", s.DatabaseURL
-	}
-	db, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openRaw(t, s)
 	defer db.Close()
 	h := sha256.New()
 	tables := []string{"provider", "organizations", "parties", "users", "user_organizations", "api_tokens", "invitations", "recovery_codes", "sessions", "service_areas", "matrix_versions", "matrix_assignments",
 		"tickets", "ticket_tags", "ticket_watchers", "ticket_pauses", "ticket_events", "ticket_handoffs", "ticket_time_entries", "ticket_attachments",
-		"blobs", "sla_timers", "business_calendars", "sla_policies"}
+		"blobs", "sla_timers", "business_calendars", "sla_policies", "notification_preferences", "password_resets"}
 	sort.Strings(tables)
 	for _, table := range tables {
 		rows, err := db.Query("SELECT * FROM " + table + " ORDER BY 1")

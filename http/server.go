@@ -57,6 +57,12 @@ type Server struct {
 	MatrixService       tandem.MatrixService
 	TicketService       tandem.TicketService
 	SLAService          tandem.SLAService
+	// PasswordResetService sends and redeems password reset links.
+	PasswordResetService tandem.PasswordResetService
+	// NotificationPreferences reads and changes the actor's notification
+	// preferences: the part of tandem.NotificationService the settings
+	// page and /api/v1/me/notification-preferences use.
+	NotificationPreferences NotificationPreferenceService
 
 	metrics *httpMetrics
 	ui      *ui
@@ -76,13 +82,15 @@ func NewServer() *Server {
 	s.registerOperationRoutes()
 	s.registerAPIRoutes()
 	s.registerUIRoutes()
-	s.registerAuditRoutes()   // api_audit.go, ui_audit.go
-	s.registerAccountRoutes() // ui_account.go: password, sessions, MFA
-	s.registerPeopleRoutes()  // ui_people.go, api_invitation.go, api_token.go: invitations, team management, tokens
-	s.registerMatrixRoutes()  // api_matrix.go: service areas, responsibility matrix
-	s.registerTicketRoutes()  // api_ticket.go, api_sla.go: tickets, calendars, SLA policy
-	s.registerDeskUIRoutes()  // ui_ticket.go, ui_sla.go: ticket pages, queues, SLA settings
-	s.registerHomeRoutes()    // ui_home.go: home pages, creating and renaming organisations
+	s.registerAuditRoutes()                  // api_audit.go, ui_audit.go
+	s.registerAccountRoutes()                // ui_account.go: password, sessions, MFA
+	s.registerPeopleRoutes()                 // ui_people.go, api_invitation.go, api_token.go: invitations, team management, tokens
+	s.registerMatrixRoutes()                 // api_matrix.go: service areas, responsibility matrix
+	s.registerTicketRoutes()                 // api_ticket.go, api_sla.go: tickets, calendars, SLA policy
+	s.registerDeskUIRoutes()                 // ui_ticket.go, ui_sla.go: ticket pages, queues, SLA settings
+	s.registerHomeRoutes()                   // ui_home.go: home pages, creating and renaming organisations
+	s.registerNotificationPreferenceRoutes() // ui_notification_prefs.go, api_notification_prefs.go
+	s.registerPasswordResetRoutes()          // ui_password_reset.go: forgot password, reset by link
 	return s
 }
 

@@ -96,23 +96,31 @@ func (t LoginThrottle) checkAttempt(ctx context.Context, tx *Tx, email, addr str
 // the kind, unless empty) lie in the window: until the limit-th most recent
 // one ages out. Zero when there are fewer already.
 func (t LoginThrottle) wait(ctx context.Context, tx *Tx, column, key, kind string, limit int) (time.Duration, error) {
-	if limit <= 0 {
-		return 0, nil
-	}
-	where, args := column+` = ? AND at > ?`, []any{key, at(tx.now.Add(-t.Window))}
+	where, args := column+` = ?`, []any{key}
 	if kind != "" {
 		where, args = where+` AND kind = ?`, append(args, kind)
 	}
+	return throttleWait(ctx, tx, "login_failures", where, args, limit, t.Window)
+}
+
+// throttleWait returns how long until fewer than limit rows of table
+// (with an at column) matching where lie in the window ending now: until
+// the limit-th most recent one ages out. Zero when there are fewer
+// already, or no limit.
+func throttleWait(ctx context.Context, tx *Tx, table, where string, args []any, limit int, window time.Duration) (time.Duration, error) {
+	if limit <= 0 {
+		return 0, nil
+	}
 	var last time.Time
-	err := tx.QueryRowContext(ctx, `SELECT at FROM login_failures WHERE `+where+` ORDER BY at DESC LIMIT 1 OFFSET `+strconv.Itoa(limit-1),
-		args...).Scan(scanTime(&last))
+	err := tx.QueryRowContext(ctx, `SELECT at FROM `+table+` WHERE `+where+` AND at > ? ORDER BY at DESC LIMIT 1 OFFSET `+strconv.Itoa(limit-1),
+		append(args, at(tx.now.Add(-window)))...).Scan(scanTime(&last))
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
 	if err != nil {
 		return 0, err
 	}
-	return last.Add(t.Window).Sub(tx.now), nil
+	return last.Add(window).Sub(tx.now), nil
 }
 
 // recordFailure counts a failure of the kind and prunes those that left the

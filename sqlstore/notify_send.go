@@ -30,27 +30,34 @@ type message struct {
 }
 
 // sendToUsers writes m for each user on the channels they receive it on:
-// in-app and email, as their preferences say (P1 escalations always),
-// emails falling in their quiet hours due when those end (never for P1).
-// (The preferences and quiet hours are filled in by the notification
-// rules; until then every user gets both.)
+// in-app and email, as their preferences say (P1 escalations always), in
+// one query for the users and their preferences. An email falling in the
+// user's quiet hours is due when they end, never for a P1 ticket; in-app
+// rows are written at once whatever the hour.
 func (tx *Tx) sendToUsers(ctx context.Context, m *message, userIDs []int64) error {
 	if len(userIDs) == 0 {
 		return nil
 	}
-	emails := map[int64]string{}
+	type recipient struct {
+		email string
+		prefs *tandem.NotificationPreferences
+	}
+	recipients := map[int64]recipient{}
 	args := make([]any, len(userIDs))
 	for i, id := range userIDs {
 		args[i] = id
 	}
-	err := tx.eachRow(ctx, `SELECT id, email FROM users WHERE active = ? AND id IN (`+marks(len(userIDs))+`)`, append([]any{true}, args...),
+	err := tx.eachRow(ctx, `SELECT u.id, u.email, `+preferenceColumns+` FROM users u LEFT JOIN notification_preferences p ON p.user_id = u.id
+		WHERE u.active = ? AND u.id IN (`+marks(len(userIDs))+`)`, append([]any{true}, args...),
 		func(rows *sql.Rows) error {
+			var r recipient
 			var id int64
-			var email string
-			if err := rows.Scan(&id, &email); err != nil {
+			prefs, err := scanPreferences(rows, &id, &r.email)
+			if err != nil {
 				return err
 			}
-			emails[id] = email
+			r.prefs = prefs
+			recipients[id] = r
 			return nil
 		})
 	if err != nil {
@@ -58,22 +65,28 @@ func (tx *Tx) sendToUsers(ctx context.Context, m *message, userIDs []int64) erro
 	}
 	var out []*tandem.Notification
 	for _, id := range userIDs {
-		email, ok := emails[id]
+		r, ok := recipients[id]
 		if !ok {
 			continue
 		}
 		ack := ""
-		if m.ackFor != nil {
-			if ack, err = m.ackFor(id); err != nil {
-				return err
+		for _, ch := range tandem.PreferenceChannels {
+			if !r.prefs.Wants(ch, m.kind, m.priority) {
+				continue
 			}
-		}
-		for _, ch := range []tandem.Channel{tandem.ChannelInApp, tandem.ChannelEmail} {
+			if m.ackFor != nil && ack == "" {
+				if ack, err = m.ackFor(id); err != nil {
+					return err
+				}
+			}
 			n := m.notification(ch)
 			uid := id
 			n.UserID, n.ActionURL = &uid, ack
 			if ch == tandem.ChannelEmail {
-				n.Address = email
+				n.Address = r.email
+				if until, quiet := r.prefs.QuietUntil(tx.now); quiet && m.priority != 1 && m.kind != tandem.NotifyPasswordReset {
+					n.NextAttemptAt = &until
+				}
 			}
 			out = append(out, n)
 		}

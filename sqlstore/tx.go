@@ -35,6 +35,10 @@ type Tx struct {
 	// wakes says the transaction wrote work for the scheduler: its commit
 	// wakes the scheduler (DB.wake).
 	wakes bool
+	// notified are the people the notification rules told of each
+	// ticket in this transaction (ticket, user): one action, one message
+	// each (notify_event.go).
+	notified map[[2]int64]bool
 }
 
 // beginWrite starts a read-write transaction on the writer: on SQLite a
