@@ -12,7 +12,9 @@ import (
 
 var t0 = time.Date(2026, 3, 3, 2, 0, 0, 0, time.UTC)
 
-func user(id int64) escalation.Target { return escalation.Target{Kind: escalation.TargetUser, UserID: id} }
+func user(id int64) escalation.Target {
+	return escalation.Target{Kind: escalation.TargetUser, UserID: id}
+}
 func schedule(id int64) escalation.Target {
 	return escalation.Target{Kind: escalation.TargetSchedule, ScheduleID: id}
 }
