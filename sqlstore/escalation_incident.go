@@ -302,4 +302,3 @@ func (s *EscalationService) Reassign(ctx context.Context, id, userID int64) (*ta
 	}
 	return s.commitIncident(ctx, tx, a, id)
 }
-
