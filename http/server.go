@@ -57,6 +57,7 @@ type Server struct {
 	MatrixService       tandem.MatrixService
 	TicketService       tandem.TicketService
 	SLAService          tandem.SLAService
+	EscalationService   tandem.EscalationService
 
 	metrics *httpMetrics
 	ui      *ui
@@ -76,13 +77,14 @@ func NewServer() *Server {
 	s.registerOperationRoutes()
 	s.registerAPIRoutes()
 	s.registerUIRoutes()
-	s.registerAuditRoutes()   // api_audit.go, ui_audit.go
-	s.registerAccountRoutes() // ui_account.go: password, sessions, MFA
-	s.registerPeopleRoutes()  // ui_people.go, api_invitation.go, api_token.go: invitations, team management, tokens
-	s.registerMatrixRoutes()  // api_matrix.go: service areas, responsibility matrix
-	s.registerTicketRoutes()  // api_ticket.go, api_sla.go: tickets, calendars, SLA policy
-	s.registerDeskUIRoutes()  // ui_ticket.go, ui_sla.go: ticket pages, queues, SLA settings
-	s.registerHomeRoutes()    // ui_home.go: home pages, creating and renaming organisations
+	s.registerAuditRoutes()      // api_audit.go, ui_audit.go
+	s.registerAccountRoutes()    // ui_account.go: password, sessions, MFA
+	s.registerPeopleRoutes()     // ui_people.go, api_invitation.go, api_token.go: invitations, team management, tokens
+	s.registerMatrixRoutes()     // api_matrix.go: service areas, responsibility matrix
+	s.registerTicketRoutes()     // api_ticket.go, api_sla.go: tickets, calendars, SLA policy
+	s.registerDeskUIRoutes()     // ui_ticket.go, ui_sla.go: ticket pages, queues, SLA settings
+	s.registerHomeRoutes()       // ui_home.go: home pages, creating and renaming organisations
+	s.registerEscalationRoutes() // api_escalation.go, ui_escalation.go, ui_ack.go: policies, incidents, acknowledgement links
 	return s
 }
 

@@ -74,9 +74,7 @@ func (s *EscalationService) AcknowledgeWithToken(ctx context.Context, token stri
 	if err != nil {
 		return nil, err
 	}
-	if src := tandem.ActorFromContext(ctx); src != nil {
-		a.SourceAddr = src.SourceAddr
-	}
+	a.SourceAddr = tandem.ClientFromContext(ctx).Addr
 	r, err := loadIncidentRow(ctx, tx, t.incidentID, false)
 	if err != nil {
 		return nil, err
