@@ -227,10 +227,12 @@ func (tx *Tx) acknowledge(ctx context.Context, a *tandem.Actor, r *incidentRow, 
 		return tandem.Errorf(tandem.ECONFLICT, "Incident %d changed meanwhile; reload the ticket.", r.id)
 	}
 	r.state = next
-	body := fmt.Sprintf("Acknowledged by %s: escalation %q stopped at level %d.", userLabel(ctx, tx, a.UserID), r.policyName, r.state.Level+1)
+	// The timeline names the actor before the sentence: "Ana Lopez acknowledged …".
+	body := fmt.Sprintf("Acknowledged the escalation %q at level %d", r.policyName, r.state.Level+1)
 	if how != "" {
-		body = fmt.Sprintf("Acknowledged by %s %s: escalation %q stopped at level %d.", userLabel(ctx, tx, a.UserID), how, r.policyName, r.state.Level+1)
+		body += " " + how
 	}
+	body += ": no further level is notified."
 	data := map[string]any{"incident_id": r.id, "acknowledged_by": a.UserID, "level": r.state.Level + 1, "round": r.state.Round + 1}
 	if err := tx.addEvent(ctx, eventBy(a, r.ticketID, tandem.EventEscalation, tandem.VisibilityTeams, body, data)); err != nil {
 		return err
@@ -297,7 +299,7 @@ func (s *EscalationService) Reassign(ctx context.Context, id, userID int64) (*ta
 			return nil, err
 		}
 	}
-	if err := tx.acknowledge(ctx, a, r, "reassigning the ticket to "+userLabel(ctx, tx, userID), "incident.reassign"); err != nil {
+	if err := tx.acknowledge(ctx, a, r, "by reassigning the ticket to "+userLabel(ctx, tx, userID), "incident.reassign"); err != nil {
 		return nil, err
 	}
 	return s.commitIncident(ctx, tx, a, id)

@@ -274,14 +274,14 @@ func TestEscalation(t *testing.T) {
 			if link, _ = d.Esc.PeekAckLink(anon, token); !link.Used {
 				t.Error("a used link does not say so")
 			}
-			var entry string
+			var entry *tandem.Event
 			for _, e := range d.timeline(d.ProviderAdmin, tk.ID) {
 				if e.Kind == tandem.EventEscalation {
-					entry = e.Body
+					entry = e
 				}
 			}
-			if !strings.HasPrefix(entry, "Acknowledged by tech from the emailed link") {
-				t.Errorf("timeline: %q", entry)
+			if entry.ActorName != "tech" || entry.Body != `Acknowledged the escalation "P1 provider" at level 1 from the emailed link: no further level is notified.` {
+				t.Errorf("timeline: %s %q", entry.ActorName, entry.Body)
 			}
 			if n, err := sqlstore.CountRaw(db, `SELECT COUNT(*) FROM audit_log WHERE action = 'incident.acknowledge'`); err != nil || n != 1 {
 				t.Errorf("%d audit entries of the acknowledgement", n)
