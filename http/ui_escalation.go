@@ -187,8 +187,8 @@ type levelForm struct {
 	Schedules string
 }
 
-func (l levelForm) HasUser(id string) bool      { return slices.Contains(l.Users, id) }
-func (l levelForm) HasQueue(p string) bool      { return slices.Contains(l.Queues, p) }
+func (l levelForm) HasUser(id string) bool          { return slices.Contains(l.Users, id) }
+func (l levelForm) HasQueue(p string) bool          { return slices.Contains(l.Queues, p) }
 func (f *escalationForm) Error(field string) string { return f.Errors[field] }
 
 // emptyLevels is how many blank level rows a form offers after the filled ones.

@@ -54,13 +54,27 @@ func (s *Server) escalationPanel(ctx context.Context, data pageData, t *tandem.T
 	return out, nil
 }
 
-// incidentID reads {incident} of /tickets/{id}/incidents/{incident}/….
-func incidentID(r *http.Request) (int64, error) { return pathInt(r, "incident", "incident") }
+// ticketIncident reads {incident} of /tickets/{id}/incidents/{incident}/…:
+// an incident of that ticket, else not found.
+func (s *Server) ticketIncident(r *http.Request, ticketID int64) (int64, error) {
+	id, err := pathInt(r, "incident", "incident")
+	if err != nil {
+		return 0, err
+	}
+	in, err := s.EscalationService.FindIncident(r.Context(), id)
+	if err != nil {
+		return 0, err
+	}
+	if in.TicketID != ticketID {
+		return 0, tandem.Errorf(tandem.ENOTFOUND, "Ticket %d has no incident %d.", ticketID, id)
+	}
+	return id, nil
+}
 
 // ticketIncidentAck, ticketIncidentEscalate and ticketIncidentReassign are
 // the panel's buttons.
 func (s *Server) ticketIncidentAck(w http.ResponseWriter, r *http.Request, id int64) (string, error) {
-	inc, err := incidentID(r)
+	inc, err := s.ticketIncident(r, id)
 	if err == nil {
 		_, err = s.EscalationService.Acknowledge(r.Context(), inc)
 	}
@@ -68,7 +82,7 @@ func (s *Server) ticketIncidentAck(w http.ResponseWriter, r *http.Request, id in
 }
 
 func (s *Server) ticketIncidentEscalate(w http.ResponseWriter, r *http.Request, id int64) (string, error) {
-	inc, err := incidentID(r)
+	inc, err := s.ticketIncident(r, id)
 	if err == nil {
 		_, err = s.EscalationService.Escalate(r.Context(), inc)
 	}
@@ -76,7 +90,7 @@ func (s *Server) ticketIncidentEscalate(w http.ResponseWriter, r *http.Request, 
 }
 
 func (s *Server) ticketIncidentReassign(w http.ResponseWriter, r *http.Request, id int64) (string, error) {
-	inc, err := incidentID(r)
+	inc, err := s.ticketIncident(r, id)
 	if err != nil {
 		return "", err
 	}
