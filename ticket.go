@@ -389,6 +389,7 @@ const (
 	EventSLAWarning       EventKind = "sla_warning"
 	EventSLABreach        EventKind = "sla_breach"
 	EventSLAMet           EventKind = "sla_met"
+	EventEscalation       EventKind = "escalation" // an escalation step, acknowledgement or end
 )
 
 // Event is one entry of a ticket's timeline. Body is Markdown for comments

@@ -205,6 +205,7 @@ func (m *Main) Run(ctx context.Context) error {
 	s.SLAService = m.Services.SLA
 	s.PasswordResetService = m.Services.PasswordResets
 	s.NotificationPreferences = m.Services.Notifications
+	s.EscalationService = m.Services.Escalation
 	s.RegisterDBStats(db.Stats())
 	if _, _, ok := db.GroupCommits(); ok {
 		s.RegisterGroupCommits(db.GroupCommits)
@@ -264,7 +265,8 @@ func (m *Main) printSetupLink(ctx context.Context) error {
 
 func (m *Main) loadDemo(ctx context.Context) error {
 	ctx = tandem.NewContextWithActor(ctx, tandem.SystemActor)
-	logins, err := demo.Load(ctx, demo.Services{Organizations: m.Services.Organizations, Users: m.Services.Users, Matrix: m.Services.Matrix, Tickets: m.Services.Tickets, SLA: m.Services.SLA})
+	logins, err := demo.Load(ctx, demo.Services{Organizations: m.Services.Organizations, Users: m.Services.Users, Matrix: m.Services.Matrix, Tickets: m.Services.Tickets, SLA: m.Services.SLA,
+		Escalation: m.Services.Escalation})
 	if err != nil {
 		return err
 	}
@@ -338,6 +340,7 @@ type Services struct {
 	// Notifications and PasswordResets: the notification rules' services.
 	Notifications  *sqlstore.NotificationService
 	PasswordResets *sqlstore.PasswordResetService
+	Escalation     *sqlstore.EscalationService
 }
 
 // NewServices builds every service on db. Attachment bytes go to files
@@ -363,6 +366,7 @@ func NewServices(db *sqlstore.DB, dataDir string) *Services {
 		Scheduler:      sqlstore.NewScheduler(db, sla),
 		Notifications:  sqlstore.NewNotificationService(db),
 		PasswordResets: sqlstore.NewPasswordResetService(db, users),
+		Escalation:     sqlstore.NewEscalationService(db),
 	}
 }
 

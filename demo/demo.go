@@ -6,8 +6,10 @@ package demo
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/escalation"
 )
 
 // Password is the password of every demo user. Demo mode only: never a default
@@ -24,6 +26,8 @@ type Services struct {
 	Matrix        tandem.MatrixService
 	Tickets       tandem.TicketService
 	SLA           tandem.SLAService
+	// Escalation, when set, gets the demo's escalation policy.
+	Escalation tandem.EscalationService
 }
 
 // Login describes one demo user for the start-up banner.
@@ -106,6 +110,9 @@ func Load(ctx context.Context, s Services) ([]Login, error) {
 			return nil, err
 		}
 	}
+	if err := loadEscalation(ctx, s.Escalation, byEmail); err != nil {
+		return nil, err
+	}
 	if err := loadTickets(ctx, s, ids, byEmail); err != nil {
 		return nil, err
 	}
@@ -147,6 +154,25 @@ func acceptSeedMatrix(ctx context.Context, m tandem.MatrixService, orgID int64, 
 		if _, err := m.SignMatrix(as(ctx, u), orgID, v.Number); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// loadEscalation gives the provider one escalation policy: a new P1 ticket
+// in its queue notifies its technician, then after 15 minutes without an
+// acknowledgement its admin.
+func loadEscalation(ctx context.Context, esc tandem.EscalationService, byEmail map[string]*tandem.User) error {
+	if esc == nil {
+		return nil
+	}
+	level := func(email string) tandem.EscalationLevel {
+		return tandem.EscalationLevel{Targets: []tandem.EscalationTarget{{Kind: escalation.TargetUser, UserID: byEmail[email].ID}}, TimeoutMinutes: 15}
+	}
+	p := &tandem.EscalationPolicy{Party: tandem.PartyProvider, Name: "P1 in the provider queue", OwningParty: tandem.PartyProvider,
+		Priorities: []tandem.Priority{1}, Hours: escalation.AnyHours, Triggers: []escalation.Trigger{escalation.TriggerTicket},
+		Levels: []tandem.EscalationLevel{level("tech@northwind-msp.example"), level("owner@northwind-msp.example")}}
+	if err := esc.CreateEscalationPolicy(ctx, p); err != nil {
+		return fmt.Errorf("demo escalation policy: %w", err)
 	}
 	return nil
 }

@@ -14,7 +14,7 @@ func TestLoad(t *testing.T) {
 	testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := testserver.SystemContext()
 		s := demo.Services{Organizations: sqlstore.NewOrganizationService(db), Users: sqlstore.NewUserService(db), Matrix: sqlstore.NewMatrixService(db),
-			Tickets: sqlstore.NewTicketService(db, sqlstore.NewDBBlobStore(db)), SLA: sqlstore.NewSLAService(db)}
+			Tickets: sqlstore.NewTicketService(db, sqlstore.NewDBBlobStore(db)), SLA: sqlstore.NewSLAService(db), Escalation: sqlstore.NewEscalationService(db)}
 		logins, err := demo.Load(ctx, s)
 		if err != nil {
 			t.Fatal(err)

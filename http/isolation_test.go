@@ -17,6 +17,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/escalation"
 	"github.com/tandemhq/tandem/internal/testserver"
 )
 
@@ -55,6 +56,9 @@ type isolation struct {
 	handoffA    int64 // the handoff of ticketA waiting for the provider
 	attachmentA int64 // a file attached to ticketA
 	calendarA   int64 // a business calendar of A
+	policyA     int64 // an internal escalation policy of A
+	incidentA   int64 // the incident it runs on a P1 ticket of A
+	p1A         int64 // that ticket
 }
 
 // routeCase says how to call one route against organisation A's records.
@@ -105,6 +109,8 @@ var (
 	sessionAID    = func(f *isolation) int64 { return f.sessionA }
 	areaAID       = func(f *isolation) int64 { return f.areaA }
 	ticketAID     = func(f *isolation) int64 { return f.ticketA }
+	policyAID     = func(f *isolation) int64 { return f.policyA }
+	incidentAID   = func(f *isolation) int64 { return f.incidentA }
 	invalidOrg    = []int{http.StatusNotFound, http.StatusUnprocessableEntity}
 )
 
@@ -125,6 +131,8 @@ var routeCases = map[string]routeCase{
 	"GET /setup/{token}":       {public: "the one-time setup link is the credential"},
 	"POST /setup/{token}":      {public: "the one-time setup link is the credential"},
 	"GET /invite/{token}":      {public: "the invitation link is the credential"},
+	"GET /ack/{token}":         {public: "the acknowledgement link is the credential; GET only shows it"},
+	"POST /ack/{token}":        {public: "the acknowledgement link is the credential"},
 	"POST /invite/{token}":     {public: "the invitation link is the credential"},
 	"GET /api/v1/openapi.json": {public: "API description"},
 	"GET /password/forgot":     {public: "asks for a reset link"},
@@ -207,6 +215,36 @@ var routeCases = map[string]routeCase{
 	}, body: plantedICS},
 	"GET /api/v1/orgs/{id}/sla-policy": {path: idPath("/api/v1/orgs/%d/sla-policy", orgAID)},
 	"PUT /api/v1/orgs/{id}/sla-policy": {path: idPath("/api/v1/orgs/%d/sla-policy", orgAID), body: `{"warn_percent":50,"targets":[{"priority":1,"response_minutes":1,"resolution_minutes":2}]}`},
+
+	// API: escalation policies and incidents. The list answers an outsider
+	// with nothing of A's.
+	"GET /api/v1/escalation-policies":         {path: fixed("/api/v1/escalation-policies"), listing: true},
+	"POST /api/v1/escalation-policies":        {path: fixed("/api/v1/escalation-policies"), body: `{"name":"Planted","party":"internal","organization_id":%ORGA%,"triggers":["ticket"],"levels":[{"targets":[{"kind":"queue","party":"internal"}],"timeout_minutes":5}]}`},
+	"GET /api/v1/escalation-policies/{id}":    {path: idPath("/api/v1/escalation-policies/%d", policyAID)},
+	"PUT /api/v1/escalation-policies/{id}":    {path: idPath("/api/v1/escalation-policies/%d", policyAID), body: `{"name":"Renamed by an outsider","party":"internal","organization_id":%ORGA%,"triggers":["ticket"],"levels":[{"targets":[{"kind":"queue","party":"internal"}],"timeout_minutes":5}]}`},
+	"DELETE /api/v1/escalation-policies/{id}": {path: idPath("/api/v1/escalation-policies/%d", policyAID)},
+	"GET /api/v1/tickets/{id}/incidents":      {path: idPath("/api/v1/tickets/%d/incidents", ticketAID)},
+	"GET /api/v1/incidents/{id}":              {path: idPath("/api/v1/incidents/%d", incidentAID)},
+	"POST /api/v1/incidents/{id}/acknowledge": {path: idPath("/api/v1/incidents/%d/acknowledge", incidentAID)},
+	"POST /api/v1/incidents/{id}/escalate":    {path: idPath("/api/v1/incidents/%d/escalate", incidentAID)},
+	"POST /api/v1/incidents/{id}/reassign":    {path: idPath("/api/v1/incidents/%d/reassign", incidentAID), body: `{"user_id":%USERA%}`},
+
+	// UI: escalation policies and the ticket page's Escalation panel.
+	"GET /escalation":              {path: fixed("/escalation"), listing: true},
+	"GET /escalation/new":          {path: fixed("/escalation/new"), listing: true},
+	"POST /escalation":             {path: fixed("/escalation"), body: "name=Planted&organization_id=%ORGA%&triggers=ticket&levels.0.queues=internal&levels.0.timeout_minutes=5", refused: invalidOrg},
+	"GET /escalation/{id}":         {path: idPath("/escalation/%d", policyAID)},
+	"POST /escalation/{id}":        {path: idPath("/escalation/%d", policyAID), body: "name=Renamed+by+an+outsider&organization_id=%ORGA%&triggers=ticket&levels.0.queues=internal&levels.0.timeout_minutes=5"},
+	"POST /escalation/{id}/delete": {path: idPath("/escalation/%d/delete", policyAID)},
+	"POST /tickets/{id}/incidents/{incident}/acknowledge": {path: func(f *isolation) string {
+		return fmt.Sprintf("/tickets/%d/incidents/%d/acknowledge", f.p1A, f.incidentA)
+	}},
+	"POST /tickets/{id}/incidents/{incident}/escalate": {path: func(f *isolation) string {
+		return fmt.Sprintf("/tickets/%d/incidents/%d/escalate", f.p1A, f.incidentA)
+	}},
+	"POST /tickets/{id}/incidents/{incident}/reassign": {path: func(f *isolation) string {
+		return fmt.Sprintf("/tickets/%d/incidents/%d/reassign", f.p1A, f.incidentA)
+	}, body: "assignee=%USERA%"},
 
 	// UI: home, organisation, audit.
 	"GET /{$}":                   {path: fixed("/"), listing: true},
@@ -417,6 +455,24 @@ func (f *isolation) newDeskFixture(t *testing.T, ctx context.Context) {
 		t.Fatal(err)
 	}
 	f.calendarA = cal.ID
+	// An internal escalation policy of A running on a P1 ticket of A.
+	p := &tandem.EscalationPolicy{Party: tandem.PartyInternal, OrganizationID: &f.orgA.ID, Name: victimMarker + " P1 escalation",
+		Triggers: []escalation.Trigger{escalation.TriggerTicket}, Levels: []tandem.EscalationLevel{
+			{Targets: []tandem.EscalationTarget{{Kind: escalation.TargetUser, UserID: f.userA.ID}}, TimeoutMinutes: 15}}}
+	if err := s.Services.Escalation.CreateEscalationPolicy(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	f.policyA = p.ID
+	p1, err := s.Services.Tickets.CreateTicket(ctx, tandem.TicketInput{OrganizationID: f.orgA.ID, Title: victimMarker + " warehouse is offline",
+		Description: "Nothing connects.", Impact: tandem.LevelHigh, Urgency: tandem.LevelHigh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	incidents, err := s.Services.Escalation.FindIncidents(ctx, p1.ID)
+	if err != nil || len(incidents) != 1 {
+		t.Fatalf("the P1 of A started %d incidents: %v", len(incidents), err)
+	}
+	f.incidentA, f.p1A = incidents[0].ID, p1.ID
 }
 
 // openRaw opens the server's database read-only (on SQLite) beside the
@@ -547,7 +603,8 @@ func fingerprint(t *testing.T, s *testserver.Server) string {
 	h := sha256.New()
 	tables := []string{"provider", "organizations", "parties", "users", "user_organizations", "api_tokens", "invitations", "recovery_codes", "sessions", "service_areas", "matrix_versions", "matrix_assignments",
 		"tickets", "ticket_tags", "ticket_watchers", "ticket_pauses", "ticket_events", "ticket_handoffs", "ticket_time_entries", "ticket_attachments",
-		"blobs", "sla_timers", "business_calendars", "sla_policies", "notification_preferences", "password_resets"}
+		"blobs", "sla_timers", "business_calendars", "sla_policies", "notification_preferences", "password_resets",
+		"escalation_policies", "incidents", "incident_steps", "incident_ack_tokens"}
 	sort.Strings(tables)
 	for _, table := range tables {
 		rows, err := db.Query("SELECT * FROM " + table + " ORDER BY 1")

@@ -184,6 +184,10 @@ func TestOpenAPI_ResponsesMatchDocument(t *testing.T) {
 			{"RevokeTokenReadOnly", people.readOnly, "DELETE", fmt.Sprintf("/tokens/%d", people.token), "", 403},
 			{"RevokeTokenNotFound", w.itAdminB, "DELETE", fmt.Sprintf("/tokens/%d", people.token), "", 404},
 			{"RevokeToken", w.admin, "DELETE", fmt.Sprintf("/tokens/%d", people.token), "", 204},
+			{"CreateEscalationPolicy", w.admin, "POST", "/escalation-policies", `{"name":"P1 everywhere","party":"provider","priorities":[1],"triggers":["ticket"],"levels":[{"targets":[{"kind":"queue","party":"provider"}],"timeout_minutes":15}],"repeats":1}`, 201},
+			{"CreateEscalationPolicyInvalid", w.admin, "POST", "/escalation-policies", `{"name":"No levels","party":"provider","triggers":["ticket"],"levels":[]}`, 422},
+			{"CreateEscalationPolicyForbidden", w.itAdminB, "POST", "/escalation-policies", `{"name":"Not mine","party":"provider","triggers":["ticket"],"levels":[{"targets":[{"kind":"queue","party":"provider"}],"timeout_minutes":15}]}`, 403},
+			{"ListEscalationPolicies", w.admin, "GET", "/escalation-policies", "", 200},
 			{"Document", member{}, "GET", "/openapi.json", "", 200},
 		}
 		for _, tt := range tests {

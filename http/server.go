@@ -63,6 +63,7 @@ type Server struct {
 	// preferences: the part of tandem.NotificationService the settings
 	// page and /api/v1/me/notification-preferences use.
 	NotificationPreferences NotificationPreferenceService
+	EscalationService       tandem.EscalationService
 
 	metrics *httpMetrics
 	ui      *ui
@@ -91,6 +92,7 @@ func NewServer() *Server {
 	s.registerHomeRoutes()                   // ui_home.go: home pages, creating and renaming organisations
 	s.registerNotificationPreferenceRoutes() // ui_notification_prefs.go, api_notification_prefs.go
 	s.registerPasswordResetRoutes()          // ui_password_reset.go: forgot password, reset by link
+	s.registerEscalationRoutes()             // api_escalation.go, ui_escalation.go, ui_ack.go: policies, incidents, acknowledgement links
 	return s
 }
 

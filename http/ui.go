@@ -57,6 +57,7 @@ func newUI() *ui {
 	funcs := template.FuncMap{
 		"asset": func(name string) string { return u.assets.byName[name] },
 		"when":  when,
+		"add1":  func(n int) int { return n + 1 },
 	}
 	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
 	pages, _ := fs.Glob(templateFS, "templates/*.html")

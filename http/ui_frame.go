@@ -43,6 +43,10 @@ func navigation(a *tandem.Actor, orgs []*tandem.Organization, path string) []nav
 			}
 		}
 	}
+	// Escalation policies are edited by each party's admins.
+	if a.Can(tandem.ActionEscalationManage, a.OrganizationID) == nil {
+		links = append(links, navLink{Label: "Escalation", Href: "/escalation"})
+	}
 	// Tokens are for scripts and integrations, which a requester, who only
 	// asks for help, has no use for; the account page still links them.
 	if !a.IsRequesterRole() {

@@ -102,6 +102,8 @@ type ticketView struct {
 	WatcherChoices []deskOption
 	// Watching: the viewer watches the ticket and may stop.
 	Watching bool
+	// Escalation is the ticket's incidents, for the teams.
+	Escalation []*incidentView
 }
 
 // eventText writes a timeline entry other than a comment as a sentence
@@ -452,6 +454,12 @@ func (s *Server) ticketView(ctx context.Context, data pageData, id int64) (*tick
 			if !slices.ContainsFunc(v.Assignees, func(o deskOption) bool { return o.Value == id }) {
 				v.Assignees = append(v.Assignees, deskOption{id, v.Assignee})
 			}
+		}
+	}
+	if !v.AsRequester {
+		// The escalation panel (ui_escalation_panel.go).
+		if v.Escalation, err = s.escalationPanel(ctx, data, t); err != nil {
+			return nil, nil, err
 		}
 	}
 	return v, org, nil

@@ -234,3 +234,25 @@ func TestDueErrors(t *testing.T) {
 		}
 	})
 }
+
+func TestOpen(t *testing.T) {
+	office := mustCalendar(t, newYorkOffice)
+	tests := []struct {
+		at   string
+		want bool
+	}{
+		{"2026-03-02T09:00:00-05:00", true},  // Monday, opening instant
+		{"2026-03-02T16:59:59-05:00", true},  // a second before closing
+		{"2026-03-02T17:00:00-05:00", false}, // closing instant
+		{"2026-03-02T08:59:00-05:00", false},
+		{"2026-03-07T12:00:00-05:00", false}, // Saturday
+	}
+	for _, tt := range tests {
+		if got := office.Open(ts(t, tt.at)); got != tt.want {
+			t.Errorf("Open(%s) = %v, want %v", tt.at, got, tt.want)
+		}
+	}
+	if !sla.TwentyFourSeven().Open(ts(t, "2026-03-07T03:00:00Z")) {
+		t.Error("a 24×7 calendar is closed")
+	}
+}

@@ -195,6 +195,5 @@ func requireSystem(ctx context.Context) (*tandem.Actor, error) {
 	return a, nil
 }
 
-// escalationSteps is the kind of the escalation policies' steps.
-// (Filled in by the escalation work: sqlstore/escalation_step.go.)
-func (s *Scheduler) escalationSteps() timerKind { return timerKind{name: "escalation steps"} }
+// escalationSteps is the kind of the escalation policies' steps (sqlstore/escalation_step.go).
+func (s *Scheduler) escalationSteps() timerKind { return s.escalationKind() }
