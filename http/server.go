@@ -57,8 +57,15 @@ type Server struct {
 	MatrixService       tandem.MatrixService
 	TicketService       tandem.TicketService
 	SLAService          tandem.SLAService
+	NotificationService tandem.NotificationService
+	// SubscribeInbox signals when a user's in-app notifications change
+	// (sqlstore.InboxHub.Subscribe), for the bell's event stream.
+	SubscribeInbox func(userID int64) (<-chan struct{}, func())
 
 	metrics *httpMetrics
+	// closing is closed when the server shuts down, ending event streams
+	// (which would otherwise hold Close for ShutdownTimeout).
+	closing chan struct{}
 	ui      *ui
 	zones   sync.Map // IANA name → *time.Location, for viewerZone
 }
@@ -71,6 +78,7 @@ func NewServer() *Server {
 		Logger:   slog.Default(),
 		Registry: prometheus.NewRegistry(),
 		Ready:    func(context.Context) error { return nil },
+		closing:  make(chan struct{}),
 	}
 	s.metrics = newHTTPMetrics(s.Registry)
 	s.registerOperationRoutes()
@@ -83,6 +91,7 @@ func NewServer() *Server {
 	s.registerTicketRoutes()  // api_ticket.go, api_sla.go: tickets, calendars, SLA policy
 	s.registerDeskUIRoutes()  // ui_ticket.go, ui_sla.go: ticket pages, queues, SLA settings
 	s.registerHomeRoutes()    // ui_home.go: home pages, creating and renaming organisations
+	s.registerInboxRoutes()   // api_notification.go, ui_notification.go, ui_outbox.go: the bell, notifications, the outbox
 	return s
 }
 
@@ -162,6 +171,7 @@ func (s *Server) Open() error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
 	}
+	s.server.RegisterOnShutdown(func() { close(s.closing) })
 	go func() {
 		if err := s.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.Logger.Error("http server stopped", "err", err)

@@ -85,6 +85,8 @@ type pageData struct {
 	// switcher (ui_frame.go); nil for a visitor.
 	Nav      []navLink
 	Switcher *switcher
+	// Unread is the number on the frame's bell (ui_notification.go).
+	Unread int
 	// Status is set on the error page: the layout then leaves Error to it.
 	Status int
 	Error  string
@@ -238,6 +240,7 @@ func (s *Server) signedIn(r *http.Request, actor *tandem.Actor) (*http.Request, 
 	}
 	data.Nav = navigation(actor, data.Organizations, r.URL.Path)
 	data.Switcher = s.newSwitcher(r, actor, data.Organizations)
+	data.Unread = s.unreadCount(r)
 	return r, data, nil
 }
 

@@ -35,6 +35,9 @@ type Tx struct {
 	// wakes says the transaction wrote work for the scheduler: its commit
 	// wakes the scheduler (DB.wake).
 	wakes bool
+	// inboxUsers are the users whose in-app notifications the transaction
+	// wrote or marked read: its commit tells their bells (DB.Inbox).
+	inboxUsers []int64
 }
 
 // beginWrite starts a read-write transaction on the writer: on SQLite a
@@ -80,6 +83,9 @@ func (tx *Tx) Commit() error {
 	}
 	if err == nil && tx.wakes {
 		tx.db.signalWake()
+	}
+	if err == nil && len(tx.inboxUsers) > 0 {
+		tx.db.inbox.publish(tx.inboxUsers)
 	}
 	return err
 }
