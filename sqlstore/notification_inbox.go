@@ -60,7 +60,14 @@ func (s *NotificationService) MarkRead(ctx context.Context, ids []int64) error {
 	if len(ids) > maxPageSize {
 		return tandem.Errorf(tandem.EINVALID, "ids lists %d notifications: mark at most %d at once, or none to mark all read.", len(ids), maxPageSize)
 	}
-	a, tx, err := s.db.writeAs(ctx)
+	a, err := tandem.RequireActor(ctx)
+	if err != nil {
+		return err
+	}
+	if a.ReadOnly {
+		return tandem.Errorf(tandem.EFORBIDDEN, "This token is read-only; create a read-write token to mark notifications read.")
+	}
+	tx, err := s.db.beginWrite(ctx)
 	if err != nil {
 		return err
 	}
