@@ -15,11 +15,11 @@ func (s *Server) registerInboxRoutes() {
 	s.handle("GET /api/v1/notifications/unread-count", s.api(s.handleUnreadCount))
 	s.handle("POST /api/v1/notifications/read", s.api(s.handleNotificationsRead))
 	s.handle("GET /api/v1/outbox", s.api(s.handleOutboxList))
-	s.handle("GET /notifications", s.page(s.handleNotificationsPage))               // ui_notification.go
-	s.handle("GET /notifications/stream", s.page(s.handleNotificationStream))       // ui_notification_stream.go
-	s.handle("POST /notifications/read", s.page(s.handleNotificationsReadAll))      // ui_notification.go
-	s.handle("POST /notifications/{id}/read", s.page(s.handleNotificationOpen))     // ui_notification.go
-	s.handle("GET /outbox", s.page(s.handleOutboxPage))                              // ui_outbox.go
+	s.handle("GET /notifications", s.page(s.handleNotificationsPage))           // ui_notification.go
+	s.handle("GET /notifications/stream", s.page(s.handleNotificationStream))   // ui_notification_stream.go
+	s.handle("POST /notifications/read", s.page(s.handleNotificationsReadAll))  // ui_notification.go
+	s.handle("POST /notifications/{id}/read", s.page(s.handleNotificationOpen)) // ui_notification.go
+	s.handle("GET /outbox", s.page(s.handleOutboxPage))                         // ui_outbox.go
 }
 
 // defaultNotificationPage is the page size when none is asked for, as the
