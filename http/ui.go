@@ -85,7 +85,10 @@ type pageData struct {
 	// switcher (ui_frame.go); nil for a visitor.
 	Nav      []navLink
 	Switcher *switcher
-	// Unread is the number on the frame's bell (ui_notification.go).
+	// Bell shows the frame's bell, with Unread its number
+	// (ui_notification.go): for a viewer fully signed in, not one who
+	// must first set up MFA (the stream would only redirect them).
+	Bell   bool
 	Unread int
 	// Status is set on the error page: the layout then leaves Error to it.
 	Status int
@@ -217,6 +220,7 @@ func (s *Server) page(h func(http.ResponseWriter, *http.Request, pageData)) http
 			s.renderError(w, r, err, data)
 			return
 		}
+		data.Bell = !state.MustEnrollMFA
 		h(w, r, data)
 	}
 }
@@ -261,5 +265,6 @@ func (s *Server) viewerPageData(r *http.Request) (pageData, *http.Request) {
 	if err != nil {
 		return pageData{}, r
 	}
+	data.Bell = true
 	return data, signed
 }

@@ -10,7 +10,7 @@ import (
 // The bell's event stream: GET /notifications/stream answers
 // text/event-stream, an "unread" event with the count at once and
 // whenever it changes, a comment every streamHeartbeat so proxies keep the
-// connection, and "end" when the session has ended. A change is told by
+// connection, and "end" when the session has ended or the server stops. A change is told by
 // the store's in-process hub (SubscribeInbox) the moment its transaction
 // commits; the count is also read again every streamRecheck, which is
 // how notifications written by another replica reach the bell.
@@ -69,6 +69,10 @@ func (s *Server) handleNotificationStream(w http.ResponseWriter, r *http.Request
 		case <-ctx.Done():
 			return
 		case <-s.closing:
+			// The client closes instead of retrying a server that is
+			// going; its next page opens a stream again.
+			fmt.Fprint(w, "event: end\ndata: server stopping\n\n")
+			rc.Flush()
 			return
 		case <-changes:
 			if !send() {

@@ -4,12 +4,14 @@
 // count into the bell, its label, and the page title ("(3) Tickets ·
 // Tandem"). htmx swaps the body on navigation, so the bell is looked up
 // each time and the title prefixed again after each swap. The stream
-// sends "end" when the session has ended: then it is closed, not retried.
+// sends "end" when the session has ended or the server stops: then it is
+// closed, not retried, and the next navigation opens it again.
 // No inline script: the Content-Security-Policy forbids it.
 (function () {
   "use strict";
 
   var count = null;
+  var source = null;
 
   function bareTitle() {
     return document.title.replace(/^\(\d+\) /, "");
@@ -29,7 +31,7 @@
     document.title = (count === 0 ? "" : "(" + count + ") ") + bareTitle();
   }
 
-  function start() {
+  function open() {
     var bell = document.getElementById("bell");
     if (!bell || !window.EventSource) {
       return;
@@ -37,7 +39,7 @@
     var badge = document.getElementById("bell-count");
     count = badge ? parseInt(badge.textContent, 10) || 0 : 0;
     show();
-    var source = new EventSource(bell.getAttribute("data-stream"));
+    source = new EventSource(bell.getAttribute("data-stream"));
     source.addEventListener("unread", function (e) {
       var n = parseInt(e.data, 10);
       if (!isNaN(n)) {
@@ -48,9 +50,20 @@
     source.addEventListener("end", function () {
       source.close();
     });
+  }
+
+  function start() {
+    open();
     // After a navigation the new page's bell shows the count it was
-    // rendered with; the stream's is as new or newer.
-    document.addEventListener("htmx:afterSettle", show);
+    // rendered with; a live stream's is as new or newer, and a closed
+    // stream is opened again.
+    document.addEventListener("htmx:afterSettle", function () {
+      if (!source || source.readyState === EventSource.CLOSED) {
+        open();
+      } else {
+        show();
+      }
+    });
   }
 
   if (document.readyState === "loading") {
