@@ -86,6 +86,9 @@ type Notification struct {
 	CreatedAt      time.Time        `json:"created_at"`
 	DeliveredAt    *time.Time       `json:"delivered_at,omitempty"`
 	ReadAt         *time.Time       `json:"read_at,omitempty"` // in-app only
+	// Recipient names whom it went to as the reader may know them (a
+	// person's name or email, a webhook's name); set by FindOutbox only.
+	Recipient string `json:"recipient,omitempty"`
 }
 
 // Delivery is a notification claimed for an attempt, with what its channel

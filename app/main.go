@@ -204,8 +204,8 @@ func (m *Main) Run(ctx context.Context) error {
 	s.TicketService = m.Services.Tickets
 	s.SLAService = m.Services.SLA
 	s.PasswordResetService = m.Services.PasswordResets
-	s.NotificationPreferences = m.Services.Notifications
 	s.EscalationService = m.Services.Escalation
+	s.NotificationService, s.SubscribeInbox = m.Services.Notifications, db.Inbox().Subscribe
 	s.RegisterDBStats(db.Stats())
 	if _, _, ok := db.GroupCommits(); ok {
 		s.RegisterGroupCommits(db.GroupCommits)

@@ -1,18 +1,10 @@
 package http
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/tandemhq/tandem"
 )
-
-// NotificationPreferenceService is the part of tandem.NotificationService
-// that reads and changes the actor's own preferences.
-type NotificationPreferenceService interface {
-	FindPreferences(ctx context.Context) (*tandem.NotificationPreferences, error)
-	UpdatePreferences(ctx context.Context, p *tandem.NotificationPreferences) error
-}
 
 // registerNotificationPreferenceRoutes registers the actor's notification
 // preferences: the API here, the settings page in ui_notification_prefs.go.
@@ -24,7 +16,7 @@ func (s *Server) registerNotificationPreferenceRoutes() {
 }
 
 func (s *Server) handlePreferencesGet(w http.ResponseWriter, r *http.Request) {
-	p, err := s.NotificationPreferences.FindPreferences(r.Context())
+	p, err := s.NotificationService.FindPreferences(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -40,7 +32,7 @@ func (s *Server) handlePreferencesPut(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.NotificationPreferences.UpdatePreferences(r.Context(), &p); err != nil {
+	if err := s.NotificationService.UpdatePreferences(r.Context(), &p); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

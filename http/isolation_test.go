@@ -1,6 +1,7 @@
 package http_test
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -19,6 +20,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/escalation"
 	"github.com/tandemhq/tandem/internal/testserver"
+	"github.com/tandemhq/tandem/sqlstore"
 )
 
 // The route-isolation test walks every registered route and calls it as an
@@ -59,6 +61,7 @@ type isolation struct {
 	policyA     int64 // an internal escalation policy of A
 	incidentA   int64 // the incident it runs on a P1 ticket of A
 	p1A         int64 // that ticket
+	noteA       int64 // an in-app notification to userA about ticketA
 }
 
 // routeCase says how to call one route against organisation A's records.
@@ -111,6 +114,7 @@ var (
 	ticketAID     = func(f *isolation) int64 { return f.ticketA }
 	policyAID     = func(f *isolation) int64 { return f.policyA }
 	incidentAID   = func(f *isolation) int64 { return f.incidentA }
+	noteAID       = func(f *isolation) int64 { return f.noteA }
 	invalidOrg    = []int{http.StatusNotFound, http.StatusUnprocessableEntity}
 )
 
@@ -245,6 +249,16 @@ var routeCases = map[string]routeCase{
 	"POST /tickets/{id}/incidents/{incident}/reassign": {path: func(f *isolation) string {
 		return fmt.Sprintf("/tickets/%d/incidents/%d/reassign", f.p1A, f.incidentA)
 	}, body: "assignee=%USERA%"},
+	// Notifications: the caller's own, and the outbox as they may oversee it.
+	"GET /api/v1/notifications":              {path: fixed("/api/v1/notifications"), listing: true},
+	"GET /api/v1/notifications/unread-count": {path: fixed("/api/v1/notifications/unread-count"), listing: true},
+	"POST /api/v1/notifications/read":        {path: fixed("/api/v1/notifications/read"), body: `{"ids":[%NOTEA%]}`, self: "marks the caller's own notifications read; the victim's id is passed over"},
+	"GET /api/v1/outbox":                     {path: fixed("/api/v1/outbox"), listing: true},
+	"GET /notifications":                     {path: fixed("/notifications"), listing: true},
+	"GET /notifications/stream":              {path: fixed("/notifications/stream"), listing: true},
+	"POST /notifications/read":               {path: fixed("/notifications/read"), self: "marks the caller's own notifications read"},
+	"POST /notifications/{id}/read":          {path: idPath("/notifications/%d/read", noteAID)},
+	"GET /outbox":                            {path: fixed("/outbox"), listing: true},
 
 	// UI: home, organisation, audit.
 	"GET /{$}":                   {path: fixed("/"), listing: true},
@@ -473,6 +487,17 @@ func (f *isolation) newDeskFixture(t *testing.T, ctx context.Context) {
 		t.Fatalf("the P1 of A started %d incidents: %v", len(incidents), err)
 	}
 	f.incidentA, f.p1A = incidents[0].ID, p1.ID
+	// In-app only: an email would be delivered (held) by the scheduler
+	// meanwhile, and the fingerprint would see it change.
+	org := f.orgA.ID
+	notes := []*tandem.Notification{
+		{OrganizationID: &org, TicketID: &tk.ID, UserID: &f.userA.ID, Channel: tandem.ChannelInApp, Kind: tandem.NotifyWatchedComment,
+			Subject: victimMarker + " payroll: a new comment", Body: victimMarker + " payroll logs are attached.", Link: "/tickets/1"},
+	}
+	if err := sqlstore.EnqueueForTest(ctx, s.Services.DB, notes...); err != nil {
+		t.Fatal(err)
+	}
+	f.noteA = notes[0].ID
 }
 
 // openRaw opens the server's database read-only (on SQLite) beside the
@@ -494,7 +519,8 @@ func openRaw(t *testing.T, s *testserver.Server) *sql.DB {
 func (f *isolation) check(t *testing.T, pattern string, c routeCase) {
 	method, _, _ := strings.Cut(pattern, " ")
 	path := c.path(f)
-	body := strings.NewReplacer("%ORGA%", fmt.Sprint(f.orgA.ID), "%USERA%", fmt.Sprint(f.userA.ID), "%AREAA%", fmt.Sprint(f.areaA)).Replace(c.body)
+	body := strings.NewReplacer("%ORGA%", fmt.Sprint(f.orgA.ID), "%USERA%", fmt.Sprint(f.userA.ID), "%AREAA%", fmt.Sprint(f.areaA),
+		"%NOTEA%", fmt.Sprint(f.noteA)).Replace(c.body)
 	api := strings.HasPrefix(path, "/api/")
 	writes := method != http.MethodGet && method != http.MethodHead
 	before := fingerprint(t, f.s)
@@ -589,6 +615,11 @@ func (f *isolation) call(t *testing.T, method, path, body string, cookie *http.C
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		// A stream does not end: its first event is the answer.
+		event, _ := bufio.NewReader(resp.Body).ReadString('\n')
+		return resp.StatusCode, event, resp.Header
+	}
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b), resp.Header
 }
@@ -604,7 +635,7 @@ func fingerprint(t *testing.T, s *testserver.Server) string {
 	tables := []string{"provider", "organizations", "parties", "users", "user_organizations", "api_tokens", "invitations", "recovery_codes", "sessions", "service_areas", "matrix_versions", "matrix_assignments",
 		"tickets", "ticket_tags", "ticket_watchers", "ticket_pauses", "ticket_events", "ticket_handoffs", "ticket_time_entries", "ticket_attachments",
 		"blobs", "sla_timers", "business_calendars", "sla_policies", "notification_preferences", "password_resets",
-		"escalation_policies", "incidents", "incident_steps", "incident_ack_tokens"}
+		"escalation_policies", "incidents", "incident_steps", "incident_ack_tokens", "notifications"}
 	sort.Strings(tables)
 	for _, table := range tables {
 		rows, err := db.Query("SELECT * FROM " + table + " ORDER BY 1")

@@ -19,6 +19,7 @@ import (
 	"github.com/tandemhq/tandem"
 	tandemhttp "github.com/tandemhq/tandem/http"
 	"github.com/tandemhq/tandem/internal/testserver"
+	"github.com/tandemhq/tandem/sqlstore"
 )
 
 // apiPrefix is the server URL of the API document; its paths are relative to it.
@@ -113,6 +114,11 @@ func TestOpenAPI_ResponsesMatchDocument(t *testing.T) {
 		orgB := fmt.Sprintf("/orgs/%d", w.orgB.ID)
 		people := newPeopleFixture(t, s, w)
 		future := time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)
+		if err := sqlstore.EnqueueForTest(context.Background(), s.Services.DB,
+			&tandem.Notification{OrganizationID: &w.orgA.ID, UserID: &w.tech.ID, Channel: tandem.ChannelInApp, Kind: tandem.NotifyAssigned, Subject: "Assigned", Body: "A ticket", Link: "/tickets/1"},
+			&tandem.Notification{OrganizationID: &w.orgA.ID, UserID: &w.tech.ID, Address: w.tech.Email, Channel: tandem.ChannelEmail, Kind: tandem.NotifyAssigned, Subject: "Assigned", Body: "A ticket"}); err != nil {
+			t.Fatal(err)
+		}
 
 		tests := []struct {
 			name   string
@@ -188,6 +194,16 @@ func TestOpenAPI_ResponsesMatchDocument(t *testing.T) {
 			{"CreateEscalationPolicyInvalid", w.admin, "POST", "/escalation-policies", `{"name":"No levels","party":"provider","triggers":["ticket"],"levels":[]}`, 422},
 			{"CreateEscalationPolicyForbidden", w.itAdminB, "POST", "/escalation-policies", `{"name":"Not mine","party":"provider","triggers":["ticket"],"levels":[{"targets":[{"kind":"queue","party":"provider"}],"timeout_minutes":15}]}`, 403},
 			{"ListEscalationPolicies", w.admin, "GET", "/escalation-policies", "", 200},
+			{"ListNotifications", w.tech, "GET", "/notifications?unread=true&limit=5", "", 200},
+			{"ListNotificationsBadCursor", w.tech, "GET", "/notifications?cursor=x", "", 400},
+			{"CountUnreadNotifications", w.tech, "GET", "/notifications/unread-count", "", 200},
+			{"MarkNotificationsRead", w.tech, "POST", "/notifications/read", `{"ids": [1, 2]}`, 200},
+			{"MarkAllNotificationsRead", w.tech, "POST", "/notifications/read", `{}`, 200},
+			{"MarkNotificationsReadTooMany", w.tech, "POST", "/notifications/read", `{"ids": [` + strings.TrimSuffix(strings.Repeat("1,", 501), ",") + `]}`, 422},
+			{"ListOutbox", w.admin, "GET", "/outbox?channel=email&state=pending", "", 200},
+			{"ListOutboxOfOrganization", w.itAdminB, "GET", "/outbox", "", 200},
+			{"ListOutboxBadChannel", w.admin, "GET", "/outbox?channel=fax", "", 422},
+			{"ListOutboxForbidden", w.requesterB, "GET", "/outbox", "", 403},
 			{"Document", member{}, "GET", "/openapi.json", "", 200},
 		}
 		for _, tt := range tests {

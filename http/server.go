@@ -59,13 +59,16 @@ type Server struct {
 	SLAService          tandem.SLAService
 	// PasswordResetService sends and redeems password reset links.
 	PasswordResetService tandem.PasswordResetService
-	// NotificationPreferences reads and changes the actor's notification
-	// preferences: the part of tandem.NotificationService the settings
-	// page and /api/v1/me/notification-preferences use.
-	NotificationPreferences NotificationPreferenceService
-	EscalationService       tandem.EscalationService
+	EscalationService    tandem.EscalationService
+	NotificationService  tandem.NotificationService
+	// SubscribeInbox signals when a user's in-app notifications change
+	// (sqlstore.InboxHub.Subscribe), for the bell's event stream.
+	SubscribeInbox func(userID int64) (<-chan struct{}, func())
 
 	metrics *httpMetrics
+	// closing is closed when the server shuts down, ending event streams
+	// (which would otherwise hold Close for ShutdownTimeout).
+	closing chan struct{}
 	ui      *ui
 	zones   sync.Map // IANA name → *time.Location, for viewerZone
 }
@@ -78,6 +81,7 @@ func NewServer() *Server {
 		Logger:   slog.Default(),
 		Registry: prometheus.NewRegistry(),
 		Ready:    func(context.Context) error { return nil },
+		closing:  make(chan struct{}),
 	}
 	s.metrics = newHTTPMetrics(s.Registry)
 	s.registerOperationRoutes()
@@ -93,6 +97,7 @@ func NewServer() *Server {
 	s.registerNotificationPreferenceRoutes() // ui_notification_prefs.go, api_notification_prefs.go
 	s.registerPasswordResetRoutes()          // ui_password_reset.go: forgot password, reset by link
 	s.registerEscalationRoutes()             // api_escalation.go, ui_escalation.go, ui_ack.go: policies, incidents, acknowledgement links
+	s.registerInboxRoutes()                  // api_notification.go, ui_notification.go, ui_outbox.go: the bell, notifications, the outbox
 	return s
 }
 
@@ -172,6 +177,7 @@ func (s *Server) Open() error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
 	}
+	s.server.RegisterOnShutdown(func() { close(s.closing) })
 	go func() {
 		if err := s.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.Logger.Error("http server stopped", "err", err)

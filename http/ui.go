@@ -86,6 +86,11 @@ type pageData struct {
 	// switcher (ui_frame.go); nil for a visitor.
 	Nav      []navLink
 	Switcher *switcher
+	// Bell shows the frame's bell, with Unread its number
+	// (ui_notification.go): for a viewer fully signed in, not one who
+	// must first set up MFA (the stream would only redirect them).
+	Bell   bool
+	Unread int
 	// Status is set on the error page: the layout then leaves Error to it.
 	Status int
 	Error  string
@@ -216,6 +221,7 @@ func (s *Server) page(h func(http.ResponseWriter, *http.Request, pageData)) http
 			s.renderError(w, r, err, data)
 			return
 		}
+		data.Bell = !state.MustEnrollMFA
 		h(w, r, data)
 	}
 }
@@ -239,6 +245,7 @@ func (s *Server) signedIn(r *http.Request, actor *tandem.Actor) (*http.Request, 
 	}
 	data.Nav = navigation(actor, data.Organizations, r.URL.Path)
 	data.Switcher = s.newSwitcher(r, actor, data.Organizations)
+	data.Unread = s.unreadCount(r)
 	return r, data, nil
 }
 
@@ -259,5 +266,6 @@ func (s *Server) viewerPageData(r *http.Request) (pageData, *http.Request) {
 	if err != nil {
 		return pageData{}, r
 	}
+	data.Bell = true
 	return data, signed
 }

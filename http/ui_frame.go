@@ -47,6 +47,10 @@ func navigation(a *tandem.Actor, orgs []*tandem.Organization, path string) []nav
 	if a.Can(tandem.ActionEscalationManage, a.OrganizationID) == nil {
 		links = append(links, navLink{Label: "Escalation", Href: "/escalation"})
 	}
+	// The outbox is overseen by the admins (NotificationService.FindOutbox).
+	if a.IsProviderAdmin() || a.Party == tandem.PartyInternal && a.Role == tandem.RoleITAdmin {
+		links = append(links, navLink{Label: "Outbox", Href: "/outbox"})
+	}
 	// Tokens are for scripts and integrations, which a requester, who only
 	// asks for help, has no use for; the account page still links them.
 	if !a.IsRequesterRole() {
@@ -100,6 +104,7 @@ var scopedLists = map[string]struct {
 	"/tickets": {"org", false},
 	"/queue":   {"org", false},
 	"/audit":   {"organization_id", true},
+	"/outbox":  {"organization_id", true},
 }
 
 // newSwitcher builds the switcher for the page of r: on a scoped list, each

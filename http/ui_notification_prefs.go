@@ -62,7 +62,7 @@ func preferencesPage(p *tandem.NotificationPreferences, role tandem.Role, viewer
 }
 
 func (s *Server) handlePreferencesPage(w http.ResponseWriter, r *http.Request, data pageData) {
-	p, err := s.NotificationPreferences.FindPreferences(r.Context())
+	p, err := s.NotificationService.FindPreferences(r.Context())
 	if err != nil {
 		s.renderError(w, r, err, data)
 		return
@@ -76,7 +76,7 @@ func (s *Server) handlePreferencesPage(w http.ResponseWriter, r *http.Request, d
 func (s *Server) handlePreferencesSave(w http.ResponseWriter, r *http.Request, data pageData) {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	data.Title = "Notifications"
-	p, err := s.NotificationPreferences.FindPreferences(r.Context())
+	p, err := s.NotificationService.FindPreferences(r.Context())
 	if err != nil {
 		s.renderError(w, r, err, data)
 		return
@@ -102,7 +102,7 @@ func (s *Server) handlePreferencesSave(w http.ResponseWriter, r *http.Request, d
 	// Checked first to know the field at fault; the service checks again.
 	field, err := p.Check()
 	if err == nil {
-		err = s.NotificationPreferences.UpdatePreferences(r.Context(), p)
+		err = s.NotificationService.UpdatePreferences(r.Context(), p)
 	}
 	view := preferencesPage(p, data.Actor.Role, data.Loc.String())
 	data.Data = view

@@ -104,6 +104,9 @@ type ticketView struct {
 	Watching bool
 	// Escalation is the ticket's incidents, for the teams.
 	Escalation []*incidentView
+	// Notified is who was notified about the ticket, newest first, for
+	// the teams (never requesters): ui_outbox.go's rows.
+	Notified []outboxRow
 }
 
 // eventText writes a timeline entry other than a comment as a sentence
@@ -370,6 +373,11 @@ func (s *Server) ticketView(ctx context.Context, data pageData, id int64) (*tick
 		{string(tandem.VisibilityParty), visibilityLabel(tandem.VisibilityParty, a.Party) + " (your team)"},
 	}
 
+	if !v.AsRequester && s.NotificationService != nil {
+		if v.Notified, err = s.ticketNotifications(ctx, t.ID); err != nil {
+			return nil, nil, err
+		}
+	}
 	events, err := s.TicketService.Timeline(ctx, t.ID)
 	if err != nil {
 		return nil, nil, err

@@ -50,6 +50,9 @@ type DB struct {
 	// scheduler (a notification, an escalation step) commits, so that the
 	// scheduler of this process delivers it at once (Scheduler.Wake).
 	wake chan struct{}
+	// inbox tells listeners of a user's bell that their in-app
+	// notifications changed (inbox_hub.go).
+	inbox *InboxHub
 }
 
 // Config says which database to open.
@@ -121,7 +124,7 @@ func OpenSQLiteFile(ctx context.Context, path string) (*DB, error) {
 	}
 	read.SetMaxOpenConns(4)
 	read.SetMaxIdleConns(4)
-	return &DB{write: write, read: read, group: newGroupCommit(write), dialect: SQLite, Path: abs, Now: time.Now, wake: make(chan struct{}, 1)}, nil
+	return &DB{write: write, read: read, group: newGroupCommit(write), dialect: SQLite, Path: abs, Now: time.Now, wake: make(chan struct{}, 1), inbox: newInboxHub()}, nil
 }
 
 func openPostgres(ctx context.Context, dsn string) (*DB, error) {
@@ -143,7 +146,7 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, tandem.Errorf(tandem.ECONFIG, "cannot reach PostgreSQL at %s (%s): start it, or fix TANDEM_DATABASE_URL", net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)), pgErrorText(err))
 	}
-	return &DB{write: db, read: db, dialect: Postgres, Now: time.Now, wake: make(chan struct{}, 1)}, nil
+	return &DB{write: db, read: db, dialect: Postgres, Now: time.Now, wake: make(chan struct{}, 1), inbox: newInboxHub()}, nil
 }
 
 // Dialect returns the database's dialect.

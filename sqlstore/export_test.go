@@ -1,5 +1,11 @@
 package sqlstore
 
+import (
+	"context"
+
+	"github.com/tandemhq/tandem"
+)
+
 // ExecRaw runs a statement on the writer, bypassing every service, as someone
 // with direct database access could. Tests use it to tamper with the audit
 // trail and check that verification notices.
@@ -14,4 +20,18 @@ func CountRaw(db *DB, q string, args ...any) (int, error) {
 	var n int
 	err := db.read.QueryRow(db.rebind(q), args...).Scan(&n)
 	return n, err
+}
+
+// EnqueueThenRollback writes notifications and rolls the transaction back,
+// for tests that a rolled-back change tells nobody.
+func EnqueueThenRollback(ctx context.Context, db *DB, ns ...*tandem.Notification) error {
+	tx, err := db.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	if err := tx.enqueue(ctx, ns...); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Rollback()
 }

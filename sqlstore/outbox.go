@@ -57,6 +57,9 @@ func (tx *Tx) enqueue(ctx context.Context, ns ...*tandem.Notification) error {
 			now := tx.now
 			n.DeliveredAt, n.NextAttemptAt = &now, nil
 			delivered = at(now)
+			if n.UserID != nil {
+				tx.inboxUsers = append(tx.inboxUsers, *n.UserID)
+			}
 		} else {
 			n.State = tandem.DeliveryPending
 			if n.NextAttemptAt == nil || n.NextAttemptAt.Before(tx.now) {

@@ -39,6 +39,9 @@ type Tx struct {
 	// ticket in this transaction (ticket, user): one action, one message
 	// each (notify_event.go).
 	notified map[[2]int64]bool
+	// inboxUsers are the users whose in-app notifications the transaction
+	// wrote or marked read: its commit tells their bells (DB.Inbox).
+	inboxUsers []int64
 }
 
 // beginWrite starts a read-write transaction on the writer: on SQLite a
@@ -84,6 +87,9 @@ func (tx *Tx) Commit() error {
 	}
 	if err == nil && tx.wakes {
 		tx.db.signalWake()
+	}
+	if err == nil && len(tx.inboxUsers) > 0 {
+		tx.db.inbox.publish(tx.inboxUsers)
 	}
 	return err
 }

@@ -27,6 +27,10 @@ type consoleLog struct {
 	// pages are the requests whose error status a test asserts itself: page
 	// loads and htmx requests. A 404 page is an answer; a 404 script is a bug.
 	pages map[network.RequestID]bool
+	// streams are EventSource requests (the bell's): a stream outlives its
+	// page's load, so the test's server stops while it is open, and the
+	// browser's retry is then refused. That refusal alone is no bug.
+	streams map[network.RequestID]bool
 }
 
 // record is a chromedp.Listen func; it runs on the tab's reader goroutine,
@@ -35,6 +39,13 @@ func (l *consoleLog) record(ev any) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	switch ev := ev.(type) {
+	case *network.EventRequestWillBeSent:
+		if ev.Type == network.ResourceTypeEventSource {
+			if l.streams == nil {
+				l.streams = map[network.RequestID]bool{}
+			}
+			l.streams[ev.RequestID] = true
+		}
 	case *network.EventResponseReceived:
 		switch ev.Type {
 		case network.ResourceTypeDocument, network.ResourceTypeXHR, network.ResourceTypeFetch:
@@ -58,6 +69,9 @@ func (l *consoleLog) record(ev any) {
 	case *log.EventEntryAdded:
 		e := ev.Entry
 		if e.Level != log.EntryLevelError || e.Source == log.EntrySourceNetwork && l.pages[e.NetworkRequestID] {
+			return
+		}
+		if e.Source == log.EntrySourceNetwork && l.streams[e.NetworkRequestID] && strings.Contains(e.Text, "ERR_CONNECTION_REFUSED") {
 			return
 		}
 		l.errors = append(l.errors, fmt.Sprintf("%s: %s (%s)", e.Source, e.Text, e.URL))
