@@ -164,6 +164,7 @@ func (m *Main) Run(ctx context.Context) error {
 	s.MatrixService = m.Services.Matrix
 	s.TicketService = m.Services.Tickets
 	s.SLAService = m.Services.SLA
+	s.WebhookService = m.Services.Webhooks
 	s.RegisterDBStats(db.Stats())
 	if _, _, ok := db.GroupCommits(); ok {
 		s.RegisterGroupCommits(db.GroupCommits)
@@ -281,6 +282,7 @@ type Services struct {
 	Tickets       *sqlstore.TicketService
 	SLA           *sqlstore.SLAService
 	Scheduler     *sqlstore.Scheduler
+	Webhooks      *sqlstore.WebhookService
 }
 
 // NewServices builds every service on db. Attachment bytes go to files
@@ -304,6 +306,7 @@ func NewServices(db *sqlstore.DB, dataDir string) *Services {
 		Tickets:       sqlstore.NewTicketService(db, blobs),
 		SLA:           sla,
 		Scheduler:     sqlstore.NewScheduler(db, sla),
+		Webhooks:      sqlstore.NewWebhookService(db),
 	}
 }
 

@@ -57,6 +57,7 @@ type Server struct {
 	MatrixService       tandem.MatrixService
 	TicketService       tandem.TicketService
 	SLAService          tandem.SLAService
+	WebhookService      tandem.WebhookService
 
 	metrics *httpMetrics
 	ui      *ui
@@ -83,6 +84,7 @@ func NewServer() *Server {
 	s.registerTicketRoutes()  // api_ticket.go, api_sla.go: tickets, calendars, SLA policy
 	s.registerDeskUIRoutes()  // ui_ticket.go, ui_sla.go: ticket pages, queues, SLA settings
 	s.registerHomeRoutes()    // ui_home.go: home pages, creating and renaming organisations
+	s.registerWebhookRoutes() // api_webhook.go, ui_webhook.go: webhooks and their delivery logs
 	return s
 }
 
