@@ -215,7 +215,8 @@ func (m *Main) printSetupLink(ctx context.Context) error {
 
 func (m *Main) loadDemo(ctx context.Context) error {
 	ctx = tandem.NewContextWithActor(ctx, tandem.SystemActor)
-	logins, err := demo.Load(ctx, demo.Services{Organizations: m.Services.Organizations, Users: m.Services.Users, Matrix: m.Services.Matrix, Tickets: m.Services.Tickets, SLA: m.Services.SLA})
+	logins, err := demo.Load(ctx, demo.Services{Organizations: m.Services.Organizations, Users: m.Services.Users, Matrix: m.Services.Matrix, Tickets: m.Services.Tickets, SLA: m.Services.SLA,
+		Webhooks: m.Services.Webhooks})
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ type Services struct {
 	Matrix        tandem.MatrixService
 	Tickets       tandem.TicketService
 	SLA           tandem.SLAService
+	Webhooks      tandem.WebhookService // optional: no demo webhooks without it
 }
 
 // Login describes one demo user for the start-up banner.
@@ -107,6 +108,9 @@ func Load(ctx context.Context, s Services) ([]Login, error) {
 		}
 	}
 	if err := loadTickets(ctx, s, ids, byEmail); err != nil {
+		return nil, err
+	}
+	if err := loadWebhooks(ctx, s, ids, byEmail); err != nil {
 		return nil, err
 	}
 	return logins, nil
