@@ -48,6 +48,8 @@ const (
 	NotifyEscalation NotificationKind = "escalation"
 	// The password reset link: always sent, by email only.
 	NotifyPasswordReset NotificationKind = "password_reset"
+	// A webhook's "Send a test": one delivery to that webhook alone.
+	NotifyWebhookTest NotificationKind = "webhook_test"
 )
 
 // DeliveryState is where a notification's delivery stands.
@@ -89,6 +91,9 @@ type Notification struct {
 	// Recipient names whom it went to as the reader may know them (a
 	// person's name or email, a webhook's name); set by FindOutbox only.
 	Recipient string `json:"recipient,omitempty"`
+	// AttemptLog is every attempt at delivering it, oldest first, where a
+	// delivery log asks for them (WebhookService.FindDeliveries).
+	AttemptLog []DeliveryAttempt `json:"attempt_log,omitempty"`
 }
 
 // Delivery is a notification claimed for an attempt, with what its channel
@@ -235,16 +240,33 @@ type Webhook struct {
 	UpdatedAt    time.Time `json:"updated_at"`
 }
 
-// WebhookService manages webhooks and shows their delivery logs.
+// WebhookService manages webhooks and shows their delivery logs. Provider
+// admins manage the provider's webhooks (OrganizationID nil) and see every
+// organisation's; an organisation's IT admins manage its own. Anyone else
+// is refused (EFORBIDDEN), and a webhook outside scope is ENOTFOUND. Reads
+// never return the secret.
 type WebhookService interface {
+	// FindWebhooks lists the webhooks in scope: of one organisation when
+	// orgID is set, else every one the actor sees, the provider's first.
 	FindWebhooks(ctx context.Context, orgID *int64) ([]*Webhook, error)
 	FindWebhook(ctx context.Context, id int64) (*Webhook, error)
 	// CreateWebhook stores w and returns it with its secret set, once.
+	// Its party follows from its organisation (none: the provider).
+	// EINVALID names a bad field; EFORBIDDEN for AllowPrivate set by
+	// anyone but a provider admin.
 	CreateWebhook(ctx context.Context, w *Webhook) error
+	// UpdateWebhook changes name, URL, format, kinds, active and
+	// AllowPrivate; the organisation, party and secret stay.
 	UpdateWebhook(ctx context.Context, w *Webhook) error
 	DeleteWebhook(ctx context.Context, id int64) error
+	// RotateWebhookSecret gives the webhook a new secret and returns it,
+	// once; the old one stops signing at once.
+	RotateWebhookSecret(ctx context.Context, id int64) (string, error)
+	// TestWebhook enqueues one NotifyWebhookTest delivery to the webhook,
+	// active or not, and returns it.
+	TestWebhook(ctx context.Context, id int64) (*Notification, error)
 	// FindDeliveries is a webhook's delivery log, newest first: each
-	// notification with its attempts.
+	// notification with its attempts (AttemptLog); limit 0 means 50.
 	FindDeliveries(ctx context.Context, webhookID int64, limit int) ([]*Notification, error)
 }
 

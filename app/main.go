@@ -206,6 +206,7 @@ func (m *Main) Run(ctx context.Context) error {
 	s.PasswordResetService = m.Services.PasswordResets
 	s.EscalationService = m.Services.Escalation
 	s.NotificationService, s.SubscribeInbox = m.Services.Notifications, db.Inbox().Subscribe
+	s.WebhookService = m.Services.Webhooks
 	s.RegisterDBStats(db.Stats())
 	if _, _, ok := db.GroupCommits(); ok {
 		s.RegisterGroupCommits(db.GroupCommits)
@@ -266,7 +267,7 @@ func (m *Main) printSetupLink(ctx context.Context) error {
 func (m *Main) loadDemo(ctx context.Context) error {
 	ctx = tandem.NewContextWithActor(ctx, tandem.SystemActor)
 	logins, err := demo.Load(ctx, demo.Services{Organizations: m.Services.Organizations, Users: m.Services.Users, Matrix: m.Services.Matrix, Tickets: m.Services.Tickets, SLA: m.Services.SLA,
-		Escalation: m.Services.Escalation})
+		Escalation: m.Services.Escalation, Webhooks: m.Services.Webhooks})
 	if err != nil {
 		return err
 	}
@@ -341,6 +342,7 @@ type Services struct {
 	Notifications  *sqlstore.NotificationService
 	PasswordResets *sqlstore.PasswordResetService
 	Escalation     *sqlstore.EscalationService
+	Webhooks       *sqlstore.WebhookService
 }
 
 // NewServices builds every service on db. Attachment bytes go to files
@@ -367,6 +369,7 @@ func NewServices(db *sqlstore.DB, dataDir string) *Services {
 		Notifications:  sqlstore.NewNotificationService(db),
 		PasswordResets: sqlstore.NewPasswordResetService(db, users),
 		Escalation:     sqlstore.NewEscalationService(db),
+		Webhooks:       sqlstore.NewWebhookService(db),
 	}
 }
 

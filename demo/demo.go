@@ -28,6 +28,7 @@ type Services struct {
 	SLA           tandem.SLAService
 	// Escalation, when set, gets the demo's escalation policy.
 	Escalation tandem.EscalationService
+	Webhooks   tandem.WebhookService // optional: no demo webhooks without it
 }
 
 // Login describes one demo user for the start-up banner.
@@ -114,6 +115,9 @@ func Load(ctx context.Context, s Services) ([]Login, error) {
 		return nil, err
 	}
 	if err := loadTickets(ctx, s, ids, byEmail); err != nil {
+		return nil, err
+	}
+	if err := loadWebhooks(ctx, s, ids, byEmail); err != nil {
 		return nil, err
 	}
 	return logins, nil

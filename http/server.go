@@ -64,6 +64,7 @@ type Server struct {
 	// SubscribeInbox signals when a user's in-app notifications change
 	// (sqlstore.InboxHub.Subscribe), for the bell's event stream.
 	SubscribeInbox func(userID int64) (<-chan struct{}, func())
+	WebhookService tandem.WebhookService
 
 	metrics *httpMetrics
 	// closing is closed when the server shuts down, ending event streams
@@ -98,6 +99,7 @@ func NewServer() *Server {
 	s.registerPasswordResetRoutes()          // ui_password_reset.go: forgot password, reset by link
 	s.registerEscalationRoutes()             // api_escalation.go, ui_escalation.go, ui_ack.go: policies, incidents, acknowledgement links
 	s.registerInboxRoutes()                  // api_notification.go, ui_notification.go, ui_outbox.go: the bell, notifications, the outbox
+	s.registerWebhookRoutes()                // api_webhook.go, ui_webhook.go: webhooks and their delivery logs
 	return s
 }
 

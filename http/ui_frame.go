@@ -51,6 +51,18 @@ func navigation(a *tandem.Actor, orgs []*tandem.Organization, path string) []nav
 	if a.IsProviderAdmin() || a.Party == tandem.PartyInternal && a.Role == tandem.RoleITAdmin {
 		links = append(links, navLink{Label: "Outbox", Href: "/outbox"})
 	}
+	// Webhooks: the provider's for provider admins, an organisation's for
+	// its IT admins (ui_webhook.go).
+	switch {
+	case a.Party == tandem.PartyProvider && a.CanManageWebhook(&tandem.Webhook{}) == nil:
+		links = append(links, navLink{Label: "Webhooks", Href: "/settings/webhooks"})
+	case a.Party == tandem.PartyInternal && a.CanOverseeWebhooks() == nil:
+		for _, o := range orgs {
+			if o.ID == a.OrganizationID {
+				links = append(links, navLink{Label: "Webhooks", Href: "/orgs/" + o.Slug + "/webhooks"})
+			}
+		}
+	}
 	// Tokens are for scripts and integrations, which a requester, who only
 	// asks for help, has no use for; the account page still links them.
 	if !a.IsRequesterRole() {

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"time"
 
 	"github.com/tandemhq/tandem"
 )
@@ -20,6 +21,56 @@ func CountRaw(db *DB, q string, args ...any) (int, error) {
 	var n int
 	err := db.read.QueryRow(db.rebind(q), args...).Scan(&n)
 	return n, err
+}
+
+// Hooks of the outbox for its tests (outbox_test.go, scheduler_test.go):
+// the unexported steps a rule, a scheduler that dies, or a fan-out take.
+
+// EnqueueIn writes ns in one write transaction through enqueue, committed
+// or rolled back as commit says.
+func EnqueueIn(ctx context.Context, db *DB, commit bool, ns ...*tandem.Notification) error {
+	tx, err := db.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := tx.enqueue(ctx, ns...); err != nil || !commit {
+		return err
+	}
+	return tx.Commit()
+}
+
+// FanOut sends a message of kind about organisation orgID (nil: the
+// provider's own), party-only content for party when it is set, to the
+// webhooks through sendToWebhooks, and commits.
+func FanOut(ctx context.Context, db *DB, orgID *int64, kind tandem.NotificationKind, party tandem.PartyKind, subject string) error {
+	tx, err := db.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	m := &message{orgID: orgID, kind: kind, party: party, teams: party != "", subject: subject, body: subject}
+	if err := tx.sendToWebhooks(ctx, m); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// ClaimDeliveries claims due deliveries for owner, as a scheduler does
+// before it sends them.
+func ClaimDeliveries(ctx context.Context, db *DB, now time.Time, owner string, limit int) ([]*tandem.Delivery, error) {
+	return db.claimDeliveries(ctx, now, owner, limit)
+}
+
+// RecordAttempt records owner's attempt at d, as a scheduler does after
+// sending it.
+func RecordAttempt(ctx context.Context, db *DB, d *tandem.Delivery, owner string, now time.Time, status int, sendErr error) error {
+	return db.recordAttempt(ctx, d, owner, now, status, sendErr, 0.5)
+}
+
+// LoadNotification reads one notification by id, without scope.
+func LoadNotification(ctx context.Context, db *DB, id int64) (*tandem.Notification, error) {
+	return scanNotification(db.read.QueryRowContext(ctx, db.rebind(`SELECT `+notificationColumns+` FROM notifications n WHERE n.id = ?`), id))
 }
 
 // EnqueueThenRollback writes notifications and rolls the transaction back,

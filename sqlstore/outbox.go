@@ -229,40 +229,56 @@ func truncateError(s string) string {
 	return s
 }
 
-// deliveryFailed tells the admins who oversee n (the provider's admins,
-// and its organisation's for an organisation's notification) in-app that
-// it failed for good. A failure to tell of a failure is not told of again.
+// deliveryFailed tells the admins who oversee n in-app that it failed for
+// good, and audits it. An email's overseers are the provider's admins and,
+// for an organisation's notification, its IT admins; a webhook's are its
+// owner's: the provider's admins, and its organisation's IT admins for an
+// organisation's webhook (a provider webhook carries every organisation's
+// notifications, but is none of theirs to see). A failure to tell of a
+// failure is not told of again.
 func (tx *Tx) deliveryFailed(ctx context.Context, n *tandem.Notification, reason string) error {
 	if n.Kind == tandem.NotifyDeliveryFailed {
 		return nil
 	}
+	overseenBy, to, link := n.OrganizationID, n.Address, "/outbox?id="+strconv.FormatInt(n.ID, 10)
+	if n.Channel == tandem.ChannelWebhook && n.WebhookID != nil {
+		var name string
+		if err := tx.QueryRowContext(ctx, `SELECT organization_id, name FROM webhooks WHERE id = ?`, *n.WebhookID).Scan(&overseenBy, &name); err != nil {
+			return err
+		}
+		to = "webhook \"" + name + "\""
+		link = "/webhooks/" + strconv.FormatInt(*n.WebhookID, 10) + "/deliveries"
+	}
 	where := `u.organization_id IS NULL AND u.role = 'admin'`
 	args := []any{}
-	if n.OrganizationID != nil {
+	if overseenBy != nil {
 		where = `(` + where + ` OR (u.organization_id = ? AND u.role = 'it-admin'))`
-		args = append(args, *n.OrganizationID)
+		args = append(args, *overseenBy)
 	}
-	admins, err := tx.queryIDs(ctx, `SELECT u.id FROM users u WHERE u.active = ? AND `+where, append([]any{true}, args...)...)
+	admins, err := tx.queryIDs(ctx, `SELECT u.id FROM users u WHERE u.active = ? AND `+where+` ORDER BY u.id`, append([]any{true}, args...)...)
 	if err != nil {
 		return err
 	}
-	to := n.Address
-	if n.Channel == tandem.ChannelWebhook && n.WebhookID != nil {
-		to = "webhook #" + strconv.FormatInt(*n.WebhookID, 10)
+	attempts := "1 attempt"
+	if n.Attempts != 1 {
+		attempts = strconv.Itoa(n.Attempts) + " attempts"
 	}
 	var out []*tandem.Notification
 	for _, id := range admins {
-		out = append(out, &tandem.Notification{OrganizationID: n.OrganizationID, TicketID: n.TicketID, UserID: &id,
+		out = append(out, &tandem.Notification{OrganizationID: overseenBy, TicketID: n.TicketID, UserID: &id,
 			Channel: tandem.ChannelInApp, Kind: tandem.NotifyDeliveryFailed, Priority: n.Priority,
 			Subject: "Delivery failed: " + n.Subject,
-			Body:    fmt.Sprintf("The %s to %s could not be delivered after %d attempts: %s", n.Channel, to, n.Attempts, reason),
-			Link:    "/outbox?id=" + strconv.FormatInt(n.ID, 10)})
+			Body:    fmt.Sprintf("The %s to %s could not be delivered after %s: %s", n.Channel, to, attempts, reason),
+			Link:    link})
 	}
 	if err := tx.enqueue(ctx, out...); err != nil {
 		return err
 	}
 	data := map[string]any{"notification_id": n.ID, "channel": n.Channel, "attempts": n.Attempts}
-	return tx.audit(ctx, tandem.SystemActor, n.OrganizationID, "notification.failed", "notification:"+strconv.FormatInt(n.ID, 10), data)
+	if n.WebhookID != nil {
+		data["webhook_id"] = *n.WebhookID
+	}
+	return tx.audit(ctx, tandem.SystemActor, overseenBy, "notification.failed", "notification:"+strconv.FormatInt(n.ID, 10), data)
 }
 
 // notificationColumns are the columns of notifications n that

@@ -17,6 +17,11 @@ CREATE TABLE webhooks (
 	updated_at      TEXT NOT NULL
 );
 
+-- The webhooks a notification fans out to (sendToWebhooks), found by
+-- organisation, its own and the provider's (NULL), in the transaction of
+-- every ticket event.
+CREATE INDEX webhooks_fanout ON webhooks (organization_id, active);
+
 CREATE TABLE notifications (
 	id              INTEGER PRIMARY KEY,
 	organization_id INTEGER REFERENCES organizations (id) ON DELETE CASCADE,
