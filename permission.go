@@ -29,6 +29,7 @@ const (
 	ActionTicketRequest      Action = "ticket.request"      // open tickets, reply publicly and reopen on one's own tickets
 	ActionTicketWork         Action = "ticket.work"         // work tickets: status, assignment, comments of any visibility, handoffs, time, attachments
 	ActionSLAManage          Action = "sla.manage"          // edit business calendars, the SLA policy and OLAs
+	ActionOnCallManage       Action = "oncall.manage"       // create, edit and delete one's party's on-call schedules
 )
 
 // Permission grants an action to roles of one party. For internal roles the
@@ -63,6 +64,8 @@ var Permissions = []Permission{
 	{ActionTicketWork, PartyInternal, []Role{RoleITAdmin, RoleITTechnician}, "work their organisation's tickets"},
 	{ActionSLAManage, PartyProvider, []Role{RoleAdmin}, "edit any organisation's business calendars, SLA policy and OLAs"},
 	{ActionSLAManage, PartyInternal, []Role{RoleITAdmin}, "edit their organisation's business calendars, SLA policy and OLAs"},
+	{ActionOnCallManage, PartyProvider, []Role{RoleAdmin}, "manage the provider's on-call schedules"},
+	{ActionOnCallManage, PartyInternal, []Role{RoleITAdmin}, "manage their organisation's internal on-call schedules"},
 }
 
 // writes reports whether an action changes anything; read-only tokens and
