@@ -164,6 +164,8 @@ func (m *Main) Run(ctx context.Context) error {
 	s.MatrixService = m.Services.Matrix
 	s.TicketService = m.Services.Tickets
 	s.SLAService = m.Services.SLA
+	s.OnCallService = m.Services.OnCall
+	s.Now = db.Now
 	s.RegisterDBStats(db.Stats())
 	if _, _, ok := db.GroupCommits(); ok {
 		s.RegisterGroupCommits(db.GroupCommits)
@@ -214,7 +216,7 @@ func (m *Main) printSetupLink(ctx context.Context) error {
 
 func (m *Main) loadDemo(ctx context.Context) error {
 	ctx = tandem.NewContextWithActor(ctx, tandem.SystemActor)
-	logins, err := demo.Load(ctx, demo.Services{Organizations: m.Services.Organizations, Users: m.Services.Users, Matrix: m.Services.Matrix, Tickets: m.Services.Tickets, SLA: m.Services.SLA})
+	logins, err := demo.Load(ctx, demo.Services{Organizations: m.Services.Organizations, Users: m.Services.Users, Matrix: m.Services.Matrix, Tickets: m.Services.Tickets, SLA: m.Services.SLA, OnCall: m.Services.OnCall})
 	if err != nil {
 		return err
 	}
@@ -281,6 +283,7 @@ type Services struct {
 	Tickets       *sqlstore.TicketService
 	SLA           *sqlstore.SLAService
 	Scheduler     *sqlstore.Scheduler
+	OnCall        *sqlstore.OnCallService
 }
 
 // NewServices builds every service on db. Attachment bytes go to files
@@ -304,6 +307,7 @@ func NewServices(db *sqlstore.DB, dataDir string) *Services {
 		Tickets:       sqlstore.NewTicketService(db, blobs),
 		SLA:           sla,
 		Scheduler:     sqlstore.NewScheduler(db, sla),
+		OnCall:        sqlstore.NewOnCallService(db),
 	}
 }
 

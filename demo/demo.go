@@ -24,6 +24,7 @@ type Services struct {
 	Matrix        tandem.MatrixService
 	Tickets       tandem.TicketService
 	SLA           tandem.SLAService
+	OnCall        tandem.OnCallService // nil: no on-call schedules
 }
 
 // Login describes one demo user for the start-up banner.
@@ -107,6 +108,9 @@ func Load(ctx context.Context, s Services) ([]Login, error) {
 		}
 	}
 	if err := loadTickets(ctx, s, ids, byEmail); err != nil {
+		return nil, err
+	}
+	if err := loadOnCall(ctx, s.OnCall, ids); err != nil {
 		return nil, err
 	}
 	return logins, nil

@@ -57,6 +57,11 @@ type Server struct {
 	MatrixService       tandem.MatrixService
 	TicketService       tandem.TicketService
 	SLAService          tandem.SLAService
+	OnCallService       tandem.OnCallService
+
+	// Now is the clock of pages that show "now" (who is on call, this
+	// week); nil means time.Now. The application sets the database's.
+	Now func() time.Time
 
 	metrics *httpMetrics
 	ui      *ui
@@ -83,6 +88,7 @@ func NewServer() *Server {
 	s.registerTicketRoutes()  // api_ticket.go, api_sla.go: tickets, calendars, SLA policy
 	s.registerDeskUIRoutes()  // ui_ticket.go, ui_sla.go: ticket pages, queues, SLA settings
 	s.registerHomeRoutes()    // ui_home.go: home pages, creating and renaming organisations
+	s.registerOnCallRoutes()  // api_oncall.go, ui_oncall.go: on-call schedules, their week view and feeds
 	return s
 }
 
