@@ -22,7 +22,7 @@ func (s *Server) registerOnCallRoutes() {
 }
 
 func (s *Server) handleOnCallList(w http.ResponseWriter, r *http.Request) {
-	org, err := queryID(r, "org")
+	org, err := queryID(r, "organization_id")
 	if err != nil {
 		s.writeError(w, r, err)
 		return

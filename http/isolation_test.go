@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -55,6 +56,7 @@ type isolation struct {
 	handoffA    int64 // the handoff of ticketA waiting for the provider
 	attachmentA int64 // a file attached to ticketA
 	calendarA   int64 // a business calendar of A
+	scheduleA   int64 // an on-call schedule of A's internal team
 }
 
 // routeCase says how to call one route against organisation A's records.
@@ -105,6 +107,7 @@ var (
 	sessionAID    = func(f *isolation) int64 { return f.sessionA }
 	areaAID       = func(f *isolation) int64 { return f.areaA }
 	ticketAID     = func(f *isolation) int64 { return f.ticketA }
+	scheduleAID   = func(f *isolation) int64 { return f.scheduleA }
 	invalidOrg    = []int{http.StatusNotFound, http.StatusUnprocessableEntity}
 )
 
@@ -298,7 +301,30 @@ var routeCases = map[string]routeCase{
 	"POST /orgs/{slug}/sla/calendars/{id}/holidays": {path: func(f *isolation) string {
 		return fmt.Sprintf("/orgs/%s/sla/calendars/%d/holidays", f.orgA.Slug, f.calendarA)
 	}, body: plantedUpload},
+
+	// On-call schedules (api_oncall.go, ui_oncall.go). Creating one for
+	// A, or putting A's staff on one's own rotation, is refused as invalid.
+	"GET /api/v1/oncall-schedules":             {path: fixed("/api/v1/oncall-schedules"), listing: true},
+	"POST /api/v1/oncall-schedules":            {path: fixed("/api/v1/oncall-schedules"), body: `{"party":"internal","organization_id":%ORGA%,"name":"Planted","definition":` + plantedRotation + `}`, refused: []int{http.StatusForbidden, http.StatusUnprocessableEntity}},
+	"GET /api/v1/oncall-schedules/{id}":        {path: idPath("/api/v1/oncall-schedules/%d", scheduleAID)},
+	"PUT /api/v1/oncall-schedules/{id}":        {path: idPath("/api/v1/oncall-schedules/%d", scheduleAID), body: `{"name":"Renamed by an outsider","definition":` + plantedRotation + `}`},
+	"DELETE /api/v1/oncall-schedules/{id}":     {path: idPath("/api/v1/oncall-schedules/%d", scheduleAID)},
+	"GET /api/v1/oncall-schedules/{id}/who":    {path: idPath("/api/v1/oncall-schedules/%d/who", scheduleAID)},
+	"GET /api/v1/oncall-schedules/{id}/shifts": {path: idPath("/api/v1/oncall-schedules/%d/shifts", scheduleAID)},
+	"GET /feeds/oncall/{file}":                 {public: "calendar clients cannot log in: the secret token in the address is the credential"},
+	"GET /oncall":                              {path: fixed("/oncall"), listing: true},
+	"POST /oncall/feed":                        {path: fixed("/oncall/feed"), self: "makes the caller's own feed link (oncall_feeds is left out of the fingerprint)"},
+	"GET /oncall/new":                          {path: fixed("/oncall/new"), listing: true},
+	"POST /oncall":                             {path: fixed("/oncall"), body: "name=Planted&timezone=UTC&definition=" + url.QueryEscape(plantedRotation), refused: []int{http.StatusUnprocessableEntity}},
+	"GET /oncall/{id}":                         {path: idPath("/oncall/%d", scheduleAID)},
+	"GET /oncall/{id}/edit":                    {path: idPath("/oncall/%d/edit", scheduleAID)},
+	"POST /oncall/{id}":                        {path: idPath("/oncall/%d", scheduleAID), body: "name=Renamed+by+an+outsider&timezone=UTC&definition=" + url.QueryEscape(plantedRotation)},
+	"POST /oncall/{id}/delete":                 {path: idPath("/oncall/%d/delete", scheduleAID)},
+	"POST /oncall/{id}/feed":                   {path: idPath("/oncall/%d/feed", scheduleAID)},
 }
+
+// plantedRotation is an on-call definition with A's technician on it.
+const plantedRotation = `{"timezone":"UTC","layers":[{"name":"planted","start":"2030-01-07T09:00:00","turn":"1w","members":["staff@zephyrine.example"]}]}`
 
 func TestRouteIsolation(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testserver.Server) {
@@ -408,6 +434,12 @@ func (f *isolation) newDeskFixture(t *testing.T, ctx context.Context) {
 		t.Fatal(err)
 	}
 	f.calendarA = cal.ID
+	sc := &tandem.OnCallSchedule{Party: tandem.PartyInternal, OrganizationID: &f.orgA.ID, Name: victimMarker + " on call",
+		Definition: []byte(`{"timezone":"Europe/Berlin","layers":[{"name":"` + victimMarker + `","start":"2030-01-07T09:00:00","turn":"1w","members":["it@zephyrine.example","staff@zephyrine.example"]}]}`)}
+	if err := s.Services.OnCall.CreateOnCallSchedule(ctx, sc); err != nil {
+		t.Fatal(err)
+	}
+	f.scheduleA = sc.ID
 }
 
 // check calls one route as each outsider and proves nothing changed.
@@ -530,7 +562,8 @@ func fingerprint(t *testing.T, s *testserver.Server) string {
 	h := sha256.New()
 	tables := []string{"provider", "organizations", "parties", "users", "user_organizations", "api_tokens", "invitations", "recovery_codes", "sessions", "service_areas", "matrix_versions", "matrix_assignments",
 		"tickets", "ticket_tags", "ticket_watchers", "ticket_pauses", "ticket_events", "ticket_handoffs", "ticket_time_entries", "ticket_attachments",
-		"blobs", "sla_timers", "business_calendars", "sla_policies"}
+		"blobs", "sla_timers", "business_calendars", "sla_policies", "oncall_schedules"}
+	// oncall_feeds is left out: making one's own feed link writes a row there.
 	sort.Strings(tables)
 	for _, table := range tables {
 		rows, err := db.Query("SELECT * FROM " + table + " ORDER BY 1")
