@@ -136,14 +136,17 @@ func exampleSchedule(data pageData, now time.Time) string {
 	if monday.Weekday() != time.Monday {
 		monday = local
 	}
-	def := map[string]any{
-		"timezone": data.Loc.String(),
-		"layers": []map[string]any{{
-			"name": "primary", "start": monday.Format("2006-01-02") + "T09:00:00", "turn": "1w",
-			"members": []string{data.Actor.Email},
-		}},
-		"overrides": []any{},
+	type layer struct {
+		Name    string   `json:"name"`
+		Start   string   `json:"start"`
+		Turn    string   `json:"turn"`
+		Members []string `json:"members"`
 	}
+	def := struct {
+		Timezone  string  `json:"timezone"`
+		Layers    []layer `json:"layers"`
+		Overrides []any   `json:"overrides"`
+	}{data.Loc.String(), []layer{{"primary", monday.Format(time.DateOnly) + "T09:00:00", "1w", []string{data.Actor.Email}}}, []any{}}
 	b, _ := json.MarshalIndent(def, "", "  ")
 	return string(b)
 }
@@ -287,12 +290,15 @@ type weekDay struct {
 
 // weekBlock is a shift within one day.
 type weekBlock struct {
-	From, To    string // local clock times, "24:00" for the next midnight
-	Member      string
-	Class       string // the member's colour
-	Now         bool
-	Continues   bool // the shift began on an earlier day
-	ContinuesOn bool // and goes on after this day
+	From, To string // local clock times, "24:00" for the next midnight
+	Member   string
+	// Local and Domain are Member's two parts: seven columns show the
+	// local part only, the whole address in its title.
+	Local, Domain string
+	Class         string // the member's colour
+	Now           bool
+	Continues     bool // the shift began on an earlier day
+	ContinuesOn   bool // and goes on after this day
 }
 
 func (s *Server) handleOnCallWeek(w http.ResponseWriter, r *http.Request, data pageData) {
@@ -357,6 +363,7 @@ func (s *Server) renderWeek(w http.ResponseWriter, r *http.Request, data pageDat
 				Continues: sh.From.Before(dayStart), ContinuesOn: sh.To.After(dayEnd)}
 			b.From = dayClock(maxInstant(sh.From, dayStart).In(loc), dayStart)
 			b.To = dayClock(minInstant(sh.To, dayEnd).In(loc), dayStart)
+			b.Local, b.Domain, _ = strings.Cut(sh.Member, "@")
 			if b.Member == "" {
 				b.Class = "nobody"
 			}
