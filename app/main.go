@@ -165,7 +165,7 @@ func (m *Main) Run(ctx context.Context) error {
 	s.TicketService = m.Services.Tickets
 	s.SLAService = m.Services.SLA
 	s.OnCallService = m.Services.OnCall
-	s.Now = db.Now
+	s.Now = func() time.Time { return db.Now() } // tests replace db.Now after start
 	s.RegisterDBStats(db.Stats())
 	if _, _, ok := db.GroupCommits(); ok {
 		s.RegisterGroupCommits(db.GroupCommits)
