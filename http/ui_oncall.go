@@ -332,7 +332,9 @@ func (s *Server) renderWeek(w http.ResponseWriter, r *http.Request, data pageDat
 		start = mondayOf(d)
 	}
 	end := start.AddDate(0, 0, 7)
-	shifts, err := s.OnCallService.OnCallShifts(r.Context(), sc.ID, start, end)
+	// A day either side, so a shift running over the week's edges is
+	// marked as continuing.
+	shifts, err := s.OnCallService.OnCallShifts(r.Context(), sc.ID, start.AddDate(0, 0, -1), end.AddDate(0, 0, 1))
 	if err != nil {
 		s.renderError(w, r, err, data)
 		return
