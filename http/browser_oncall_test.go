@@ -58,8 +58,9 @@ func TestBrowserOnCall(t *testing.T) {
 		browsertest.Do(t, ctx, chromedp.SetValue(chromedp.CSS("#oncall-form [name=definition]"), good),
 			chromedp.Click(chromedp.CSS("#oncall-form button[type=submit]")))
 		browsertest.WaitFor(t, ctx, `document.querySelector("#oncall-week") !== null`, "the week view")
-		if !browsertest.Eval[bool](t, ctx, `document.querySelector(".oncall-day.today .shift.now") !== null`) {
-			t.Error("who is on call now is not highlighted in today's column")
+		if n := browsertest.Eval[int](t, ctx, `document.querySelectorAll(".shift.now").length`); n != 1 ||
+			!browsertest.Eval[bool](t, ctx, `document.querySelector(".oncall-day.today .shift.now") !== null`) {
+			t.Errorf("%d shifts marked on call now, want one, in today's column", n)
 		}
 		path := browsertest.Eval[string](t, ctx, `location.pathname`)
 		// Monday 30 March 2026, the day after Berlin springs forward.

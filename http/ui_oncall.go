@@ -361,7 +361,8 @@ func (s *Server) renderWeek(w http.ResponseWriter, r *http.Request, data pageDat
 				continue
 			}
 			b := weekBlock{Member: sh.Member, Class: view.MemberClassOf[sh.Member],
-				Now:       !now.Before(sh.From) && now.Before(sh.To),
+				// Only the day's part of a shift that holds now is marked.
+				Now:       !now.Before(maxInstant(sh.From, dayStart)) && now.Before(minInstant(sh.To, dayEnd)),
 				Continues: sh.From.Before(dayStart), ContinuesOn: sh.To.After(dayEnd)}
 			b.From = dayClock(maxInstant(sh.From, dayStart).In(loc), dayStart)
 			b.To = dayClock(minInstant(sh.To, dayEnd).In(loc), dayStart)
