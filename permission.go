@@ -30,6 +30,7 @@ const (
 	ActionTicketWork         Action = "ticket.work"         // work tickets: status, assignment, comments of any visibility, handoffs, time, attachments
 	ActionSLAManage          Action = "sla.manage"          // edit business calendars, the SLA policy and OLAs
 	ActionEscalationManage   Action = "escalation.manage"   // edit the party's escalation policies
+	ActionOnCallManage       Action = "oncall.manage"       // create, edit and delete one's party's on-call schedules
 )
 
 // Permission grants an action to roles of one party. For internal roles the
@@ -66,6 +67,8 @@ var Permissions = []Permission{
 	{ActionSLAManage, PartyInternal, []Role{RoleITAdmin}, "edit their organisation's business calendars, SLA policy and OLAs"},
 	{ActionEscalationManage, PartyProvider, []Role{RoleAdmin}, "edit the provider's escalation policies, for every organisation or one"},
 	{ActionEscalationManage, PartyInternal, []Role{RoleITAdmin}, "edit their organisation's internal escalation policies"},
+	{ActionOnCallManage, PartyProvider, []Role{RoleAdmin}, "manage the provider's on-call schedules"},
+	{ActionOnCallManage, PartyInternal, []Role{RoleITAdmin}, "manage their organisation's internal on-call schedules"},
 }
 
 // writes reports whether an action changes anything; read-only tokens and

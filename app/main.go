@@ -207,6 +207,8 @@ func (m *Main) Run(ctx context.Context) error {
 	s.EscalationService = m.Services.Escalation
 	s.NotificationService, s.SubscribeInbox = m.Services.Notifications, db.Inbox().Subscribe
 	s.WebhookService = m.Services.Webhooks
+	s.OnCallService = m.Services.OnCall
+	s.Now = func() time.Time { return db.Now() } // tests replace db.Now after start
 	s.RegisterDBStats(db.Stats())
 	if _, _, ok := db.GroupCommits(); ok {
 		s.RegisterGroupCommits(db.GroupCommits)
@@ -267,7 +269,7 @@ func (m *Main) printSetupLink(ctx context.Context) error {
 func (m *Main) loadDemo(ctx context.Context) error {
 	ctx = tandem.NewContextWithActor(ctx, tandem.SystemActor)
 	logins, err := demo.Load(ctx, demo.Services{Organizations: m.Services.Organizations, Users: m.Services.Users, Matrix: m.Services.Matrix, Tickets: m.Services.Tickets, SLA: m.Services.SLA,
-		Escalation: m.Services.Escalation, Webhooks: m.Services.Webhooks})
+		Escalation: m.Services.Escalation, Webhooks: m.Services.Webhooks, OnCall: m.Services.OnCall})
 	if err != nil {
 		return err
 	}
@@ -343,6 +345,7 @@ type Services struct {
 	PasswordResets *sqlstore.PasswordResetService
 	Escalation     *sqlstore.EscalationService
 	Webhooks       *sqlstore.WebhookService
+	OnCall         *sqlstore.OnCallService
 }
 
 // NewServices builds every service on db. Attachment bytes go to files
@@ -370,6 +373,7 @@ func NewServices(db *sqlstore.DB, dataDir string) *Services {
 		PasswordResets: sqlstore.NewPasswordResetService(db, users),
 		Escalation:     sqlstore.NewEscalationService(db),
 		Webhooks:       sqlstore.NewWebhookService(db),
+		OnCall:         sqlstore.NewOnCallService(db),
 	}
 }
 

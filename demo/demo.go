@@ -29,6 +29,7 @@ type Services struct {
 	// Escalation, when set, gets the demo's escalation policy.
 	Escalation tandem.EscalationService
 	Webhooks   tandem.WebhookService // optional: no demo webhooks without it
+	OnCall     tandem.OnCallService  // nil: no on-call schedules
 }
 
 // Login describes one demo user for the start-up banner.
@@ -118,6 +119,9 @@ func Load(ctx context.Context, s Services) ([]Login, error) {
 		return nil, err
 	}
 	if err := loadWebhooks(ctx, s, ids, byEmail); err != nil {
+		return nil, err
+	}
+	if err := loadOnCall(ctx, s.OnCall, ids); err != nil {
 		return nil, err
 	}
 	return logins, nil

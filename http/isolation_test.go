@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -63,6 +64,7 @@ type isolation struct {
 	p1A         int64 // that ticket
 	noteA       int64 // an in-app notification to userA about ticketA
 	webhookA    int64 // a webhook of A, with a delivery in its log
+	scheduleA   int64 // an on-call schedule of A's internal team
 }
 
 // routeCase says how to call one route against organisation A's records.
@@ -117,6 +119,7 @@ var (
 	incidentAID   = func(f *isolation) int64 { return f.incidentA }
 	noteAID       = func(f *isolation) int64 { return f.noteA }
 	webhookAID    = func(f *isolation) int64 { return f.webhookA }
+	scheduleAID   = func(f *isolation) int64 { return f.scheduleA }
 	invalidOrg    = []int{http.StatusNotFound, http.StatusUnprocessableEntity}
 )
 
@@ -382,7 +385,29 @@ var routeCases = map[string]routeCase{
 	"POST /webhooks/{id}/rotate-secret":        {path: idPath("/webhooks/%d/rotate-secret", webhookAID)},
 	"POST /webhooks/{id}/test":                 {path: idPath("/webhooks/%d/test", webhookAID)},
 	"GET /webhooks/{id}/deliveries":            {path: idPath("/webhooks/%d/deliveries", webhookAID)},
+	// On-call schedules (api_oncall.go, ui_oncall.go). Creating one for
+	// A, or putting A's staff on one's own rotation, is refused as invalid.
+	"GET /api/v1/oncall-schedules":             {path: fixed("/api/v1/oncall-schedules"), listing: true},
+	"POST /api/v1/oncall-schedules":            {path: fixed("/api/v1/oncall-schedules"), body: `{"party":"internal","organization_id":%ORGA%,"name":"Planted","definition":` + plantedRotation + `}`, refused: []int{http.StatusForbidden, http.StatusUnprocessableEntity}},
+	"GET /api/v1/oncall-schedules/{id}":        {path: idPath("/api/v1/oncall-schedules/%d", scheduleAID)},
+	"PUT /api/v1/oncall-schedules/{id}":        {path: idPath("/api/v1/oncall-schedules/%d", scheduleAID), body: `{"name":"Renamed by an outsider","definition":` + plantedRotation + `}`},
+	"DELETE /api/v1/oncall-schedules/{id}":     {path: idPath("/api/v1/oncall-schedules/%d", scheduleAID)},
+	"GET /api/v1/oncall-schedules/{id}/who":    {path: idPath("/api/v1/oncall-schedules/%d/who", scheduleAID)},
+	"GET /api/v1/oncall-schedules/{id}/shifts": {path: idPath("/api/v1/oncall-schedules/%d/shifts", scheduleAID)},
+	"GET /feeds/oncall/{file}":                 {public: "calendar clients cannot log in: the secret token in the address is the credential"},
+	"GET /oncall":                              {path: fixed("/oncall"), listing: true},
+	"POST /oncall/feed":                        {path: fixed("/oncall/feed"), self: "makes the caller's own feed link (oncall_feeds is left out of the fingerprint)"},
+	"GET /oncall/new":                          {path: fixed("/oncall/new"), listing: true},
+	"POST /oncall":                             {path: fixed("/oncall"), body: "name=Planted&timezone=UTC&definition=" + url.QueryEscape(plantedRotation), refused: []int{http.StatusUnprocessableEntity}},
+	"GET /oncall/{id}":                         {path: idPath("/oncall/%d", scheduleAID)},
+	"GET /oncall/{id}/edit":                    {path: idPath("/oncall/%d/edit", scheduleAID)},
+	"POST /oncall/{id}":                        {path: idPath("/oncall/%d", scheduleAID), body: "name=Renamed+by+an+outsider&timezone=UTC&definition=" + url.QueryEscape(plantedRotation)},
+	"POST /oncall/{id}/delete":                 {path: idPath("/oncall/%d/delete", scheduleAID)},
+	"POST /oncall/{id}/feed":                   {path: idPath("/oncall/%d/feed", scheduleAID)},
 }
+
+// plantedRotation is an on-call definition with A's technician on it.
+const plantedRotation = `{"timezone":"UTC","layers":[{"name":"planted","start":"2030-01-07T09:00:00","turn":"1w","members":["staff@zephyrine.example"]}]}`
 
 func TestRouteIsolation(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testserver.Server) {
@@ -530,6 +555,12 @@ func (f *isolation) newDeskFixture(t *testing.T, ctx context.Context) {
 	if _, err := s.Services.Webhooks.TestWebhook(ctx, hook.ID); err != nil {
 		t.Fatal(err)
 	}
+	sc := &tandem.OnCallSchedule{Party: tandem.PartyInternal, OrganizationID: &f.orgA.ID, Name: victimMarker + " on call",
+		Definition: []byte(`{"timezone":"Europe/Berlin","layers":[{"name":"` + victimMarker + `","start":"2030-01-07T09:00:00","turn":"1w","members":["it@zephyrine.example","staff@zephyrine.example"]}]}`)}
+	if err := s.Services.OnCall.CreateOnCallSchedule(ctx, sc); err != nil {
+		t.Fatal(err)
+	}
+	f.scheduleA = sc.ID
 }
 
 // openRaw opens the server's database read-only (on SQLite) beside the
@@ -667,7 +698,8 @@ func fingerprint(t *testing.T, s *testserver.Server) string {
 	tables := []string{"provider", "organizations", "parties", "users", "user_organizations", "api_tokens", "invitations", "recovery_codes", "sessions", "service_areas", "matrix_versions", "matrix_assignments",
 		"tickets", "ticket_tags", "ticket_watchers", "ticket_pauses", "ticket_events", "ticket_handoffs", "ticket_time_entries", "ticket_attachments",
 		"blobs", "sla_timers", "business_calendars", "sla_policies", "notification_preferences", "password_resets",
-		"escalation_policies", "incidents", "incident_steps", "incident_ack_tokens", "webhooks", "notifications"}
+		"escalation_policies", "incidents", "incident_steps", "incident_ack_tokens", "webhooks", "notifications", "oncall_schedules"}
+	// oncall_feeds is left out: making one's own feed link writes a row there.
 	sort.Strings(tables)
 	for _, table := range tables {
 		rows, err := db.Query("SELECT * FROM " + table + " ORDER BY 1")

@@ -65,6 +65,11 @@ type Server struct {
 	// (sqlstore.InboxHub.Subscribe), for the bell's event stream.
 	SubscribeInbox func(userID int64) (<-chan struct{}, func())
 	WebhookService tandem.WebhookService
+	OnCallService  tandem.OnCallService
+
+	// Now is the clock of pages that show "now" (who is on call, this
+	// week); nil means time.Now. The application sets the database's.
+	Now func() time.Time
 
 	metrics *httpMetrics
 	// closing is closed when the server shuts down, ending event streams
@@ -100,6 +105,7 @@ func NewServer() *Server {
 	s.registerEscalationRoutes()             // api_escalation.go, ui_escalation.go, ui_ack.go: policies, incidents, acknowledgement links
 	s.registerInboxRoutes()                  // api_notification.go, ui_notification.go, ui_outbox.go: the bell, notifications, the outbox
 	s.registerWebhookRoutes()                // api_webhook.go, ui_webhook.go: webhooks and their delivery logs
+	s.registerOnCallRoutes()                 // api_oncall.go, ui_oncall.go: on-call schedules, their week view and feeds
 	return s
 }
 

@@ -32,6 +32,10 @@ func navigation(a *tandem.Actor, orgs []*tandem.Organization, path string) []nav
 	if a.Can(tandem.ActionAuditRead, a.OrganizationID) == nil {
 		links = append(links, navLink{Label: "Audit", Href: "/audit"})
 	}
+	// On call is for staff, whose rotations it shows.
+	if !a.IsRequesterRole() {
+		links = append(links, navLink{Label: "On call", Href: "/oncall"})
+	}
 	// People is where a team is managed: for those who may manage it.
 	switch {
 	case a.Party == tandem.PartyProvider && a.Can(tandem.ActionProviderManage, 0) == nil:

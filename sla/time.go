@@ -145,10 +145,10 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
-// Open reports whether t falls inside the calendar's business hours (an
+// IsOpen reports whether t falls inside the calendar's business hours (an
 // open period, not a holiday): escalation policies that apply inside or
 // outside an organisation's hours ask it.
-func (c *Calendar) Open(t time.Time) bool {
+func (c *Calendar) IsOpen(t time.Time) bool {
 	open := false
 	c.walk(t, nil, func(a, b time.Time) bool {
 		open = !a.After(t)

@@ -248,11 +248,11 @@ func TestOpen(t *testing.T) {
 		{"2026-03-07T12:00:00-05:00", false}, // Saturday
 	}
 	for _, tt := range tests {
-		if got := office.Open(ts(t, tt.at)); got != tt.want {
+		if got := office.IsOpen(ts(t, tt.at)); got != tt.want {
 			t.Errorf("Open(%s) = %v, want %v", tt.at, got, tt.want)
 		}
 	}
-	if !sla.TwentyFourSeven().Open(ts(t, "2026-03-07T03:00:00Z")) {
+	if !sla.TwentyFourSeven().IsOpen(ts(t, "2026-03-07T03:00:00Z")) {
 		t.Error("a 24×7 calendar is closed")
 	}
 }

@@ -90,7 +90,7 @@ func (tx *Tx) startIncidents(ctx context.Context, ticketID int64, trigger escala
 		return err
 	}
 	facts := escalation.Facts{OrganizationID: orgID, Party: string(party), Priority: int(pr), AreaID: areaID,
-		InsideHours: oc.clock.Calendar().Open(tx.now), Trigger: trigger}
+		InsideHours: oc.clock.Calendar().IsOpen(tx.now), Trigger: trigger}
 	for _, owner := range []tandem.PartyKind{tandem.PartyProvider, tandem.PartyInternal} {
 		var mine []*tandem.EscalationPolicy
 		var matches []escalation.Match

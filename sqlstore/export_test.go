@@ -86,3 +86,14 @@ func EnqueueThenRollback(ctx context.Context, db *DB, ns ...*tandem.Notification
 	}
 	return tx.Rollback()
 }
+
+// OnCallAt is tx.onCallAt in a transaction of its own, for tests of what
+// escalation steps will be told.
+func OnCallAt(db *DB, scheduleID int64, at time.Time) (int64, bool, error) {
+	tx, err := db.beginRead(context.Background())
+	if err != nil {
+		return 0, false, err
+	}
+	defer tx.Rollback()
+	return tx.onCallAt(context.Background(), scheduleID, at)
+}

@@ -92,6 +92,7 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newRestoreCommand(),
 		newAuditCommand(),
 		newSLACommand(),
+		newOnCallCommand(),
 		newGenerateCommand(),
 		&cobra.Command{
 			Use: "version", Short: "Print the version", Args: cobra.NoArgs,
