@@ -352,11 +352,15 @@ func TestEscalation(t *testing.T) {
 			}
 		})
 		run("NobodyOnCallSkippedAtOnce", func(t *testing.T, db *sqlstore.DB) {
-			// Schedules resolve through onCallAt; in this branch it names
-			// nobody, which is the path tested here.
+			// A schedule whose first turn begins in 2099: nobody is on call.
 			d := newEscDesk(t, db, 0)
+			sc := &tandem.OnCallSchedule{Party: tandem.PartyProvider, Name: "Not yet",
+				Definition: []byte(`{"timezone":"Europe/Berlin","layers":[{"name":"later","start":"2099-01-05T09:00:00","turn":"1w","members":["` + d.ProviderTech.Email + `"]}]}`)}
+			if err := sqlstore.NewOnCallService(db).CreateOnCallSchedule(d.as(d.ProviderAdmin), sc); err != nil {
+				t.Fatal(err)
+			}
 			p := *d.Policy
-			p.Levels = append([]tandem.EscalationLevel{{Targets: []tandem.EscalationTarget{{Kind: escalation.TargetSchedule, ScheduleID: 7}}, TimeoutMinutes: 30}}, p.Levels...)
+			p.Levels = append([]tandem.EscalationLevel{{Targets: []tandem.EscalationTarget{{Kind: escalation.TargetSchedule, ScheduleID: sc.ID}}, TimeoutMinutes: 30}}, p.Levels...)
 			if err := d.Esc.UpdateEscalationPolicy(d.as(d.ProviderAdmin), &p); err != nil {
 				t.Fatal(err)
 			}

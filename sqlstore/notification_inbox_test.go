@@ -36,6 +36,11 @@ func newInbox(t *testing.T, db *sqlstore.DB) *inbox {
 			t.Fatal(err)
 		}
 	}
+	// The fixture's own rows only: the rules told people of the ticket's
+	// creation already.
+	if err := sqlstore.ExecRaw(db, `DELETE FROM notifications`); err != nil {
+		t.Fatal(err)
+	}
 	org, tid := d.Org.ID, in.Ticket.ID
 	row := func(label string, u *tandem.User, ch tandem.Channel) {
 		n := &tandem.Notification{OrganizationID: &org, TicketID: &tid, Channel: ch, Kind: tandem.NotifyWatchedComment,
