@@ -8,6 +8,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/secret"
+	"github.com/tandemhq/tandem/notify"
 )
 
 // WebhookService implements tandem.WebhookService: provider admins manage
@@ -120,6 +121,12 @@ func (s *WebhookService) FindWebhook(ctx context.Context, id int64) (*tandem.Web
 // webhook (and may turn the allowance off).
 func checkWebhook(a *tandem.Actor, w *tandem.Webhook, allowed bool) error {
 	if err := w.Validate(); err != nil {
+		return err
+	}
+	// The address rules the deliverer enforces at connect time, refused
+	// already when saved where the URL shows them (a literal metadata
+	// address or name).
+	if err := notify.ValidateWebhookURL(w.URL); err != nil {
 		return err
 	}
 	if w.Kinds == nil {

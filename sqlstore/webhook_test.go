@@ -36,6 +36,15 @@ func TestWebhookService(t *testing.T) {
 	testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWebhookWorld(t, db)
 
+		// A cloud metadata address is refused when saved, even by a provider
+		// admin allowing private ranges: the URL shows it (it failed before
+		// the service called notify.ValidateWebhookURL).
+		t.Run("MetadataAddressRefused", func(t *testing.T) {
+			for _, u := range []string{"http://169.254.169.254/latest/meta-data", "http://metadata.google.internal/computeMetadata/v1/"} {
+				wantCode(t, w.Webhooks.CreateWebhook(as(t, w.Admin), &tandem.Webhook{Name: "Metadata", URL: u, Format: "json", AllowPrivate: true}), tandem.EINVALID)
+			}
+		})
+
 		t.Run("SecretOnce", func(t *testing.T) {
 			mark := auditMark(t, db)
 			h := w.mustWebhook(t, w.Admin, nil, "NOC Slack", "https://hooks.example.com/noc")
