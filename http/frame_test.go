@@ -131,13 +131,13 @@ func TestNavigationByRoleHTTP(t *testing.T) {
 			want []string
 		}{
 			{"ProviderAdmin", user("admin@msp.test", tandem.RoleAdmin, nil),
-				[]string{"Home /", "Tickets /tickets", "Queue /queue", "Audit /audit", "People /provider/people", "API tokens /account/tokens", "Account /account"}},
+				[]string{"Home /", "Tickets /tickets", "Queue /queue", "Audit /audit", "People /provider/people", "Escalation /escalation", "API tokens /account/tokens", "Account /account"}},
 			{"ProviderTechnician", user("tech@msp.test", tandem.RoleTechnician, nil),
 				[]string{"Home /", "Tickets /tickets", "Queue /queue", "Audit /audit", "API tokens /account/tokens", "Account /account"}},
 			{"ProviderViewer", user("vcio@msp.test", tandem.RoleViewer, nil),
 				[]string{"Home /", "Tickets /tickets", "Audit /audit", "API tokens /account/tokens", "Account /account"}},
 			{"ITAdmin", user("it-admin@acme.test", tandem.RoleITAdmin, &acme.ID),
-				[]string{"Home /", "Tickets /tickets", "Queue /queue", "Audit /audit", people, "API tokens /account/tokens", "Account /account"}},
+				[]string{"Home /", "Tickets /tickets", "Queue /queue", "Audit /audit", people, "Escalation /escalation", "API tokens /account/tokens", "Account /account"}},
 			{"ITTechnician", user("it-tech@acme.test", tandem.RoleITTechnician, &acme.ID),
 				[]string{"Home /", "Tickets /tickets", "Queue /queue", "Audit /audit", "API tokens /account/tokens", "Account /account"}},
 			{"Viewer", user("cfo@acme.test", tandem.RoleViewer, &acme.ID),
