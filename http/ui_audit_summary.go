@@ -116,6 +116,15 @@ var auditPhrases = map[string]string{
 	"ticket.time.add":             "logged time on %s",
 	"sla.warning":                 "warned that an SLA of %s is close to its deadline",
 	"sla.breach":                  "recorded that an SLA of %s was breached",
+	"escalation_policy.create":    "created %s",
+	"escalation_policy.delete":    "deleted %s",
+	"incident.start":              "started %s",
+	"incident.step":               "took the next step of %s",
+	"incident.acknowledge":        "acknowledged %s",
+	"incident.reassign":           "reassigned the ticket of %s and acknowledged it",
+	"incident.escalate":           "escalated %s by hand",
+	"incident.resolve":            "ended %s: its ticket was resolved",
+	"incident.exhausted":          "recorded that %s ran out of levels",
 	"matrix.propose":              "proposed %s",
 	"matrix.sign":                 "signed %s",
 	"matrix.accept":               "put %s in force",
@@ -161,7 +170,7 @@ func auditActions() []string {
 		list = append(list, a)
 	}
 	list = append(list, "ticket.update", "organization.update", "organization.require_mfa", "provider.require_mfa",
-		"user.update", "area.update", "calendar.update", "sla_policy.update")
+		"user.update", "area.update", "calendar.update", "sla_policy.update", "escalation_policy.update")
 	slices.Sort(list)
 	return list
 }
@@ -321,6 +330,18 @@ func (n *auditNames) target(e *tandem.AuditEntry, summary map[string]any, take f
 			label = "service area " + name
 		}
 		return label, n.orgPage(e.OrganizationID, "/matrix")
+	case "escalation_policy":
+		label = "escalation policy #" + idText
+		if name := named("name", ""); name != "" {
+			label = "escalation policy " + name
+		}
+		return label, "/escalation"
+	case "incident":
+		label = "escalation #" + idText
+		if t := named("ticket_id", ""); t != "" {
+			return label + " of ticket #" + t, "/tickets/" + t
+		}
+		return label, ""
 	case "calendar":
 		label = "calendar #" + idText
 		if name := named("name", ""); name != "" {

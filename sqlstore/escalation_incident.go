@@ -233,7 +233,7 @@ func (tx *Tx) acknowledge(ctx context.Context, a *tandem.Actor, r *incidentRow, 
 		body += " " + how
 	}
 	body += ": no further level is notified."
-	data := map[string]any{"incident_id": r.id, "acknowledged_by": a.UserID, "level": r.state.Level + 1, "round": r.state.Round + 1}
+	data := map[string]any{"incident_id": r.id, "ticket_id": r.ticketID, "acknowledged_by": a.UserID, "level": r.state.Level + 1, "round": r.state.Round + 1}
 	if err := tx.addEvent(ctx, eventBy(a, r.ticketID, tandem.EventEscalation, tandem.VisibilityTeams, body, data)); err != nil {
 		return err
 	}
@@ -263,7 +263,7 @@ func (s *EscalationService) Escalate(ctx context.Context, id int64) (*tandem.Inc
 		return nil, err
 	}
 	r.state = next
-	if err := tx.audit(ctx, a, &r.orgID, "incident.escalate", incidentTarget(r.id), map[string]any{"from_level": r.state.Level + 1}); err != nil {
+	if err := tx.audit(ctx, a, &r.orgID, "incident.escalate", incidentTarget(r.id), map[string]any{"ticket_id": r.ticketID, "from_level": r.state.Level + 1}); err != nil {
 		return nil, err
 	}
 	if err := tx.advance(ctx, a, r, tx.now); errors.Is(err, errStepTaken) {

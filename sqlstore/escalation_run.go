@@ -108,7 +108,7 @@ func (tx *Tx) advance(ctx context.Context, a *tandem.Actor, r *incidentRow, now 
 		}
 	}
 	if next.Status == escalation.Exhausted {
-		data := map[string]any{"incident_id": r.id, "policy": r.policyName}
+		data := map[string]any{"incident_id": r.id, "ticket_id": r.ticketID, "policy": r.policyName}
 		body := fmt.Sprintf("Escalation %q exhausted: every level timed out unacknowledged.", r.policyName)
 		if err := tx.addEvent(ctx, eventBy(tandem.SystemActor, r.ticketID, tandem.EventEscalation, tandem.VisibilityTeams, body, data)); err != nil {
 			return err
@@ -156,7 +156,7 @@ func (tx *Tx) takeStep(ctx context.Context, a *tandem.Actor, r *incidentRow, tk 
 	if r.policy.Repeats > 0 {
 		head += fmt.Sprintf(" (round %d of %d)", st.Round+1, r.policy.Repeats+1)
 	}
-	data := map[string]any{"incident_id": r.id, "level": st.Level + 1, "round": st.Round + 1, "user_ids": ids, "skipped": st.Skipped}
+	data := map[string]any{"incident_id": r.id, "ticket_id": r.ticketID, "level": st.Level + 1, "round": st.Round + 1, "user_ids": ids, "skipped": st.Skipped}
 	var body string
 	if st.Skipped {
 		var named []string

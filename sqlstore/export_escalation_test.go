@@ -1,5 +1,10 @@
 package sqlstore
 
+import (
+	"context"
+	"time"
+)
+
 // StringsRaw runs a one-column query on the reader, bypassing every
 // service and scope, for tests that read what was stored (the links of
 // the notifications written).
@@ -18,4 +23,10 @@ func StringsRaw(db *DB, q string, args ...any) ([]string, error) {
 		out = append(out, s)
 	}
 	return out, rows.Err()
+}
+
+// RunEscalationSteps runs the scheduler's escalation kind alone, for the
+// benchmark of its throughput.
+func RunEscalationSteps(db *DB, ctx context.Context, now time.Time) (int, error) {
+	return db.runEscalationSteps(ctx, now)
 }
