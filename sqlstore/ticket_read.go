@@ -269,32 +269,13 @@ func insertPairs[V any](ctx context.Context, tx *Tx, insert string, ticketID int
 // each ticket, so knowing who works it leaks nothing; an email is shown
 // only where userScope lets the actor see that user anyway.
 func loadPeople(ctx context.Context, tx *Tx, a *tandem.Actor, list []*tandem.Ticket) error {
-	var ids []any
+	people := map[int64]bool{}
 	for _, t := range list {
 		for _, id := range mentioned(t) {
-			if !slices.Contains(ids, any(id)) {
-				ids = append(ids, id)
-			}
+			people[id] = true
 		}
 	}
-	if len(ids) == 0 {
-		return nil
-	}
-	scope, args := userScope(a)
-	names := map[int64]string{}
-	err := tx.eachRow(ctx, `SELECT u.id, u.name, u.email, u.role, u.organization_id IS NULL, CASE WHEN `+scope+` THEN 1 ELSE 0 END
-		FROM users u WHERE u.id IN (`+marks(len(ids))+`)`, append(args, ids...), func(rows *sql.Rows) error {
-		var id int64
-		var name, email string
-		var role tandem.Role
-		var provider bool
-		var visible int
-		if err := rows.Scan(&id, &name, &email, &role, &provider, &visible); err != nil {
-			return err
-		}
-		names[id] = personLabel(name, email, role, provider, visible == 1)
-		return nil
-	})
+	names, err := peopleNames(ctx, tx, a, people)
 	if err != nil {
 		return err
 	}
