@@ -165,7 +165,7 @@ func measureParallel(b *testing.B, clients int, do func(*http.Client) (*http.Res
 // the provider Responsible and Accountable for every area, proposed by the
 // system and signed by an it-admin and a provider admin — so tickets route
 // as in a real installation, and returns its areas.
-func acceptMatrix(b *testing.B, s *testserver.Server, orgID int64) []*tandem.ServiceArea {
+func acceptMatrix(b testing.TB, s *testserver.Server, orgID int64) []*tandem.ServiceArea {
 	ctx := testserver.SystemContext()
 	areas, err := s.Services.Matrix.FindServiceAreas(ctx, orgID)
 	if err != nil {

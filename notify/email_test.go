@@ -20,11 +20,12 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/testsmtp"
 	"github.com/tandemhq/tandem/notify"
 )
 
 // newTestMailer is a Mailer for srv, trusting its certificate.
-func newTestMailer(t testing.TB, srv *smtpServer, scheme, password string) *notify.Mailer {
+func newTestMailer(t testing.TB, srv *testsmtp.Server, scheme, password string) *notify.Mailer {
 	t.Helper()
 	host, port, _ := net.SplitHostPort(srv.Addr)
 	cfg, err := notify.ParseSMTPURL(scheme + "://mailer@" + net.JoinHostPort(host, port))
@@ -99,7 +100,7 @@ func parseEmail(t *testing.T, data []byte) parsedEmail {
 
 func TestMailer(t *testing.T) {
 	t.Run("STARTTLS", func(t *testing.T) {
-		srv := startSMTP(t, false, true)
+		srv := testsmtp.Start(t, false, true)
 		m := newTestMailer(t, srv, "smtp", "s3cret pass")
 		if err := m.Deliver(context.Background(), testDelivery(1, "ben@harbor.example")); err != nil {
 			t.Fatal(err)
@@ -155,7 +156,7 @@ func TestMailer(t *testing.T) {
 	})
 
 	t.Run("ImplicitTLS", func(t *testing.T) {
-		srv := startSMTP(t, true, false)
+		srv := testsmtp.Start(t, true, false)
 		m := newTestMailer(t, srv, "smtps", "s3cret pass")
 		d := testDelivery(2, "ben@harbor.example")
 		d.TicketID, d.ThreadID, d.ActionURL = nil, "", ""
@@ -176,7 +177,7 @@ func TestMailer(t *testing.T) {
 	})
 
 	t.Run("ReusesConnectionsAndRedials", func(t *testing.T) {
-		srv := startSMTP(t, false, true)
+		srv := testsmtp.Start(t, false, true)
 		m := newTestMailer(t, srv, "smtp", "s3cret pass")
 		for i := range 5 {
 			if err := m.Deliver(context.Background(), testDelivery(int64(10+i), "ben@harbor.example")); err != nil {
@@ -196,9 +197,9 @@ func TestMailer(t *testing.T) {
 	})
 
 	t.Run("RecipientRefused", func(t *testing.T) {
-		srv := startSMTP(t, false, true)
-		srv.reject["gone@harbor.example"] = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user"}
-		srv.reject["full@harbor.example"] = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 2, 2}, Message: "Mailbox full, try later"}
+		srv := testsmtp.Start(t, false, true)
+		srv.Reject("gone@harbor.example", &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user"})
+		srv.Reject("full@harbor.example", &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 2, 2}, Message: "Mailbox full, try later"})
 		m := newTestMailer(t, srv, "smtp", "s3cret pass")
 
 		err := m.Deliver(context.Background(), testDelivery(30, "gone@harbor.example"))
@@ -220,7 +221,7 @@ func TestMailer(t *testing.T) {
 	})
 
 	t.Run("WrongPasswordIsRetried", func(t *testing.T) {
-		srv := startSMTP(t, false, true)
+		srv := testsmtp.Start(t, false, true)
 		m := newTestMailer(t, srv, "smtp", "not the password")
 		err := m.Deliver(context.Background(), testDelivery(40, "ben@harbor.example"))
 		var perm *tandem.PermanentError
@@ -236,7 +237,7 @@ func TestMailer(t *testing.T) {
 	})
 
 	t.Run("STARTTLSRequired", func(t *testing.T) {
-		srv := startSMTP(t, false, false) // offers no STARTTLS
+		srv := testsmtp.Start(t, false, false) // offers no STARTTLS
 		m := newTestMailer(t, srv, "smtp", "s3cret pass")
 		err := m.Deliver(context.Background(), testDelivery(50, "ben@harbor.example"))
 		if err == nil || !strings.Contains(err.Error(), "STARTTLS") {
@@ -248,7 +249,7 @@ func TestMailer(t *testing.T) {
 	})
 
 	t.Run("UntrustedCertificate", func(t *testing.T) {
-		srv := startSMTP(t, true, false)
+		srv := testsmtp.Start(t, true, false)
 		cfg, err := notify.ParseSMTPURL("smtps://mailer:pw@" + srv.Addr)
 		if err != nil {
 			t.Fatal(err)
@@ -264,7 +265,7 @@ func TestMailer(t *testing.T) {
 	})
 
 	t.Run("SubjectCannotAddHeaders", func(t *testing.T) {
-		srv := startSMTP(t, false, true)
+		srv := testsmtp.Start(t, false, true)
 		m := newTestMailer(t, srv, "smtp", "s3cret pass")
 		d := testDelivery(80, "ben@harbor.example")
 		d.Subject = "Printer\r\nBcc: eve@evil.example\r\n\r\nfake body"
@@ -279,7 +280,7 @@ func TestMailer(t *testing.T) {
 	})
 
 	t.Run("PasswordReset", func(t *testing.T) {
-		srv := startSMTP(t, false, true)
+		srv := testsmtp.Start(t, false, true)
 		m := newTestMailer(t, srv, "smtp", "s3cret pass")
 		d := testDelivery(70, "ben@harbor.example")
 		d.Kind, d.TicketID, d.ThreadID, d.ActionURL, d.Link = tandem.NotifyPasswordReset, nil, "", "", "/reset/tok-xyz"
@@ -305,7 +306,7 @@ func TestNewMailerFrom(t *testing.T) {
 // BenchmarkMailer sends emails from 16 goroutines, as the scheduler's
 // workers do, to an in-process SMTP server over STARTTLS.
 func BenchmarkMailer(b *testing.B) {
-	srv := startSMTP(b, false, true)
+	srv := testsmtp.Start(b, false, true)
 	m := newTestMailer(b, srv, "smtp", "s3cret pass")
 	b.SetParallelism(16)
 	var id atomic.Int64

@@ -73,14 +73,14 @@ func guardedClient(allowPrivate bool) *http.Client {
 
 // Deliver posts d to its webhook and sets d.Status to the answer's status.
 // A 2xx answer delivers it; 408, 429, 5xx and network errors are retried;
-// any other answer, a refused address or a webhook turned off fail at
-// once (*tandem.PermanentError).
+// any other answer, a refused address or a webhook turned off (but for
+// its test) fail at once (*tandem.PermanentError).
 func (p *Poster) Deliver(ctx context.Context, d *tandem.Delivery) error {
 	w := d.Webhook
 	if w == nil || w.URL == "" {
 		return &tandem.PermanentError{Err: errors.New("the webhook of this delivery no longer exists")}
 	}
-	if !w.Active {
+	if !w.Active && d.Kind != tandem.NotifyWebhookTest {
 		return &tandem.PermanentError{Err: errors.New("the webhook is turned off")}
 	}
 	body, err := WebhookBody(d)

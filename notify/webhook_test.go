@@ -254,6 +254,11 @@ func TestPosterAnswers(t *testing.T) {
 		if err := notify.NewPoster().Deliver(context.Background(), d); !errors.As(err, &perm) || len(r.Requests()) != 0 {
 			t.Errorf("err %v, %d requests; want a permanent error and nothing posted", err, len(r.Requests()))
 		}
+		// Its test is sent: one tries a webhook before turning it on.
+		d.Kind = tandem.NotifyWebhookTest
+		if err := notify.NewPoster().Deliver(context.Background(), d); err != nil || len(r.Requests()) != 1 {
+			t.Errorf("the test of a webhook turned off: err %v, %d requests; want it posted", err, len(r.Requests()))
+		}
 	})
 	t.Run("NetworkErrorRetried", func(t *testing.T) {
 		r := startReceiver(t)

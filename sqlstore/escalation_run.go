@@ -138,7 +138,7 @@ func (tx *Tx) takeStep(ctx context.Context, a *tandem.Actor, r *incidentRow, tk 
 	list := make([]stored, 0, len(st.Recipients))
 	ids := make([]int64, 0, len(st.Recipients))
 	for _, rc := range st.Recipients {
-		list = append(list, stored{rc.UserID, targetLabel(rc.Target)})
+		list = append(list, stored{rc.UserID, tx.targetLabel(ctx, rc.Target)})
 		ids = append(ids, rc.UserID)
 	}
 	recipients, err := json.Marshal(list)
@@ -161,7 +161,7 @@ func (tx *Tx) takeStep(ctx context.Context, a *tandem.Actor, r *incidentRow, tk 
 	if st.Skipped {
 		var named []string
 		for _, t := range r.policy.Levels[st.Level].Targets {
-			named = append(named, targetLabel(t))
+			named = append(named, tx.targetLabel(ctx, t))
 		}
 		body = head + ": skipped, nobody to notify (" + strings.Join(named, ", ") + ")."
 	} else {
@@ -169,7 +169,7 @@ func (tx *Tx) takeStep(ctx context.Context, a *tandem.Actor, r *incidentRow, tk 
 		for _, rc := range st.Recipients {
 			name := userLabel(ctx, tx, rc.UserID)
 			if rc.Target.Kind != escalation.TargetUser {
-				name += " (" + targetLabel(rc.Target) + ")"
+				name += " (" + tx.targetLabel(ctx, rc.Target) + ")"
 			}
 			names = append(names, name)
 		}
@@ -199,15 +199,20 @@ func (tx *Tx) takeStep(ctx context.Context, a *tandem.Actor, r *incidentRow, tk 
 	return tx.sendToWebhooks(ctx, m)
 }
 
-// targetLabel names a target in a timeline sentence.
-func targetLabel(t escalation.Target) string {
+// targetLabel names a target in a timeline sentence: a person by name, a
+// party's queue, a schedule by its name.
+func (tx *Tx) targetLabel(ctx context.Context, t escalation.Target) string {
 	switch t.Kind {
 	case escalation.TargetQueue:
 		return t.Party + " queue"
 	case escalation.TargetSchedule:
-		return "on call: schedule " + strconv.FormatInt(t.ScheduleID, 10)
+		var name string
+		if err := tx.QueryRowContext(ctx, `SELECT name FROM oncall_schedules WHERE id = ?`, t.ScheduleID).Scan(&name); err != nil {
+			return "on call: schedule " + strconv.FormatInt(t.ScheduleID, 10)
+		}
+		return "on call: " + name
 	}
-	return "user " + strconv.FormatInt(t.UserID, 10)
+	return userLabel(ctx, tx, t.UserID)
 }
 
 // resolveTarget is the active users a target names at now who may work

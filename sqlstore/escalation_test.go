@@ -369,6 +369,15 @@ func TestEscalation(t *testing.T) {
 			if got := levels(in); got != "skipped → tech" || in.Level != 2 {
 				t.Errorf("steps %s, level %d", got, in.Level)
 			}
+			var skipped string
+			for _, e := range d.timeline(d.ProviderTech, tk.ID) {
+				if e.Kind == tandem.EventEscalation && strings.Contains(e.Body, "skipped") {
+					skipped = e.Body
+				}
+			}
+			if !strings.HasSuffix(skipped, ": skipped, nobody to notify (on call: Not yet).") {
+				t.Errorf("the timeline says %q, want the skipped level naming its schedule", skipped)
+			}
 			if want := d.Clock.Now().Add(15 * time.Minute); !in.NextStepAt.Equal(want) {
 				t.Errorf("next step %v, want %v (the technician's timeout)", in.NextStepAt, want)
 			}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -204,6 +205,50 @@ func TestOutboxTransaction(t *testing.T) {
 				t.Fatalf("delivery log %+v: want the test first, with one 200 attempt", log)
 			}
 		})
+	})
+}
+
+// TestOutboxWebhookTurnedOff: turning a webhook off stops what is still
+// pending for it — kept unsent in the outbox, no failure told to the
+// admins who turned it off — while its "Send a test" still posts, so it
+// can be tried before it is turned on.
+func TestOutboxWebhookTurnedOff(t *testing.T) {
+	testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		o := newOutbox(t, db)
+		pending := webhookNote(o.Hook, "queued before it was turned off")
+		if err := sqlstore.EnqueueForTest(t.Context(), db, pending); err != nil {
+			t.Fatal(err)
+		}
+		off := *o.Hook
+		off.Active = false
+		if err := o.Webhooks.UpdateWebhook(as(t, o.AAdmin), &off); err != nil {
+			t.Fatal(err)
+		}
+		o.runDue(t, o.Scheduler)
+		if got := o.Recv.times(pending.ID); len(got) != 0 {
+			t.Fatalf("the receiver got %d requests for a webhook turned off", len(got))
+		}
+		if stored := o.load(t, pending.ID); stored.State != tandem.DeliveryHeld || !strings.Contains(stored.LastError, "turned off") {
+			t.Fatalf("stored %s %q, want held, saying the webhook was turned off", stored.State, stored.LastError)
+		}
+		after, err := sqlstore.OutboxAfter(db, pending.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range after {
+			if n.Kind == tandem.NotifyDeliveryFailed {
+				t.Fatalf("the admins were told a delivery failed: %s", n.Body)
+			}
+		}
+
+		test, err := o.Webhooks.TestWebhook(as(t, o.AAdmin), o.Hook.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.runDue(t, o.Scheduler)
+		if got := o.Recv.times(test.ID); len(got) != 1 || o.load(t, test.ID).State != tandem.DeliverySent {
+			t.Fatalf("the test of a webhook turned off: %d requests, %s; want it sent once", len(got), o.load(t, test.ID).State)
+		}
 	})
 }
 

@@ -173,6 +173,9 @@ func (s *Scheduler) attempt(ctx context.Context, d *tandem.Delivery) error {
 	d.MessageID, d.ThreadID = threadIDs(d.Notification, s.BaseURL)
 	var err error
 	switch dl := s.Deliverers[d.Channel]; {
+	case d.Webhook != nil && !d.Webhook.Active && d.Kind != tandem.NotifyWebhookTest:
+		// Its admins turned it off: kept unsent, not a failure to tell of.
+		err = &heldError{"The webhook was turned off before this was delivered: it is kept in the outbox, unsent."}
 	case dl != nil:
 		err = dl.Deliver(ctx, d)
 	case d.Channel == tandem.ChannelEmail:

@@ -1,4 +1,7 @@
-package notify_test
+// Package testsmtp runs a real SMTP server (emersion/go-smtp) in a test
+// process, for tests of what Tandem sends by email: a protocol
+// implementation, not a mock, with STARTTLS or implicit TLS and AUTH PLAIN.
+package testsmtp
 
 import (
 	"crypto/ecdsa"
@@ -20,9 +23,9 @@ import (
 	"github.com/emersion/go-smtp"
 )
 
-// testCertificate is a self-signed certificate for 127.0.0.1 and
+// Certificate is a self-signed certificate for 127.0.0.1 and
 // localhost, and a pool trusting it.
-func testCertificate(t testing.TB) (tls.Certificate, *x509.CertPool) {
+func Certificate(t testing.TB) (tls.Certificate, *x509.CertPool) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -48,35 +51,35 @@ func testCertificate(t testing.TB) (tls.Certificate, *x509.CertPool) {
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}, pool
 }
 
-// received is one message the test server accepted.
-type received struct {
+// Message is one message the test server accepted.
+type Message struct {
 	From, User string
 	To         []string
 	Data       []byte
 	TLS        bool
 }
 
-// smtpServer is a real SMTP server (emersion/go-smtp) in the test process,
-// requiring AUTH PLAIN with one user.
-type smtpServer struct {
+// Server is a real SMTP server (emersion/go-smtp) in the test process,
+// requiring AUTH PLAIN as User with Password.
+type Server struct {
 	Addr  string
 	Roots *x509.CertPool
 
-	user, password string
+	User, Password string
 	mu             sync.Mutex
-	messages       []received
+	messages       []Message
 	conns          []*smtp.Conn // open, for DropConnections
 	seen           map[*smtp.Conn]bool
-	// reject answers RCPT TO for an address with an error.
-	reject map[string]*smtp.SMTPError
+	reject         map[string]*smtp.SMTPError
 }
 
-// startSMTP runs a server on 127.0.0.1: implicit TLS when implicit, else
-// plain with STARTTLS offered when starttls.
-func startSMTP(t testing.TB, implicit, starttls bool) *smtpServer {
+// Start runs a server on 127.0.0.1 until the test ends: implicit TLS when
+// implicit, else plain with STARTTLS offered when starttls. It accepts
+// user "mailer" with password "s3cret pass".
+func Start(t testing.TB, implicit, starttls bool) *Server {
 	t.Helper()
-	cert, pool := testCertificate(t)
-	ts := &smtpServer{Roots: pool, user: "mailer", password: "s3cret pass", reject: map[string]*smtp.SMTPError{},
+	cert, pool := Certificate(t)
+	ts := &Server{Roots: pool, User: "mailer", Password: "s3cret pass", reject: map[string]*smtp.SMTPError{},
 		seen: map[*smtp.Conn]bool{}}
 	s := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		ts.mu.Lock()
@@ -108,14 +111,15 @@ func startSMTP(t testing.TB, implicit, starttls bool) *smtpServer {
 	return ts
 }
 
-func (s *smtpServer) Messages() []received {
+// Messages returns the messages accepted so far, in order.
+func (s *Server) Messages() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]received(nil), s.messages...)
+	return append([]Message(nil), s.messages...)
 }
 
 // Connections is how many connections clients opened.
-func (s *smtpServer) Connections() int {
+func (s *Server) Connections() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.seen)
@@ -123,7 +127,7 @@ func (s *smtpServer) Connections() int {
 
 // DropConnections closes every connection from the server's side, as a
 // server does with idle clients.
-func (s *smtpServer) DropConnections() {
+func (s *Server) DropConnections() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, c := range s.conns {
@@ -133,17 +137,17 @@ func (s *smtpServer) DropConnections() {
 }
 
 type testSession struct {
-	server *smtpServer
+	server *Server
 	conn   *smtp.Conn
 	user   string
-	msg    received
+	msg    Message
 }
 
 func (s *testSession) AuthMechanisms() []string { return []string{sasl.Plain} }
 
 func (s *testSession) Auth(mech string) (sasl.Server, error) {
 	return sasl.NewPlainServer(func(identity, username, password string) error {
-		if username != s.server.user || password != s.server.password {
+		if username != s.server.User || password != s.server.Password {
 			return smtp.ErrAuthFailed
 		}
 		s.user = username
@@ -156,7 +160,7 @@ func (s *testSession) Mail(from string, _ *smtp.MailOptions) error {
 		return smtp.ErrAuthRequired
 	}
 	_, tlsOn := s.conn.TLSConnectionState()
-	s.msg = received{From: from, User: s.user, TLS: tlsOn}
+	s.msg = Message{From: from, User: s.user, TLS: tlsOn}
 	return nil
 }
 
@@ -186,5 +190,12 @@ func (s *testSession) Data(r io.Reader) error {
 	return nil
 }
 
-func (s *testSession) Reset()        { s.msg = received{} }
+func (s *testSession) Reset()        { s.msg = Message{} }
 func (s *testSession) Logout() error { return nil }
+
+// Reject makes the server answer RCPT TO for address with err.
+func (s *Server) Reject(address string, err *smtp.SMTPError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reject[address] = err
+}
