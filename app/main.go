@@ -49,9 +49,10 @@ type Main struct {
 	// default (30 minutes, 12 hours).
 	SessionIdleTimeout time.Duration
 	SessionMaxAge      time.Duration
-	// TimerInterval is the longest the timer worker sleeps between looks
-	// for SLA warnings and breaches come due (it also wakes for the next
-	// one); zero means 15 seconds.
+	// TimerInterval is the longest the scheduler sleeps between looks for
+	// work come due (SLA timers, escalation steps, deliveries; it also
+	// wakes for the next one and when this process writes work due now);
+	// zero means 15 seconds.
 	TimerInterval time.Duration
 	// AttachmentStore says where attachment bytes go: "files" under
 	// DataDir/attachments, or "database" (the blobs table) for replicas that
@@ -289,8 +290,8 @@ func (m *Main) loadDemo(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the timer worker and the HTTP server, letting a round of
-// timers and requests in flight finish, then closes the database.
+// Close stops the scheduler and the HTTP server, letting a round of
+// scheduled work and requests in flight finish, then closes the database.
 func (m *Main) Close() error {
 	var err error
 	if m.scheduler != nil {

@@ -525,7 +525,7 @@ func (s *SLAService) ProcessTimers(ctx context.Context, now time.Time) (int, err
 		return 0, err
 	}
 	if !a.System {
-		return 0, tandem.Errorf(tandem.EFORBIDDEN, "Only the timer worker processes SLA timers.")
+		return 0, tandem.Errorf(tandem.EFORBIDDEN, "Only the scheduler processes SLA timers.")
 	}
 	now = now.UTC().Truncate(time.Microsecond)
 	const batch = 200
@@ -558,7 +558,7 @@ func (s *SLAService) NextTimer(ctx context.Context) (time.Time, error) {
 		return time.Time{}, err
 	}
 	if !a.System {
-		return time.Time{}, tandem.Errorf(tandem.EFORBIDDEN, "Only the timer worker asks for the next SLA timer.")
+		return time.Time{}, tandem.Errorf(tandem.EFORBIDDEN, "Only the scheduler asks for the next SLA timer.")
 	}
 	tx, err := s.db.beginRead(ctx)
 	if err != nil {
