@@ -112,16 +112,17 @@ func Load(ctx context.Context, s Services) ([]Login, error) {
 			return nil, err
 		}
 	}
-	if err := loadEscalation(ctx, s.Escalation, byEmail); err != nil {
+	schedules, err := loadOnCall(ctx, s.OnCall, ids)
+	if err != nil {
+		return nil, err
+	}
+	if err := loadEscalation(ctx, s.Escalation, byEmail, schedules); err != nil {
 		return nil, err
 	}
 	if err := loadTickets(ctx, s, ids, byEmail); err != nil {
 		return nil, err
 	}
 	if err := loadWebhooks(ctx, s, ids, byEmail); err != nil {
-		return nil, err
-	}
-	if err := loadOnCall(ctx, s.OnCall, ids); err != nil {
 		return nil, err
 	}
 	return logins, nil
@@ -167,18 +168,20 @@ func acceptSeedMatrix(ctx context.Context, m tandem.MatrixService, orgID int64, 
 }
 
 // loadEscalation gives the provider one escalation policy: a new P1 ticket
-// in its queue notifies its technician, then after 15 minutes without an
-// acknowledgement its admin.
-func loadEscalation(ctx context.Context, esc tandem.EscalationService, byEmail map[string]*tandem.User) error {
+// in its queue notifies whoever is on call in the NOC rotation, then after
+// 15 minutes without an acknowledgement the provider's owner.
+func loadEscalation(ctx context.Context, esc tandem.EscalationService, byEmail map[string]*tandem.User, schedules map[string]int64) error {
 	if esc == nil {
 		return nil
 	}
-	level := func(email string) tandem.EscalationLevel {
-		return tandem.EscalationLevel{Targets: []tandem.EscalationTarget{{Kind: escalation.TargetUser, UserID: byEmail[email].ID}}, TimeoutMinutes: 15}
+	first := []tandem.EscalationTarget{{Kind: escalation.TargetUser, UserID: byEmail["tech@northwind-msp.example"].ID}}
+	if id, ok := schedules["NOC rotation"]; ok {
+		first = []tandem.EscalationTarget{{Kind: escalation.TargetSchedule, ScheduleID: id}}
 	}
 	p := &tandem.EscalationPolicy{Party: tandem.PartyProvider, Name: "P1 in the provider queue", OwningParty: tandem.PartyProvider,
 		Priorities: []tandem.Priority{1}, Hours: escalation.AnyHours, Triggers: []escalation.Trigger{escalation.TriggerTicket},
-		Levels: []tandem.EscalationLevel{level("tech@northwind-msp.example"), level("owner@northwind-msp.example")}}
+		Levels: []tandem.EscalationLevel{{Targets: first, TimeoutMinutes: 15},
+			{Targets: []tandem.EscalationTarget{{Kind: escalation.TargetUser, UserID: byEmail["owner@northwind-msp.example"].ID}}, TimeoutMinutes: 15}}}
 	if err := esc.CreateEscalationPolicy(ctx, p); err != nil {
 		return fmt.Errorf("demo escalation policy: %w", err)
 	}

@@ -20,10 +20,12 @@ const harborRotation = `{"timezone":"America/New_York","layers":[
 	{"name":"business hours","start":"2026-01-05T08:00:00","turn":"1w","members":["it.manager@harbor.example","it.tech@harbor.example"],
 	 "restrict":{"mon":[["08:00","18:00"]],"tue":[["08:00","18:00"]],"wed":[["08:00","18:00"]],"thu":[["08:00","18:00"]],"fri":[["08:00","18:00"]]}}]}`
 
-// loadOnCall creates the demo's on-call schedules.
-func loadOnCall(ctx context.Context, svc tandem.OnCallService, orgs map[string]int64) error {
+// loadOnCall creates the demo's on-call schedules and returns their ids
+// by name.
+func loadOnCall(ctx context.Context, svc tandem.OnCallService, orgs map[string]int64) (map[string]int64, error) {
+	ids := map[string]int64{}
 	if svc == nil {
-		return nil
+		return ids, nil
 	}
 	harbor := orgs["harbor-logistics"]
 	for _, s := range []*tandem.OnCallSchedule{
@@ -31,8 +33,9 @@ func loadOnCall(ctx context.Context, svc tandem.OnCallService, orgs map[string]i
 		{Party: tandem.PartyInternal, OrganizationID: &harbor, Name: "Harbor IT", Definition: json.RawMessage(harborRotation)},
 	} {
 		if err := svc.CreateOnCallSchedule(ctx, s); err != nil {
-			return err
+			return nil, err
 		}
+		ids[s.Name] = s.ID
 	}
-	return nil
+	return ids, nil
 }

@@ -13,9 +13,9 @@ import (
 	"github.com/tandemhq/tandem/internal/testserver"
 )
 
-// A provider admin creates an escalation policy in the UI (the technician,
-// then after 15 minutes the admin); a P1 ticket notifies the technician at
-// once; past the timeout the scheduler notifies the admin (level 2 on the
+// A provider admin creates an on-call schedule and an escalation policy in
+// the UI (whoever is on call — the technician — then after 15 minutes the
+// admin); a P1 ticket notifies the technician at once; past the timeout the scheduler notifies the admin (level 2 on the
 // ticket page); the admin opens the link of the level-2 email, which
 // changes nothing until the button is pressed, and acknowledges; the
 // ticket page then shows the escalation acknowledged.
@@ -34,15 +34,26 @@ func TestBrowserEscalation(t *testing.T) {
 	browsertest.Fill(t, ctx, "#mfa-login-form", "code", nextCode(t, secret))
 	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS("#mfa-login-form button[type=submit]")))
 	browsertest.WaitFor(t, ctx, `location.pathname !== "/login/mfa"`, "the second step to complete")
+
+	t.Run("CreateSchedule", func(t *testing.T) {
+		browsertest.Do(t, ctx, chromedp.Navigate(s.URL()+"/oncall/new"))
+		browsertest.Do(t, ctx, chromedp.SetValue(chromedp.CSS("#oncall-form [name=name]"), "Provider nights"),
+			chromedp.SetValue(chromedp.CSS("#oncall-form [name=definition]"),
+				`{"timezone":"Europe/Berlin","layers":[{"name":"all week","start":"2026-01-05T09:00:00","turn":"1w","members":["tom@msp.example"]}]}`),
+			chromedp.Click(chromedp.CSS("#oncall-form button[type=submit]")))
+		browsertest.WaitFor(t, ctx, `document.querySelector("#oncall-week") !== null`, "the schedule's week view")
+	})
+
 	browsertest.Do(t, ctx, chromedp.Navigate(s.URL()+"/escalation/new"))
 	// pick chooses a person in a level's multiple select.
 	pick := func(field string, id int64) {
 		browsertest.Eval[bool](t, ctx, fmt.Sprintf(`document.querySelector('[name=%q] option[value="%d"]').selected = true`, field, id))
 	}
+	const nightsOption = `[...document.querySelectorAll('[name="levels.0.schedules"] option')].find(o => o.text === "Provider nights (provider)")`
 
 	t.Run("ErrorBesideTheField", func(t *testing.T) {
 		browsertest.Fill(t, ctx, "#policy-form", "name", "P1 at night")
-		pick("levels.0.users", tech.ID)
+		browsertest.Eval[bool](t, ctx, nightsOption+`.selected = true`)
 		browsertest.Eval[bool](t, ctx, `document.querySelector('[name=triggers][value="ticket"]').checked = false`)
 		browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS("#policy-save")))
 		browsertest.WaitFor(t, ctx, `document.querySelector("#triggers + .field-error") !== null`, "the error beside the triggers")
@@ -52,8 +63,8 @@ func TestBrowserEscalation(t *testing.T) {
 		if got := browsertest.Value(t, ctx, `[name="name"]`); got != "P1 at night" {
 			t.Errorf("the name was lost: %q", got)
 		}
-		if !browsertest.Eval[bool](t, ctx, fmt.Sprintf(`document.querySelector('[name="levels.0.users"] option[value="%d"]').selected`, tech.ID)) {
-			t.Error("level 1's person was lost")
+		if !browsertest.Eval[bool](t, ctx, nightsOption+`.selected`) {
+			t.Error("level 1's schedule was lost")
 		}
 	})
 
@@ -65,7 +76,7 @@ func TestBrowserEscalation(t *testing.T) {
 			chromedp.SetValue(chromedp.CSS(`[name="levels.1.timeout_minutes"]`), "15"),
 			chromedp.Click(chromedp.CSS("#policy-save")))
 		browsertest.WaitFor(t, ctx, `location.pathname === "/escalation" && document.querySelector("#policies").textContent.includes("P1 at night")`, "the policy in the list")
-		if got := browsertest.Text(t, ctx, "#policies tbody tr .policy-path"); got != "Tom Tech (15 min) → Ada Admin (15 min)" {
+		if got := browsertest.Text(t, ctx, "#policies tbody tr .policy-path"); got != "on call in Provider nights (15 min) → Ada Admin (15 min)" {
 			t.Errorf("the list shows the path %q", got)
 		}
 		browsertest.Do(t, ctx, chromedp.EmulateViewport(390, 844))

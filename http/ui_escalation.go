@@ -52,15 +52,17 @@ var triggerLabels = map[escalation.Trigger]string{escalation.TriggerTicket: "new
 var hoursLabels = map[escalation.Hours]string{escalation.AnyHours: "any time", escalation.InsideHours: "inside business hours",
 	escalation.OutsideHours: "outside business hours"}
 
-// policyNames names what policies mention: organisations, areas, people.
+// policyNames names what policies mention: organisations, areas, people,
+// on-call schedules.
 type policyNames struct {
-	orgs  map[int64]string
-	areas map[int64]string
-	users map[int64]string
+	orgs      map[int64]string
+	areas     map[int64]string
+	users     map[int64]string
+	schedules map[int64]string
 }
 
 func (s *Server) policyNames(ctx context.Context, data pageData) (*policyNames, error) {
-	n := &policyNames{orgs: map[int64]string{}, areas: map[int64]string{}, users: map[int64]string{}}
+	n := &policyNames{orgs: map[int64]string{}, areas: map[int64]string{}, users: map[int64]string{}, schedules: map[int64]string{}}
 	for _, o := range data.Organizations {
 		n.orgs[o.ID] = o.Name
 		areas, err := s.MatrixService.FindServiceAreas(ctx, o.ID)
@@ -78,6 +80,13 @@ func (s *Server) policyNames(ctx context.Context, data pageData) (*policyNames, 
 	for _, u := range users {
 		n.users[u.ID] = personName(u)
 	}
+	schedules, err := s.OnCallService.FindOnCallSchedules(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, sc := range schedules {
+		n.schedules[sc.ID] = sc.Name
+	}
 	return n, nil
 }
 
@@ -86,6 +95,9 @@ func (n *policyNames) target(t tandem.EscalationTarget) string {
 	case escalation.TargetQueue:
 		return deskPartyName(tandem.PartyKind(t.Party)) + " queue"
 	case escalation.TargetSchedule:
+		if name, ok := n.schedules[t.ScheduleID]; ok {
+			return "on call in " + name
+		}
 		return "on call in schedule " + strconv.FormatInt(t.ScheduleID, 10)
 	}
 	if name, ok := n.users[t.UserID]; ok {
@@ -165,6 +177,7 @@ type escalationForm struct {
 	Orgs       []deskOption // "" every organisation (provider only), or an id
 	Areas      []areaGroup
 	Users      []deskOption
+	Schedules  []deskOption // the on-call schedules a level may name
 	Priorities []int
 	Triggers   []deskOption
 	Levels     []levelForm
@@ -184,11 +197,12 @@ type levelForm struct {
 	Timeout   string
 	Users     []string
 	Queues    []string
-	Schedules string
+	Schedules []string
 }
 
 func (l levelForm) HasUser(id string) bool          { return slices.Contains(l.Users, id) }
 func (l levelForm) HasQueue(p string) bool          { return slices.Contains(l.Queues, p) }
+func (l levelForm) HasSchedule(id string) bool      { return slices.Contains(l.Schedules, id) }
 func (f *escalationForm) Error(field string) string { return f.Errors[field] }
 
 // emptyLevels is how many blank level rows a form offers after the filled ones.
@@ -252,12 +266,30 @@ func (s *Server) renderPolicyForm(w http.ResponseWriter, r *http.Request, data p
 			f.Users = append(f.Users, deskOption{strconv.FormatInt(u.ID, 10), personName(u) + " (" + deskPartyName(u.Party) + ")"})
 		}
 	}
+	schedules, serr := s.OnCallService.FindOnCallSchedules(ctx, nil)
+	if serr != nil {
+		s.renderError(w, r, serr, data)
+		return
+	}
+	orgNames := map[int64]string{}
+	for _, o := range data.Organizations {
+		orgNames[o.ID] = o.Name
+	}
+	for _, sc := range schedules {
+		owner := deskPartyName(tandem.PartyProvider)
+		if sc.OrganizationID != nil {
+			if *sc.OrganizationID != data.Actor.OrganizationID && p.Party == tandem.PartyInternal {
+				continue
+			}
+			owner = orgNames[*sc.OrganizationID]
+		}
+		f.Schedules = append(f.Schedules, deskOption{strconv.FormatInt(sc.ID, 10), sc.Name + " (" + owner + ")"})
+	}
 	for _, t := range escalation.Triggers {
 		f.Triggers = append(f.Triggers, deskOption{string(t), triggerLabels[t]})
 	}
 	for i, l := range p.Levels {
 		lf := levelForm{N: i, Timeout: strconv.Itoa(l.TimeoutMinutes)}
-		var schedules []string
 		for _, t := range l.Targets {
 			switch t.Kind {
 			case escalation.TargetUser:
@@ -265,10 +297,9 @@ func (s *Server) renderPolicyForm(w http.ResponseWriter, r *http.Request, data p
 			case escalation.TargetQueue:
 				lf.Queues = append(lf.Queues, t.Party)
 			case escalation.TargetSchedule:
-				schedules = append(schedules, strconv.FormatInt(t.ScheduleID, 10))
+				lf.Schedules = append(lf.Schedules, strconv.FormatInt(t.ScheduleID, 10))
 			}
 		}
-		lf.Schedules = strings.Join(schedules, ", ")
 		f.Levels = append(f.Levels, lf)
 	}
 	for i := len(p.Levels); i < min(len(p.Levels)+emptyLevels, tandem.MaxEscalationLevels); i++ {
@@ -357,10 +388,10 @@ func readPolicyForm(r *http.Request, a *tandem.Actor) (*tandem.EscalationPolicy,
 		for _, q := range r.PostForm[prefix+"queues"] {
 			l.Targets = append(l.Targets, tandem.EscalationTarget{Kind: escalation.TargetQueue, Party: q})
 		}
-		for _, v := range strings.FieldsFunc(r.PostFormValue(prefix+"schedules"), func(c rune) bool { return c == ',' || c == ' ' }) {
+		for _, v := range r.PostForm[prefix+"schedules"] {
 			id, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || id <= 0 {
-				return nil, &tandem.FieldError{Field: prefix + "targets", Err: tandem.Errorf(tandem.EINVALID, "Level %d: schedule %q is not a schedule number.", i+1, v)}
+				return nil, &tandem.FieldError{Field: prefix + "targets", Err: tandem.Errorf(tandem.EINVALID, "Level %d: choose on-call schedules from the list.", i+1)}
 			}
 			l.Targets = append(l.Targets, tandem.EscalationTarget{Kind: escalation.TargetSchedule, ScheduleID: id})
 		}

@@ -117,9 +117,9 @@ func canManagePolicy(ctx context.Context, tx *Tx, a *tandem.Actor, p *tandem.Esc
 	return a.Can(tandem.ActionEscalationManage, orgID)
 }
 
-// checkPolicyRefs refuses areas of another organisation and users who
-// could not work the policy's tickets. Schedules are the on-call work's
-// to check (their table comes with it).
+// checkPolicyRefs refuses areas of another organisation, users who could
+// not work the policy's tickets, and schedules that are neither the
+// provider's nor the policy's organisation's.
 func checkPolicyRefs(ctx context.Context, tx *Tx, p *tandem.EscalationPolicy) error {
 	if len(p.AreaIDs) > 0 && p.OrganizationID == nil {
 		return &tandem.FieldError{Field: "area_ids", Err: tandem.Errorf(tandem.EINVALID, "Service areas belong to one organisation: choose the organisation, or match no area.")}
@@ -131,6 +131,11 @@ func checkPolicyRefs(ctx context.Context, tx *Tx, p *tandem.EscalationPolicy) er
 	}
 	for i, l := range p.Levels {
 		for _, t := range l.Targets {
+			if t.Kind == escalation.TargetSchedule {
+				if err := checkPolicySchedule(ctx, tx, p, i, t.ScheduleID); err != nil {
+					return err
+				}
+			}
 			if t.Kind != escalation.TargetUser {
 				continue
 			}
@@ -148,6 +153,22 @@ func checkPolicyRefs(ctx context.Context, tx *Tx, p *tandem.EscalationPolicy) er
 		}
 	}
 	return nil
+}
+
+// checkPolicySchedule refuses a schedule of level i that does not exist
+// or belongs to another organisation than the policy's (the provider's
+// schedules serve every policy).
+func checkPolicySchedule(ctx context.Context, tx *Tx, p *tandem.EscalationPolicy, i int, id int64) error {
+	var org *int64
+	err := tx.QueryRowContext(ctx, `SELECT organization_id FROM oncall_schedules WHERE id = ?`, id).Scan(&org)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	if err == nil && (org == nil || p.OrganizationID != nil && *org == *p.OrganizationID) {
+		return nil
+	}
+	return &tandem.FieldError{Field: "levels." + strconv.Itoa(i) + ".targets", Err: tandem.Errorf(tandem.EINVALID,
+		"Level %d: on-call schedule %d is not one this policy can use: choose one of the provider's schedules or of the policy's organisation.", i+1, id)}
 }
 
 // policyRow is the stored form of a policy's lists.

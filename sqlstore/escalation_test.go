@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -409,6 +410,40 @@ func TestEscalation(t *testing.T) {
 			if got := levels(d.incident(tk.ID)); got != "ittech → admin+tech" {
 				t.Errorf("steps %s", got)
 			}
+		})
+		run("SchedulesThePolicyMayUse", func(t *testing.T, db *sqlstore.DB) {
+			d := newEscDesk(t, db, 0)
+			oncall := sqlstore.NewOnCallService(db)
+			schedule := func(a *tandem.User, org *int64, party tandem.PartyKind, member string) *tandem.OnCallSchedule {
+				sc := &tandem.OnCallSchedule{OrganizationID: org, Party: party, Name: "Rota of " + member,
+					Definition: []byte(`{"timezone":"UTC","layers":[{"name":"all","start":"2026-01-05T00:00:00","turn":"1w","members":["` + member + `"]}]}`)}
+				must(t, oncall.CreateOnCallSchedule(d.as(a), sc))
+				return sc
+			}
+			provider := schedule(d.ProviderAdmin, nil, tandem.PartyProvider, d.ProviderTech.Email)
+			own := schedule(d.ITAdmin, &d.Org.ID, tandem.PartyInternal, d.ITTech.Email)
+			other := schedule(d.OutsiderAdmin, &d.Outsider.ID, tandem.PartyInternal, d.OutsiderAdmin.Email)
+			policy := func(ids ...int64) *tandem.EscalationPolicy {
+				p := &tandem.EscalationPolicy{Party: tandem.PartyInternal, OrganizationID: &d.Org.ID, Name: fmt.Sprint("Internal ", ids),
+					Triggers: []escalation.Trigger{escalation.TriggerTicket}}
+				for _, id := range ids {
+					p.Levels = append(p.Levels, tandem.EscalationLevel{Targets: []tandem.EscalationTarget{{Kind: escalation.TargetSchedule, ScheduleID: id}}, TimeoutMinutes: 10})
+				}
+				return p
+			}
+			// Internal on call, then the provider's.
+			must(t, d.Esc.CreateEscalationPolicy(d.as(d.ITAdmin), policy(own.ID, provider.ID)))
+			for _, id := range []int64{other.ID, other.ID + 1000} {
+				err := d.Esc.CreateEscalationPolicy(d.as(d.ITAdmin), policy(own.ID, id))
+				var fe *tandem.FieldError
+				if !asFieldError(err, &fe) || fe.Field != "levels.1.targets" || !strings.Contains(err.Error(), "schedule") {
+					t.Errorf("schedule %d (another organisation's, or none): %v, want refused beside level 2", id, err)
+				}
+			}
+			// A provider policy of every organisation may not use one organisation's schedule.
+			every := policy(provider.ID, own.ID)
+			every.Party, every.OrganizationID = tandem.PartyProvider, nil
+			wantCode(t, d.Esc.CreateEscalationPolicy(d.as(d.ProviderAdmin), every), tandem.EINVALID)
 		})
 		run("PoliciesAreTheirPartys", func(t *testing.T, db *sqlstore.DB) {
 			d := newEscDesk(t, db, 0)
