@@ -206,8 +206,11 @@ type AckLink struct {
 	Incident    *Incident `json:"incident"`
 	TicketTitle string    `json:"ticket_title"`
 	UserName    string    `json:"user_name"` // whom the link was sent to
-	Used        bool      `json:"used"`
-	Expired     bool      `json:"expired"`
+	// WebhookName is set instead for a link posted to a webhook's
+	// channel: it acknowledges as whoever signs in to use it.
+	WebhookName string `json:"webhook_name,omitempty"`
+	Used        bool   `json:"used"`
+	Expired     bool   `json:"expired"`
 }
 
 // AckLinkTTL is how long an acknowledgement link works.
@@ -241,8 +244,10 @@ type EscalationService interface {
 	// Acknowledge stops a triggered incident (ECONFLICT once it is not).
 	Acknowledge(ctx context.Context, id int64) (*Incident, error)
 	// PeekAckLink shows what a link would acknowledge, changing nothing;
-	// AcknowledgeWithToken acknowledges as the user the link was sent to.
-	// The token is the credential: no actor is needed. EUNAUTHORIZED for
+	// AcknowledgeWithToken acknowledges as the user the link was sent to:
+	// the token is the credential, no actor is needed. A link posted to a
+	// webhook's channel acknowledges as the actor in ctx, who must be
+	// signed in (EUNAUTHORIZED) and may work the ticket. EUNAUTHORIZED for
 	// an unknown token; ECONFLICT for a used or expired one, or an
 	// incident no longer triggered.
 	PeekAckLink(ctx context.Context, token string) (*AckLink, error)

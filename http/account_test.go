@@ -203,7 +203,7 @@ func TestLoginMFAHTTP(t *testing.T) {
 		secret := enrolMFA(t, s, u)
 
 		c := newUIClient(t, s)
-		c.login(t, u.Email, uiPassword)
+		c.post(t, "/login", "email", u.Email, "password", uiPassword).wantRedirect(t, "/login/mfa")
 		pending := c.cookie()
 		for _, path := range []string{"/", "/account", "/account/sessions", "/account/mfa", "/orgs/" + org.Slug, "/account/tokens"} {
 			c.get(t, path).wantRedirect(t, "/login/mfa")
@@ -226,7 +226,7 @@ func TestLoginMFAHTTP(t *testing.T) {
 		// (429) without being checked; the right code given in between does
 		// not lift the limit. One wrong code was given above.
 		c = newUIClient(t, s)
-		c.login(t, u.Email, uiPassword)
+		c.post(t, "/login", "email", u.Email, "password", uiPassword).wantRedirect(t, "/login/mfa")
 		for range tandem.SecondFactorFailuresPerAccount - 2 {
 			c.post(t, "/login/mfa", "code", "000000").wantPage(t, http.StatusUnprocessableEntity, "That code is wrong")
 		}

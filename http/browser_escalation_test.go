@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/escalation"
 	"github.com/tandemhq/tandem/internal/browsertest"
 	"github.com/tandemhq/tandem/internal/testserver"
 )
@@ -153,4 +154,65 @@ func TestBrowserEscalation(t *testing.T) {
 			t.Errorf("the timeline lacks the acknowledgement:\n%s", timeline)
 		}
 	})
+}
+
+// A P1 escalation posted to the provider's Slack channel carries an
+// Acknowledge link that anyone in the channel may open: a visitor is asked
+// to sign in, comes back to the link after the login, and acknowledges as
+// themself; the ticket's timeline names them and the channel.
+func TestBrowserAckFromChat(t *testing.T) {
+	ctx := browsertest.New(t)
+	s := testserver.Start(t)
+	noProviderMFA(t, s)
+	acme := s.MustCreateOrganization(t, "Acme Corp")
+	admin := s.MustCreateUser(t, &tandem.User{Name: "Ada Admin", Email: "ada@msp.example", Role: tandem.RoleAdmin}, uiPassword)
+	tech := s.MustCreateUser(t, &tandem.User{Name: "Tom Tech", Email: "tom@msp.example", Role: tandem.RoleTechnician, Organizations: []int64{acme.ID}}, uiPassword)
+	itTech := s.MustCreateUser(t, &tandem.User{Name: "Ivy IT", Email: "ivy@acme.example", Role: tandem.RoleITTechnician, OrganizationID: &acme.ID}, uiPassword)
+	asAdmin := tandem.NewContextWithActor(t.Context(), &tandem.Actor{UserID: admin.ID, Email: admin.Email, Party: tandem.PartyProvider, Role: tandem.RoleAdmin})
+	hook := &tandem.Webhook{Name: "NOC Slack", URL: "https://hooks.slack.example/services/T/B/x", Format: tandem.WebhookSlack,
+		Kinds: []tandem.NotificationKind{tandem.NotifyEscalation}, Active: true}
+	if err := s.Services.Webhooks.CreateWebhook(asAdmin, hook); err != nil {
+		t.Fatal(err)
+	}
+	policy := &tandem.EscalationPolicy{Party: tandem.PartyProvider, Name: "P1 NOC", Priorities: []tandem.Priority{1},
+		Triggers: []escalation.Trigger{escalation.TriggerTicket}, Levels: []tandem.EscalationLevel{
+			{Targets: []tandem.EscalationTarget{{Kind: escalation.TargetUser, UserID: admin.ID}}, TimeoutMinutes: 15}}}
+	if err := s.Services.Escalation.CreateEscalationPolicy(asAdmin, policy); err != nil {
+		t.Fatal(err)
+	}
+	tk, err := s.Services.Tickets.CreateTicket(tandem.NewContextWithActor(t.Context(), &tandem.Actor{UserID: itTech.ID, Email: itTech.Email,
+		Party: tandem.PartyInternal, Role: tandem.RoleITTechnician, OrganizationID: acme.ID}),
+		tandem.TicketInput{OrganizationID: acme.ID, Title: "Firewall down", Description: "No traffic.", Impact: tandem.LevelHigh, Urgency: tandem.LevelHigh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	links := s.PostedLinks(t, tk.ID, hook.ID)
+	if len(links) != 1 || !strings.HasPrefix(links[0], "/ack/") {
+		t.Fatalf("the channel's message links %v, want one acknowledgement link", links)
+	}
+
+	browsertest.Do(t, ctx, chromedp.Navigate(s.URL()+links[0]))
+	if got := browsertest.Text(t, ctx, "#ack"); !strings.Contains(got, `posted to “NOC Slack”`) {
+		t.Errorf("the link's page says %q", got)
+	}
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS("#ack-signin")))
+	browsertest.WaitPath(t, ctx, "/login")
+	browsertest.Fill(t, ctx, "form[action='/login']", "email", tech.Email, "password", uiPassword)
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS("form[action='/login'] button[type=submit]")))
+	browsertest.WaitPath(t, ctx, links[0])
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS("#ack-button")))
+	browsertest.WaitFor(t, ctx, `document.querySelector("#ack-done") !== null`, "the acknowledgement")
+	if got := browsertest.Text(t, ctx, "#ack-done"); !strings.Contains(got, "Tom Tech acknowledged") {
+		t.Errorf("the page says %q", got)
+	}
+	browsertest.Do(t, ctx, chromedp.Navigate(fmt.Sprintf("%s/tickets/%d", s.URL(), tk.ID)))
+	if timeline := browsertest.Text(t, ctx, ".conversation"); !strings.Contains(timeline, `Tom Tech acknowledged the escalation "P1 NOC" at level 1 from the link posted to "NOC Slack"`) {
+		t.Errorf("the timeline lacks the acknowledgement:\n%s", timeline)
+	}
+	// After a login that had nowhere to return to, home.
+	browsertest.Do(t, ctx, chromedp.Navigate(s.URL()+"/logout"))
+	browserLogin(t, ctx, s, tech.Email)
+	if path := browsertest.Eval[string](t, ctx, `location.pathname`); path != "/" {
+		t.Errorf("a plain login lands on %s, want home", path)
+	}
 }

@@ -229,8 +229,9 @@ func TestBrowserDeactivation(t *testing.T) {
 	// Reactivated, he logs in again; his old session stays ended.
 	browsertest.Do(t, admin, chromedp.Click(chromedp.CSS(tom+" .active-form button")))
 	browsertest.WaitFor(t, admin, `document.querySelector('`+tom+` .status')?.textContent === "active"`, "Tom to be active again")
+	// … and lands on the page he was sent away from.
 	browserLogin(t, victim, s, "tom@acme.example")
-	browsertest.WaitPath(t, victim, "/")
+	browsertest.WaitPath(t, victim, "/orgs/"+acme.Slug)
 }
 
 func TestBrowserTokens(t *testing.T) {

@@ -194,9 +194,15 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error, 
 // set it up reaches only the set-up pages under /account/mfa.
 func (s *Server) page(h func(http.ResponseWriter, *http.Request, pageData)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		toLogin := func() {
+			if r.Method == http.MethodGet {
+				s.rememberReturn(w, r.URL.RequestURI())
+			}
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+		}
 		c, err := r.Cookie(SessionCookie)
 		if err != nil { // no cookie: a visitor who has not logged in
-			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			toLogin()
 			return
 		}
 		state, err := s.SessionService.ResolveSession(r.Context(), c.Value)
@@ -205,7 +211,7 @@ func (s *Server) page(h func(http.ResponseWriter, *http.Request, pageData)) http
 				s.renderError(w, r, err, pageData{})
 				return
 			}
-			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			toLogin()
 			return
 		}
 		if state.AwaitingMFA {

@@ -25,8 +25,9 @@ func clientOf(r *http.Request) tandem.Client {
 }
 
 // startSession logs the user in: a new server-side session, its cookie, and
-// a redirect home, from where page() sends a session awaiting its second
-// factor to /login/mfa and a user who must enrol MFA to /account/mfa.
+// a redirect to its second factor when it needs one, else to where the
+// visitor was going (takeReturn), from where page() sends a user who must
+// enrol MFA to /account/mfa.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, userID int64, data pageData) {
 	session, err := s.SessionService.CreateSession(tandem.NewContextWithClient(r.Context(), clientOf(r)), userID)
 	if err != nil {
@@ -34,7 +35,11 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, userID int
 		return
 	}
 	s.setSessionCookie(w, session, 0)
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	if state, err := s.SessionService.ResolveSession(r.Context(), session); err == nil && state.AwaitingMFA {
+		http.Redirect(w, r, "/login/mfa", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, s.takeReturn(w, r), http.StatusSeeOther)
 }
 
 func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
@@ -109,7 +114,7 @@ func (s *Server) handleLoginMFA(w http.ResponseWriter, r *http.Request) {
 	switch tandem.ErrorCode(err) {
 	case "":
 		s.setSessionCookie(w, next, 0)
-		http.Redirect(w, r, "/", http.StatusSeeOther)
+		http.Redirect(w, r, s.takeReturn(w, r), http.StatusSeeOther)
 	case tandem.EUNAUTHORIZED: // the login expired or ended: start again
 		s.setSessionCookie(w, "", -1)
 		s.renderFormError(w, r, "login", err, pageData{Title: "Log in", Form: map[string]string{"email": state.Email}})

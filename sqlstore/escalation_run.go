@@ -190,12 +190,12 @@ func (tx *Tx) takeStep(ctx context.Context, a *tandem.Actor, r *incidentRow, tk 
 		body: fmt.Sprintf("%s: ticket #%d “%s” (%s) waits for someone to take it.\n\nAcknowledge to stop the escalation; otherwise the next level is notified.",
 			head, r.ticketID, tk.title, tk.priority),
 		link: "/tickets/" + strconv.FormatInt(r.ticketID, 10), teams: true,
-		ackFor: func(userID int64) (string, error) { return tx.newAckLink(ctx, r.id, userID) },
+		ackFor:        func(userID int64) (string, error) { return tx.newAckLink(ctx, r.id, "user_id", userID) },
+		webhookAckFor: func(webhookID int64) (string, error) { return tx.newAckLink(ctx, r.id, "webhook_id", webhookID) },
 	}
 	if err := tx.sendToUsers(ctx, m, ids); err != nil {
 		return err
 	}
-	m.ackFor = nil
 	return tx.sendToWebhooks(ctx, m)
 }
 
@@ -249,11 +249,15 @@ func (tx *Tx) resolveTarget(ctx context.Context, orgID int64, t escalation.Targe
 
 // newAckLink stores a single-use acknowledgement token for one recipient
 // of an incident, valid tandem.AckLinkTTL, and returns its path; only the
-// token's hash is kept.
-func (tx *Tx) newAckLink(ctx context.Context, incidentID, userID int64) (string, error) {
+// token's hash is kept. The recipient is a user (owner "user_id") or a
+// webhook's channel ("webhook_id").
+func (tx *Tx) newAckLink(ctx context.Context, incidentID int64, owner string, id int64) (string, error) {
+	if owner != "user_id" && owner != "webhook_id" {
+		return "", fmt.Errorf("an acknowledgement link cannot belong to %q", owner)
+	}
 	plain := secret.New("")
-	if _, err := tx.ExecContext(ctx, `INSERT INTO incident_ack_tokens (token_hash, incident_id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-		secret.Hash(plain), incidentID, userID, at(tx.now), at(tx.now.Add(tandem.AckLinkTTL))); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO incident_ack_tokens (token_hash, incident_id, `+owner+`, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+		secret.Hash(plain), incidentID, id, at(tx.now), at(tx.now.Add(tandem.AckLinkTTL))); err != nil {
 		return "", err
 	}
 	return "/ack/" + plain, nil

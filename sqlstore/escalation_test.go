@@ -288,6 +288,58 @@ func TestEscalation(t *testing.T) {
 				t.Errorf("%d audit entries of the acknowledgement", n)
 			}
 		})
+		run("AcknowledgeFromAChannel", func(t *testing.T, db *sqlstore.DB) {
+			d := newEscDesk(t, db, 0)
+			hook := &tandem.Webhook{Name: "NOC chat", URL: "https://chat.example.com/hook", Format: tandem.WebhookSlack,
+				Kinds: []tandem.NotificationKind{tandem.NotifyEscalation}, Active: true}
+			must(t, sqlstore.NewWebhookService(db).CreateWebhook(d.as(d.ProviderAdmin), hook))
+			tk := d.openP1("Core switch down")
+			var token string
+			all, err := sqlstore.OutboxAfter(db, 0)
+			must(t, err)
+			for _, n := range all {
+				if n.Channel == tandem.ChannelWebhook && n.Kind == tandem.NotifyEscalation && n.TicketID != nil && *n.TicketID == tk.ID {
+					token = strings.TrimPrefix(n.ActionURL, "/ack/")
+				}
+			}
+			if token == "" {
+				t.Fatal("the chat message of the escalation carries no acknowledgement link")
+			}
+			link, err := d.Esc.PeekAckLink(context.Background(), token)
+			if err != nil || link.WebhookName != "NOC chat" || link.UserName != "" {
+				t.Fatalf("peek: %+v, %v; want the channel's link", link, err)
+			}
+			// Anyone in the channel may open it: it acknowledges as whoever
+			// signs in, if they may work the ticket.
+			_, err = d.Esc.AcknowledgeWithToken(context.Background(), token)
+			wantCode(t, err, tandem.EUNAUTHORIZED)
+			if !strings.Contains(tandem.ErrorMessage(err), "Sign in") {
+				t.Errorf("no one signed in: %q, want it to ask to sign in", tandem.ErrorMessage(err))
+			}
+			for _, u := range []*tandem.User{d.Requester, d.OutsiderAdmin, d.Viewer} {
+				if _, err := d.Esc.AcknowledgeWithToken(d.as(u), token); err == nil {
+					t.Fatalf("%s acknowledged with the channel's link", u.Email)
+				}
+			}
+			if in := d.incident(tk.ID); in.State != escalation.Triggered {
+				t.Fatal("a refused attempt acknowledged")
+			}
+			in, err := d.Esc.AcknowledgeWithToken(d.as(d.ProviderAdmin), token)
+			if err != nil || in.State != escalation.Acknowledged || *in.AcknowledgedBy != d.ProviderAdmin.ID {
+				t.Fatalf("acknowledge from the channel: %+v, %v", in, err)
+			}
+			_, err = d.Esc.AcknowledgeWithToken(d.as(d.ProviderTech), token)
+			wantCode(t, err, tandem.ECONFLICT)
+			var entry string
+			for _, e := range d.timeline(d.ProviderAdmin, tk.ID) {
+				if e.Kind == tandem.EventEscalation {
+					entry = e.Body
+				}
+			}
+			if want := `Acknowledged the escalation "P1 provider" at level 1 from the link posted to "NOC chat": no further level is notified.`; entry != want {
+				t.Errorf("timeline says %q, want %q", entry, want)
+			}
+		})
 		run("ExpiredLink", func(t *testing.T, db *sqlstore.DB) {
 			d := newEscDesk(t, db, 0)
 			tk := d.openP1("Core switch down")

@@ -25,8 +25,10 @@ type message struct {
 	teams bool
 	party tandem.PartyKind
 	// ackFor, when set, returns the acknowledgement link of the
-	// notification to one user (each link is single use).
-	ackFor func(userID int64) (string, error)
+	// notification to one user (each link is single use); webhookAckFor
+	// the link of its message to one webhook's channel.
+	ackFor        func(userID int64) (string, error)
+	webhookAckFor func(webhookID int64) (string, error)
 }
 
 // sendToUsers writes m for each user on the channels they receive it on:

@@ -35,6 +35,11 @@ func (tx *Tx) sendToWebhooks(ctx context.Context, m *message) error {
 	for i, id := range ids {
 		n := m.notification(tandem.ChannelWebhook)
 		n.WebhookID = &id
+		if m.webhookAckFor != nil {
+			if n.ActionURL, err = m.webhookAckFor(id); err != nil {
+				return err
+			}
+		}
 		out[i] = n
 	}
 	return tx.enqueue(ctx, out...)

@@ -23,14 +23,26 @@ func (s *Server) RunScheduler(tb testing.TB, now time.Time) map[string]int {
 // the outbox holds whether or not an SMTP server sent them.
 func (s *Server) EmailedLinks(tb testing.TB, ticketID, userID int64) []string {
 	tb.Helper()
+	return s.ackLinks(tb, fmt.Sprintf("ticket_id = %d AND user_id = %d AND channel = 'email'", ticketID, userID))
+}
+
+// PostedLinks returns the acknowledgement links of the escalation
+// messages posted to a webhook's channel about a ticket, oldest first.
+func (s *Server) PostedLinks(tb testing.TB, ticketID, webhookID int64) []string {
+	tb.Helper()
+	return s.ackLinks(tb, fmt.Sprintf("ticket_id = %d AND webhook_id = %d AND channel = 'webhook'", ticketID, webhookID))
+}
+
+// ackLinks reads the action_url of the escalation notifications matching
+// where. The ids in it are integers, written in: the query needs no
+// placeholder, whose syntax differs between the dialects.
+func (s *Server) ackLinks(tb testing.TB, where string) []string {
+	tb.Helper()
 	var pool = s.Services.DB.Stats()["read"]
 	if pool == nil {
 		pool = s.Services.DB.Stats()["main"] // PostgreSQL: one pool
 	}
-	// The ids are integers, written in: the query needs no placeholder,
-	// whose syntax differs between the dialects.
-	rows, err := pool.Query(fmt.Sprintf(`SELECT action_url FROM notifications WHERE ticket_id = %d AND user_id = %d AND channel = 'email'
-		AND kind = 'escalation' ORDER BY id`, ticketID, userID))
+	rows, err := pool.Query(`SELECT action_url FROM notifications WHERE ` + where + ` AND kind = 'escalation' ORDER BY id`)
 	if err != nil {
 		tb.Fatal(err)
 	}
