@@ -99,12 +99,8 @@ func checkDeliveredOnce(b *testing.B, s *testserver.Server, smtpd *testsmtp.Serv
 	if len(seen) != want {
 		b.Fatalf("%d distinct deliveries arrived, want %d", len(seen), want)
 	}
-	pool := s.Services.DB.Stats()["read"]
-	if pool == nil {
-		pool = s.Services.DB.Stats()["main"]
-	}
 	var sent int
-	if err := pool.QueryRow(`SELECT COUNT(*) FROM notifications WHERE channel <> 'inapp' AND state = 'sent' AND attempts = 1`).Scan(&sent); err != nil {
+	if err := s.ReadPool().QueryRow(`SELECT COUNT(*) FROM notifications WHERE channel <> 'inapp' AND state = 'sent' AND attempts = 1`).Scan(&sent); err != nil {
 		b.Fatal(err)
 	}
 	if sent != want {

@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/mail"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -87,15 +88,6 @@ func TestNotificationsReachMailAndWebhooks(t *testing.T) {
 	}
 }
 
-func slicesContains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 // apiCall makes an API request with token and decodes the answer into out.
 func apiCall(t *testing.T, s *testserver.Server, token, method, path, body string, out any) {
 	t.Helper()
@@ -126,7 +118,7 @@ func waitForEmail(t *testing.T, srv *testsmtp.Server, address string, n int) []t
 	for {
 		var got []testsmtp.Message
 		for _, m := range srv.Messages() {
-			if slicesContains(m.To, address) {
+			if slices.Contains(m.To, address) {
 				got = append(got, m)
 			}
 		}

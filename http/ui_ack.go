@@ -42,12 +42,20 @@ func ackPageFor(link *tandem.AckLink, data pageData) *ackPage {
 	return p
 }
 
-func (s *Server) handleAckForm(w http.ResponseWriter, r *http.Request) {
+// ackPageData is the frame of the link's page: the signed-in viewer's
+// when there is one (a channel's link acknowledges as them), else a
+// visitor's, in UTC.
+func (s *Server) ackPageData(r *http.Request) (pageData, *http.Request) {
 	data, r := s.viewerPageData(r)
 	data.Title = "Acknowledge escalation"
 	if data.Loc == nil {
 		data.Loc = time.UTC
 	}
+	return data, r
+}
+
+func (s *Server) handleAckForm(w http.ResponseWriter, r *http.Request) {
+	data, r := s.ackPageData(r)
 	token := r.PathValue("token")
 	link, err := s.EscalationService.PeekAckLink(r.Context(), token)
 	if err != nil {
@@ -71,11 +79,7 @@ func (s *Server) handleAckForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleAck(w http.ResponseWriter, r *http.Request) {
-	data, r := s.viewerPageData(r)
-	data.Title = "Acknowledge escalation"
-	if data.Loc == nil {
-		data.Loc = time.UTC
-	}
+	data, r := s.ackPageData(r)
 	ctx := tandem.NewContextWithClient(r.Context(), clientOf(r))
 	token := r.PathValue("token")
 	in, err := s.EscalationService.AcknowledgeWithToken(ctx, token)

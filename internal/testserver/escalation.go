@@ -1,6 +1,7 @@
 package testserver
 
 import (
+	"database/sql"
 	"fmt"
 	"testing"
 	"time"
@@ -38,11 +39,7 @@ func (s *Server) PostedLinks(tb testing.TB, ticketID, webhookID int64) []string 
 // placeholder, whose syntax differs between the dialects.
 func (s *Server) ackLinks(tb testing.TB, where string) []string {
 	tb.Helper()
-	var pool = s.Services.DB.Stats()["read"]
-	if pool == nil {
-		pool = s.Services.DB.Stats()["main"] // PostgreSQL: one pool
-	}
-	rows, err := pool.Query(`SELECT action_url FROM notifications WHERE ` + where + ` AND kind = 'escalation' ORDER BY id`)
+	rows, err := s.ReadPool().Query(`SELECT action_url FROM notifications WHERE ` + where + ` AND kind = 'escalation' ORDER BY id`)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -59,4 +56,14 @@ func (s *Server) ackLinks(tb testing.TB, where string) []string {
 		tb.Fatal(err)
 	}
 	return links
+}
+
+// ReadPool is the database pool that reads: SQLite's readers, or
+// PostgreSQL's one pool. Tests count and read rows with it, bypassing
+// every scope.
+func (s *Server) ReadPool() *sql.DB {
+	if pool := s.Services.DB.Stats()["read"]; pool != nil {
+		return pool
+	}
+	return s.Services.DB.Stats()["main"]
 }
