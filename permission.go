@@ -31,6 +31,8 @@ const (
 	ActionSLAManage          Action = "sla.manage"          // edit business calendars, the SLA policy and OLAs
 	ActionEscalationManage   Action = "escalation.manage"   // edit the party's escalation policies
 	ActionOnCallManage       Action = "oncall.manage"       // create, edit and delete one's party's on-call schedules
+	ActionDeviceRead         Action = "device.read"         // see devices, their inventory, metrics and history
+	ActionDeviceManage       Action = "device.manage"       // create enrolment tokens, revoke agents, rotate their credentials, configure local checks
 )
 
 // Permission grants an action to roles of one party. For internal roles the
@@ -69,12 +71,16 @@ var Permissions = []Permission{
 	{ActionEscalationManage, PartyInternal, []Role{RoleITAdmin}, "edit their organisation's internal escalation policies"},
 	{ActionOnCallManage, PartyProvider, []Role{RoleAdmin}, "manage the provider's on-call schedules"},
 	{ActionOnCallManage, PartyInternal, []Role{RoleITAdmin}, "manage their organisation's internal on-call schedules"},
+	{ActionDeviceRead, PartyProvider, []Role{RoleAdmin, RoleTechnician, RoleViewer}, "see the devices of organisations in scope"},
+	{ActionDeviceRead, PartyInternal, []Role{RoleITAdmin, RoleITTechnician, RoleViewer}, "see their organisation's devices"},
+	{ActionDeviceManage, PartyProvider, []Role{RoleAdmin}, "enrol, revoke and configure the agents of any organisation"},
+	{ActionDeviceManage, PartyInternal, []Role{RoleITAdmin}, "enrol, revoke and configure their organisation's agents"},
 }
 
 // writes reports whether an action changes anything; read-only tokens and
 // viewers never get those.
 func (act Action) writes() bool {
-	return act != ActionRead && act != ActionAuditRead
+	return act != ActionRead && act != ActionAuditRead && act != ActionDeviceRead
 }
 
 // Can returns nil when the actor may perform action on the organisation orgID

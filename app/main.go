@@ -54,6 +54,9 @@ type Main struct {
 	// wakes for the next one and when this process writes work due now);
 	// zero means 15 seconds.
 	TimerInterval time.Duration
+	// MetricsRetention is how long devices' metric history is kept; zero
+	// means sqlstore.DefaultMetricsRetention.
+	MetricsRetention sqlstore.MetricsRetention
 	// AttachmentStore says where attachment bytes go: "files" under
 	// DataDir/attachments, or "database" (the blobs table) for replicas that
 	// share a database but no disk. Empty means files, or the database when
@@ -95,6 +98,12 @@ func (m *Main) validate() error {
 	}
 	if m.SessionMaxAge == 0 {
 		m.SessionMaxAge = tandem.DefaultSessionMaxAge
+	}
+	if m.MetricsRetention == (sqlstore.MetricsRetention{}) {
+		m.MetricsRetention = sqlstore.DefaultMetricsRetention
+	}
+	if err := m.MetricsRetention.Validate(); err != nil {
+		return err
 	}
 	if m.TimerInterval == 0 {
 		m.TimerInterval = DefaultTimerInterval
@@ -209,6 +218,8 @@ func (m *Main) Run(ctx context.Context) error {
 	s.NotificationService, s.SubscribeInbox = m.Services.Notifications, db.Inbox().Subscribe
 	s.WebhookService = m.Services.Webhooks
 	s.OnCallService = m.Services.OnCall
+	s.DeviceService = m.Services.Devices
+	s.AgentService = m.Services.Devices
 	s.Now = func() time.Time { return db.Now() } // tests replace db.Now after start
 	s.RegisterDBStats(db.Stats())
 	if _, _, ok := db.GroupCommits(); ok {
@@ -219,6 +230,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.HTTPServer = s
 	m.Services.Scheduler.BaseURL = m.URL()
+	m.Services.Scheduler.Retention = m.MetricsRetention
 	m.Services.Scheduler.Deliverers[tandem.ChannelWebhook] = notify.NewPoster()
 	if m.mailer != nil {
 		m.Services.Scheduler.Deliverers[tandem.ChannelEmail] = m.mailer
@@ -347,6 +359,7 @@ type Services struct {
 	Escalation     *sqlstore.EscalationService
 	Webhooks       *sqlstore.WebhookService
 	OnCall         *sqlstore.OnCallService
+	Devices        *sqlstore.DeviceService
 }
 
 // NewServices builds every service on db. Attachment bytes go to files
@@ -375,6 +388,7 @@ func NewServices(db *sqlstore.DB, dataDir string) *Services {
 		Escalation:     sqlstore.NewEscalationService(db),
 		Webhooks:       sqlstore.NewWebhookService(db),
 		OnCall:         sqlstore.NewOnCallService(db),
+		Devices:        sqlstore.NewDeviceService(db),
 	}
 }
 

@@ -1,6 +1,8 @@
 package http
 
 import (
+	"github.com/tandemhq/tandem/agentproto"
+
 	"database/sql"
 	"log/slog"
 	"net/http"
@@ -100,6 +102,11 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			}
 			elapsed := time.Since(start)
 			s.metrics.duration.WithLabelValues(route, r.Method, itoa(rec.status)).Observe(elapsed.Seconds())
+			if rec.status < 400 && route == checkinRoute {
+				// Every agent checks in each minute: the metric counts them,
+				// a log line each would drown the log.
+				return
+			}
 			s.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("method", r.Method), slog.String("route", route), slog.Int("status", rec.status),
 				slog.Duration("duration", elapsed), slog.String("remote", r.RemoteAddr))
@@ -107,6 +114,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		next.ServeHTTP(rec, r)
 	})
 }
+
+// checkinRoute is the agents' check-in, logged only when it fails.
+const checkinRoute = "POST " + agentproto.PathCheckin
 
 // metricsHandler serves the registry in Prometheus' text format.
 func (s *Server) metricsHandler() http.Handler {

@@ -66,6 +66,9 @@ type Server struct {
 	SubscribeInbox func(userID int64) (<-chan struct{}, func())
 	WebhookService tandem.WebhookService
 	OnCallService  tandem.OnCallService
+	DeviceService  tandem.DeviceService
+	// AgentService answers the agents' own protocol, /agent/v1.
+	AgentService tandem.AgentService
 
 	// Now is the clock of pages that show "now" (who is on call, this
 	// week); nil means time.Now. The application sets the database's.
@@ -106,6 +109,8 @@ func NewServer() *Server {
 	s.registerInboxRoutes()                  // api_notification.go, ui_notification.go, ui_outbox.go: the bell, notifications, the outbox
 	s.registerWebhookRoutes()                // api_webhook.go, ui_webhook.go: webhooks and their delivery logs
 	s.registerOnCallRoutes()                 // api_oncall.go, ui_oncall.go: on-call schedules, their week view and feeds
+	s.registerAgentRoutes()                  // agent_api.go: the agents' protocol, /agent/v1
+	s.registerDeviceRoutes()                 // api_device.go, ui_device.go: devices, enrolment tokens, local checks
 	return s
 }
 

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -53,6 +54,11 @@ type DB struct {
 	// inbox tells listeners of a user's bell that their in-app
 	// notifications changed (inbox_hub.go).
 	inbox *InboxHub
+	// checkins is the ingest loop of agents' check-ins (device_checkin.go);
+	// closing stops it.
+	checkins  checkinQueue
+	closing   chan struct{}
+	closeOnce sync.Once
 }
 
 // Config says which database to open.
@@ -124,7 +130,7 @@ func OpenSQLiteFile(ctx context.Context, path string) (*DB, error) {
 	}
 	read.SetMaxOpenConns(4)
 	read.SetMaxIdleConns(4)
-	return &DB{write: write, read: read, group: newGroupCommit(write), dialect: SQLite, Path: abs, Now: time.Now, wake: make(chan struct{}, 1), inbox: newInboxHub()}, nil
+	return &DB{write: write, read: read, group: newGroupCommit(write), dialect: SQLite, Path: abs, Now: time.Now, wake: make(chan struct{}, 1), inbox: newInboxHub(), closing: make(chan struct{})}, nil
 }
 
 func openPostgres(ctx context.Context, dsn string) (*DB, error) {
@@ -146,7 +152,7 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, tandem.Errorf(tandem.ECONFIG, "cannot reach PostgreSQL at %s (%s): start it, or fix TANDEM_DATABASE_URL", net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)), pgErrorText(err))
 	}
-	return &DB{write: db, read: db, dialect: Postgres, Now: time.Now, wake: make(chan struct{}, 1), inbox: newInboxHub()}, nil
+	return &DB{write: db, read: db, dialect: Postgres, Now: time.Now, wake: make(chan struct{}, 1), inbox: newInboxHub(), closing: make(chan struct{})}, nil
 }
 
 // Dialect returns the database's dialect.
@@ -154,6 +160,7 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 
 // Close closes the database, checkpointing SQLite's write-ahead log.
 func (db *DB) Close() error {
+	db.closeOnce.Do(func() { close(db.closing) })
 	var errs []error
 	if db.dialect == SQLite {
 		_, err := db.write.Exec("PRAGMA wal_checkpoint(TRUNCATE)")

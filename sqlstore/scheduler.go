@@ -15,8 +15,8 @@ import (
 // (first attempts and retries). Each kind keeps its due instants in its
 // own table and fires under a guard, so the scheduler holds no state: a
 // restart, or a second replica with its own scheduler, neither loses nor
-// repeats a timer, a step or a delivery. Heartbeat deadlines and offline
-// detection join as further kinds (timerKind).
+// repeats a timer, a step or a delivery. Heartbeat deadlines join as a
+// further kind (timerKind).
 type Scheduler struct {
 	db  *DB
 	sla *SLAService
@@ -32,6 +32,9 @@ type Scheduler struct {
 	Workers int
 	// Jitter returns a number in [0, 1) spreading retries (tests fix it).
 	Jitter func() float64
+	// Retention is how long devices' metrics are kept; zero is
+	// DefaultMetricsRetention.
+	Retention MetricsRetention
 }
 
 // NewScheduler returns the scheduler of db's work.
@@ -58,6 +61,8 @@ func (s *Scheduler) kinds() []timerKind {
 		{name: "SLA timers", next: s.sla.NextTimer, run: s.sla.ProcessTimers},
 		s.escalationSteps(),
 		{name: "deliveries", next: s.nextDelivery, run: s.deliver},
+		s.offlineKind(),
+		s.retentionKind(),
 	}
 }
 

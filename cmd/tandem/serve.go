@@ -18,7 +18,7 @@ func newServeCommand() *cobra.Command {
 	m := &app.Main{}
 	var db dbConfig
 	var idle, maxAge, maxAttachment string
-	var timerInterval string
+	var timerInterval, rawRetention, hourlyRetention string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the Tandem server",
@@ -39,6 +39,12 @@ func newServeCommand() *cobra.Command {
 				return err
 			}
 			if m.TimerInterval, err = parseDuration("--timer-interval", "TANDEM_TIMER_INTERVAL", timerInterval); err != nil {
+				return err
+			}
+			if m.MetricsRetention.Raw, err = parseDuration("--metrics-raw-retention", "TANDEM_METRICS_RAW_RETENTION", rawRetention); err != nil {
+				return err
+			}
+			if m.MetricsRetention.Hourly, err = parseDuration("--metrics-hourly-retention", "TANDEM_METRICS_HOURLY_RETENTION", hourlyRetention); err != nil {
 				return err
 			}
 			if m.AttachmentMaxBytes, err = parseByteSize("--attachment-max-bytes", "TANDEM_ATTACHMENT_MAX_BYTES", maxAttachment); err != nil {
@@ -66,6 +72,8 @@ func newServeCommand() *cobra.Command {
 	f.StringVar(&m.AttachmentStore, "attachment-store", env("TANDEM_ATTACHMENT_STORE", ""), "where attachment bytes go: files (under the data directory) or database (for replicas that share no disk); default files, or database with --database-url and an empty --data (env TANDEM_ATTACHMENT_STORE)")
 	f.StringVar(&maxAttachment, "attachment-max-bytes", env("TANDEM_ATTACHMENT_MAX_BYTES", "25MiB"), "largest attachment accepted, in bytes or with KiB, MiB or GiB (env TANDEM_ATTACHMENT_MAX_BYTES)")
 	f.StringVar(&timerInterval, "timer-interval", env("TANDEM_TIMER_INTERVAL", "15s"), "the longest the scheduler sleeps between looks for work come due — SLA timers, escalation steps, email and webhook deliveries — (it also wakes for the next one), 10ms to 1h (env TANDEM_TIMER_INTERVAL)")
+	f.StringVar(&rawRetention, "metrics-raw-retention", env("TANDEM_METRICS_RAW_RETENTION", "2d"), "how long devices' raw metric samples (one per check-in) are kept, at least 1h (env TANDEM_METRICS_RAW_RETENTION)")
+	f.StringVar(&hourlyRetention, "metrics-hourly-retention", env("TANDEM_METRICS_HOURLY_RETENTION", "190d"), "how long devices' hourly metric rollups are kept (env TANDEM_METRICS_HOURLY_RETENTION)")
 	f.StringVar(&m.SMTPURL, "smtp-url", env("TANDEM_SMTP_URL", ""), "SMTP server emails go through: smtps://user:password@host:465 (implicit TLS) or smtp://user:password@host:587 (STARTTLS, required); smtp://host:25?tls=none for a relay without TLS and password; empty keeps emails unsent in the outbox (env TANDEM_SMTP_URL)")
 	f.StringVar(&m.SMTPFrom, "smtp-from", env("TANDEM_SMTP_FROM", ""), "address emails come from, such as \"Tandem <tandem@msp.example>\" (env TANDEM_SMTP_FROM)")
 	f.StringVar(&m.SMTPPasswordFile, "smtp-password-file", env("TANDEM_SMTP_PASSWORD_FILE", ""), "file holding the SMTP password (less a trailing newline), instead of writing it in --smtp-url (env TANDEM_SMTP_PASSWORD_FILE)")
@@ -73,12 +81,20 @@ func newServeCommand() *cobra.Command {
 	return cmd
 }
 
-// parseDuration reads a duration setting such as 30m or 12h, naming the flag
-// and variable to fix when it is not one.
+// parseDuration reads a duration setting such as 30m, 12h or 7d, naming
+// the flag and variable to fix when it is not one.
 func parseDuration(flag, envName, v string) (time.Duration, error) {
 	d, err := time.ParseDuration(v)
+	if days, ok := strings.CutSuffix(v, "d"); ok && err != nil {
+		var n int
+		if n, err = strconv.Atoi(days); err == nil && n > 0 && n < 100_000 {
+			d = time.Duration(n) * 24 * time.Hour
+		} else {
+			err = strconv.ErrSyntax
+		}
+	}
 	if err != nil || d <= 0 {
-		return 0, tandem.Errorf(tandem.ECONFIG, "%s (%s) %q is not a positive duration: write it as 30m, 2h or 1h30m", flag, envName, v)
+		return 0, tandem.Errorf(tandem.ECONFIG, "%s (%s) %q is not a positive duration: write it as 30m, 2h, 1h30m or 7d", flag, envName, v)
 	}
 	return d, nil
 }
