@@ -57,7 +57,9 @@ func InventoryChanges(old, new *agentproto.Inventory) []InventoryChange {
 			removed = append(removed, InventoryChange{DeviceEventSoftwareDrop, map[string]any{"name": s.Name, "version": s.Version}})
 		}
 	}
-	slices.SortStableFunc(removed, func(a, b InventoryChange) int { return cmp.Compare(a.Summary["name"].(string), b.Summary["name"].(string)) })
+	slices.SortStableFunc(removed, func(a, b InventoryChange) int {
+		return cmp.Compare(a.Summary["name"].(string), b.Summary["name"].(string))
+	})
 	return append(out, removed...)
 }
 

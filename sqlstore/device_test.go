@@ -250,7 +250,7 @@ func TestDeviceInventoryAndChecks(t *testing.T) {
 		ctx := context.Background()
 		now := w.Clock.Now()
 		inv := agentproto.Inventory{Hostname: "ws-a", OS: "linux", OSName: "Debian GNU/Linux 12 (bookworm)", MemoryBytes: 8 << 30, Serial: "SN123",
-			Software: []agentproto.Software{{Name: "curl", Version: "7.88", Source: "dpkg"}, {Name: "vim", Version: "9.0", Source: "dpkg"}},
+			Software:       []agentproto.Software{{Name: "curl", Version: "7.88", Source: "dpkg"}, {Name: "vim", Version: "9.0", Source: "dpkg"}},
 			PendingUpdates: []agentproto.PendingUpdate{{Name: "openssl", Version: "3.0.13"}}, UpdatesKnown: true}
 		if _, err := w.Devices.Inventory(ctx, a.Credential, &agentproto.InventoryReport{Seq: 1, At: now, Inventory: inv}); err != nil {
 			t.Fatal(err)
