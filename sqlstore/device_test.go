@@ -21,13 +21,13 @@ type deviceWorld struct {
 	Sched   *sqlstore.Scheduler
 }
 
-func newDeviceWorld(t *testing.T, db *sqlstore.DB) *deviceWorld {
+func newDeviceWorld(t testing.TB, db *sqlstore.DB) *deviceWorld {
 	t.Helper()
 	return &deviceWorld{world: newWorld(t, db), Devices: sqlstore.NewDeviceService(db), Sched: sqlstore.NewScheduler(db, sqlstore.NewSLAService(db))}
 }
 
 // mustToken creates an enrolment token of org as u.
-func (w *deviceWorld) mustEnrollment(t *testing.T, u *tandem.User, orgID int64, uses *int) *tandem.EnrollmentToken {
+func (w *deviceWorld) mustEnrollment(t testing.TB, u *tandem.User, orgID int64, uses *int) *tandem.EnrollmentToken {
 	t.Helper()
 	tok := &tandem.EnrollmentToken{OrganizationID: orgID, Description: "laptops", Group: "laptops", MaxUses: uses}
 	if err := w.Devices.CreateEnrollmentToken(as(t, u), tok, 7*24*time.Hour); err != nil {
@@ -36,7 +36,7 @@ func (w *deviceWorld) mustEnrollment(t *testing.T, u *tandem.User, orgID int64, 
 	return tok
 }
 
-func (w *deviceWorld) mustEnroll(t *testing.T, token, host string) *agentproto.EnrollResponse {
+func (w *deviceWorld) mustEnroll(t testing.TB, token, host string) *agentproto.EnrollResponse {
 	t.Helper()
 	resp, err := w.Devices.Enroll(context.Background(), &agentproto.EnrollRequest{Token: token, Hostname: host, OS: "linux", Arch: "amd64", AgentVersion: "test"}, "192.0.2.7")
 	if err != nil {

@@ -94,6 +94,8 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newSLACommand(),
 		newOnCallCommand(),
 		newGenerateCommand(),
+		newEnrollmentCommand(),
+		newLoadgenCommand(),
 		&cobra.Command{
 			Use: "version", Short: "Print the version", Args: cobra.NoArgs,
 			Run: func(cmd *cobra.Command, args []string) { fmt.Fprintln(cmd.OutOrStdout(), "tandem "+Version) },
