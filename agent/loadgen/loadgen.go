@@ -48,7 +48,7 @@ type Result struct {
 
 // Fleet is a set of enrolled simulated agents.
 type Fleet struct {
-	Agents []*agent.Agent
+	Agents    []*agent.Agent
 	mu        sync.Mutex
 	latencies []time.Duration
 	checkins  atomic.Int64
