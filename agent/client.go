@@ -80,9 +80,16 @@ func (e *StatusError) Error() string {
 	return fmt.Sprintf("the server answered %d", e.Status)
 }
 
-// Retry says whether the message is worth sending again: a server error
-// or too many requests, not a refusal of the message or of the agent.
-func (e *StatusError) Retry() bool { return e.Status >= 500 || e.Status == http.StatusTooManyRequests }
+// Retry says whether the message is worth sending again: anything but a
+// refusal of the message itself (400, 413, 422). A 404 or 405 is most
+// likely a proxy or a wrong URL in front of the server, not the message.
+func (e *StatusError) Retry() bool {
+	switch e.Status {
+	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity:
+		return false
+	}
+	return true
+}
 
 // gzipWriters are reused: a new gzip.Writer allocates its compression
 // tables, most of a megabyte, which a load generator's thousands of

@@ -64,7 +64,8 @@ var gzipReaders sync.Pool
 // Body undoes the Content-Encoding of a message body ("" or "gzip") and
 // reads at most limit bytes of it.
 func Body(r io.Reader, encoding string, limit int) ([]byte, error) {
-	r = io.LimitReader(r, MaxCompressedBytes+1)
+	capped := &cappedReader{r: r, left: MaxCompressedBytes}
+	r = capped
 	switch strings.ToLower(strings.TrimSpace(encoding)) {
 	case "", "identity":
 	case "gzip":
@@ -84,6 +85,9 @@ func Body(r io.Reader, encoding string, limit int) ([]byte, error) {
 		return nil, errorf("", "Content-Encoding %q is not supported: send gzip or nothing", encoding)
 	}
 	data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
+	if capped.over {
+		return nil, fmt.Errorf("%w: more than %d bytes as sent", ErrTooLarge, MaxCompressedBytes)
+	}
 	if err != nil {
 		return nil, errorf("", "the body could not be read: %v", err)
 	}
@@ -91,6 +95,31 @@ func Body(r io.Reader, encoding string, limit int) ([]byte, error) {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, limit)
 	}
 	return data, nil
+}
+
+// cappedReader reads at most left bytes and marks over when the body
+// holds more.
+type cappedReader struct {
+	r    io.Reader
+	left int64
+	over bool
+}
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		var one [1]byte
+		if n, _ := c.r.Read(one[:]); n > 0 {
+			c.over = true
+			return 0, ErrTooLarge
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
 }
 
 // decode reads exactly one JSON object into v: no unknown fields, no
@@ -167,8 +196,11 @@ func (m *Checkin) Validate() error {
 	if err := seqAndTime(m.Seq, m.At); err != nil {
 		return err
 	}
-	if m.ConfigRevision < 0 || m.DroppedMetrics < 0 {
+	if m.ConfigRevision < 0 {
 		return errorf("config_revision", "must not be negative")
+	}
+	if m.DroppedMetrics < 0 {
+		return errorf("dropped_metrics", "must not be negative")
 	}
 	if err := m.Metrics.validate("metrics"); err != nil {
 		return err

@@ -148,6 +148,8 @@ func TestTokenAPI(t *testing.T) {
 				"DELETE /api/v1/orgs/{id}/calendars/{calendar}":        {calendar, ""},
 				"POST /api/v1/orgs/{id}/calendars/{calendar}/holidays": {calendar + "/holidays", plantedICS},
 				"PUT /api/v1/orgs/{id}/sla-policy":                     {fmt.Sprintf("/api/v1/orgs/%d/sla-policy", w.orgA.ID), `{"warn_percent": 50}`},
+				"POST /api/v1/orgs/{id}/enrollment-tokens":             {fmt.Sprintf("/api/v1/orgs/%d/enrollment-tokens", w.orgA.ID), `{"description": "Planted"}`},
+				"POST /api/v1/orgs/{id}/agent-checks":                  {fmt.Sprintf("/api/v1/orgs/%d/agent-checks", w.orgA.ID), `{"kind": "process", "name": "Planted", "target": "sshd"}`},
 			}
 			// Every write route of the identity API and the service desk has
 			// a case; routes other packages add are theirs to cover.

@@ -65,6 +65,9 @@ type isolation struct {
 	noteA       int64 // an in-app notification to userA about ticketA
 	webhookA    int64 // a webhook of A, with a delivery in its log
 	scheduleA   int64 // an on-call schedule of A's internal team
+	deviceA     int64 // an enrolled device of A, with a check-in and an inventory
+	enrollA     int64 // an enrolment token of A
+	agentCheckA int64 // a local check of A's agents
 }
 
 // routeCase says how to call one route against organisation A's records.
@@ -120,6 +123,9 @@ var (
 	noteAID       = func(f *isolation) int64 { return f.noteA }
 	webhookAID    = func(f *isolation) int64 { return f.webhookA }
 	scheduleAID   = func(f *isolation) int64 { return f.scheduleA }
+	deviceAID     = func(f *isolation) int64 { return f.deviceA }
+	enrollAID     = func(f *isolation) int64 { return f.enrollA }
+	agentCheckAID = func(f *isolation) int64 { return f.agentCheckA }
 	invalidOrg    = []int{http.StatusNotFound, http.StatusUnprocessableEntity}
 )
 
@@ -404,6 +410,28 @@ var routeCases = map[string]routeCase{
 	"POST /oncall/{id}":                        {path: idPath("/oncall/%d", scheduleAID), body: "name=Renamed+by+an+outsider&timezone=UTC&definition=" + url.QueryEscape(plantedRotation)},
 	"POST /oncall/{id}/delete":                 {path: idPath("/oncall/%d/delete", scheduleAID)},
 	"POST /oncall/{id}/feed":                   {path: idPath("/oncall/%d/feed", scheduleAID)},
+
+	// Devices (agent_api.go, api_device.go). The agents' own protocol
+	// takes no user credential: TestAgentCredentialIsolation shows one
+	// organisation's agent cannot write another's device.
+	"POST /agent/v1/enroll":                       {public: "agents enrol with an enrolment token, not a user's credential"},
+	"POST /agent/v1/checkin":                      {public: "agents authenticate with their own credential (TestAgentCredentialIsolation)"},
+	"POST /agent/v1/inventory":                    {public: "agents authenticate with their own credential (TestAgentCredentialIsolation)"},
+	"GET /api/v1/devices":                         {path: fixed("/api/v1/devices?q=" + victimMarker), listing: true},
+	"GET /api/v1/devices/{id}":                    {path: idPath("/api/v1/devices/%d", deviceAID)},
+	"GET /api/v1/devices/{id}/software":           {path: idPath("/api/v1/devices/%d/software", deviceAID)},
+	"GET /api/v1/devices/{id}/inventory":          {path: idPath("/api/v1/devices/%d/inventory", deviceAID)},
+	"GET /api/v1/devices/{id}/events":             {path: idPath("/api/v1/devices/%d/events", deviceAID)},
+	"GET /api/v1/devices/{id}/checks":             {path: idPath("/api/v1/devices/%d/checks", deviceAID)},
+	"GET /api/v1/devices/{id}/metrics":            {path: idPath("/api/v1/devices/%d/metrics?since=2000-01-01T00:00:00Z", deviceAID)},
+	"POST /api/v1/devices/{id}/revoke":            {path: idPath("/api/v1/devices/%d/revoke", deviceAID)},
+	"POST /api/v1/devices/{id}/rotate-credential": {path: idPath("/api/v1/devices/%d/rotate-credential", deviceAID)},
+	"GET /api/v1/orgs/{id}/enrollment-tokens":     {path: idPath("/api/v1/orgs/%d/enrollment-tokens", orgAID)},
+	"POST /api/v1/orgs/{id}/enrollment-tokens":    {path: idPath("/api/v1/orgs/%d/enrollment-tokens", orgAID), body: `{"description":"Planted"}`},
+	"DELETE /api/v1/enrollment-tokens/{id}":       {path: idPath("/api/v1/enrollment-tokens/%d", enrollAID)},
+	"GET /api/v1/orgs/{id}/agent-checks":          {path: idPath("/api/v1/orgs/%d/agent-checks", orgAID)},
+	"POST /api/v1/orgs/{id}/agent-checks":         {path: idPath("/api/v1/orgs/%d/agent-checks", orgAID), body: `{"kind":"process","name":"Planted","target":"sshd"}`},
+	"DELETE /api/v1/agent-checks/{id}":            {path: idPath("/api/v1/agent-checks/%d", agentCheckAID)},
 }
 
 // plantedRotation is an on-call definition with A's technician on it.
@@ -561,6 +589,7 @@ func (f *isolation) newDeskFixture(t *testing.T, ctx context.Context) {
 		t.Fatal(err)
 	}
 	f.scheduleA = sc.ID
+	f.deviceA, f.enrollA, f.agentCheckA = plantDevice(t, ctx, s, f.orgA.ID, victimMarker)
 }
 
 // openRaw opens the server's database read-only (on SQLite) beside the
@@ -698,7 +727,8 @@ func fingerprint(t *testing.T, s *testserver.Server) string {
 	tables := []string{"provider", "organizations", "parties", "users", "user_organizations", "api_tokens", "invitations", "recovery_codes", "sessions", "service_areas", "matrix_versions", "matrix_assignments",
 		"tickets", "ticket_tags", "ticket_watchers", "ticket_pauses", "ticket_events", "ticket_handoffs", "ticket_time_entries", "ticket_attachments",
 		"blobs", "sla_timers", "business_calendars", "sla_policies", "notification_preferences", "password_resets",
-		"escalation_policies", "incidents", "incident_steps", "incident_ack_tokens", "webhooks", "notifications", "oncall_schedules"}
+		"escalation_policies", "incidents", "incident_steps", "incident_ack_tokens", "webhooks", "notifications", "oncall_schedules",
+		"enrollment_tokens", "agent_checks", "agent_config_revisions", "devices", "device_inventories", "device_samples", "device_rollups", "device_checks", "device_events"}
 	// oncall_feeds is left out: making one's own feed link writes a row there.
 	sort.Strings(tables)
 	for _, table := range tables {

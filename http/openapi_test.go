@@ -17,6 +17,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/agentproto"
 	tandemhttp "github.com/tandemhq/tandem/http"
 	"github.com/tandemhq/tandem/internal/testserver"
 	"github.com/tandemhq/tandem/sqlstore"
@@ -64,8 +65,13 @@ func TestOpenAPI(t *testing.T) {
 		t.Run("RoutesMatchDocument", func(t *testing.T) {
 			var documented []string
 			for path, item := range doc.Paths.Map() {
+				// The agents' protocol has its own server URL, /agent/v1.
+				prefix := apiPrefix
+				if len(item.Servers) > 0 {
+					prefix = item.Servers[0].URL
+				}
 				for method := range item.Operations() {
-					documented = append(documented, method+" "+apiPrefix+path)
+					documented = append(documented, method+" "+prefix+path)
 				}
 			}
 			var registered []string
@@ -75,7 +81,7 @@ func TestOpenAPI(t *testing.T) {
 					// A pattern without a method would answer every method.
 					method, path = "ANY", pattern
 				}
-				if strings.HasPrefix(path, apiPrefix+"/") {
+				if strings.HasPrefix(path, apiPrefix+"/") || strings.HasPrefix(path, agentproto.PathPrefix+"/") {
 					registered = append(registered, method+" "+path)
 				}
 			}
@@ -91,8 +97,11 @@ func TestOpenAPI(t *testing.T) {
 					t.Errorf("document describes %s, which the server does not serve", d)
 				}
 			}
-			if len(registered) == 0 {
+			if !slices.ContainsFunc(registered, func(r string) bool { return strings.Contains(r, " "+apiPrefix+"/") }) {
 				t.Error("no /api/v1 routes registered")
+			}
+			if !slices.ContainsFunc(registered, func(r string) bool { return strings.Contains(r, " "+agentproto.PathPrefix+"/") }) {
+				t.Error("no /agent/v1 routes registered")
 			}
 		})
 	})
