@@ -99,21 +99,32 @@ var gzipWriters = sync.Pool{New: func() any {
 	return zw
 }}
 
-// post sends body (gzipped) to path as credential and decodes the 2xx
+// gzipAbove is the size above which a body is gzipped: a check-in's few
+// hundred bytes cost more CPU to compress on both ends than they save.
+const gzipAbove = 2 << 10
+
+// post sends body (gzipped when large) to path as credential and decodes the 2xx
 // answer into out.
 func (c *Client) post(ctx context.Context, path, credential string, body []byte, out any) error {
 	var buf bytes.Buffer
-	zw := gzipWriters.Get().(*gzip.Writer)
-	zw.Reset(&buf)
-	zw.Write(body)
-	zw.Close()
-	gzipWriters.Put(zw)
+	zipped := len(body) > gzipAbove
+	if zipped {
+		zw := gzipWriters.Get().(*gzip.Writer)
+		zw.Reset(&buf)
+		zw.Write(body)
+		zw.Close()
+		gzipWriters.Put(zw)
+	} else {
+		buf.Write(body)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.Server+path, &buf)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Content-Encoding", "gzip")
+	if zipped {
+		req.Header.Set("Content-Encoding", "gzip")
+	}
 	req.Header.Set("User-Agent", "tandem-agent/"+Version)
 	if credential != "" {
 		req.Header.Set("Authorization", "Bearer "+credential)

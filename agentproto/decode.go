@@ -229,14 +229,12 @@ func (m *Checkin) Validate() error {
 }
 
 func (m *Metrics) validate(f string) error {
-	for name, v := range map[string]float64{"cpu_pct": m.CPUPercent} {
-		if math.IsNaN(v) || v < 0 || v > 100 {
-			return errorf(f+"."+name, "must be a percentage from 0 to 100, not %v", v)
-		}
+	if v := m.CPUPercent; math.IsNaN(v) || v < 0 || v > 100 {
+		return errorf(f+".cpu_pct", "must be a percentage from 0 to 100, not %v", v)
 	}
-	for name, v := range map[string]float64{"load1": m.Load1, "load5": m.Load5, "load15": m.Load15} {
+	for i, v := range [3]float64{m.Load1, m.Load5, m.Load15} {
 		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || v > 1e6 {
-			return errorf(f+"."+name, "must be a load average from 0, not %v", v)
+			return errorf(f+"."+[3]string{"load1", "load5", "load15"}[i], "must be a load average from 0, not %v", v)
 		}
 	}
 	if m.MemoryUsedBytes > m.MemoryTotalBytes {

@@ -109,7 +109,7 @@ func OpenSQLiteFile(ctx context.Context, path string) (*DB, error) {
 	}
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
 	fileURL := "file:" + (&url.URL{Path: abs}).EscapedPath()
-	write, err := sql.Open(cachedDriverName, fileURL+"?"+pragmas+"&_pragma=temp_store(MEMORY)&_txlock=immediate")
+	write, err := sql.Open(cachedDriverName, fileURL+"?"+pragmas+"&_pragma=temp_store(MEMORY)&_pragma=cache_size(-65536)&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}

@@ -136,6 +136,25 @@ func (f *Fleet) record(kind string, took time.Duration, err error) {
 	f.mu.Unlock()
 }
 
+// Spooled is how many messages the fleet's agents hold unacknowledged.
+func (f *Fleet) Spooled() int {
+	n := 0
+	for _, a := range f.Agents {
+		n += a.Spool.Len()
+	}
+	return n
+}
+
+// Backlog is the most messages one agent holds unacknowledged: 1 while
+// the server keeps up (the message in flight), more while it is away.
+func (f *Fleet) Backlog() int {
+	most := 0
+	for _, a := range f.Agents {
+		most = max(most, a.Spool.Len())
+	}
+	return most
+}
+
 // Run runs the fleet for o.Duration at o.Interval (each agent's first
 // check-in at a random instant of the first interval) and reports.
 func (f *Fleet) Run(ctx context.Context, o Options) Result {
@@ -173,10 +192,7 @@ func (f *Fleet) Run(ctx context.Context, o Options) Result {
 		}
 		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
 	}
-	spooled := 0
-	for _, a := range f.Agents {
-		spooled += a.Spool.Len()
-	}
+	spooled := f.Spooled()
 	n := f.checkins.Swap(0)
 	return Result{Agents: len(f.Agents), Seconds: elapsed, Checkins: n, CheckinsPerS: float64(n) / elapsed, Inventories: f.invs.Swap(0),
 		P50: q(0.50), P95: q(0.95), P99: q(0.99), Errors: f.errors.Swap(0), Spooled: spooled}
