@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tandemhq/tandem/agentproto"
@@ -53,6 +54,9 @@ type Agent struct {
 	// Sent, when set, hears of every attempt: the kind, how long the
 	// server took, and the error.
 	Sent func(kind string, took time.Duration, err error)
+	// Paused, when set and true, stops new check-ins while the spool is
+	// still sent: the load generator drains its fleet with it.
+	Paused *atomic.Bool
 
 	// mu guards State, which the loop reads and the sender writes.
 	mu         sync.Mutex
@@ -143,6 +147,9 @@ func (a *Agent) interval() time.Duration {
 
 // queueCheckin measures, runs the local checks and spools a check-in.
 func (a *Agent) queueCheckin(ctx context.Context) {
+	if a.Paused != nil && a.Paused.Load() {
+		return
+	}
 	now := a.now()
 	m, err := a.Sources.Metrics(ctx)
 	if err != nil {

@@ -54,6 +54,7 @@ type Fleet struct {
 	checkins  atomic.Int64
 	invs      atomic.Int64
 	errors    atomic.Int64
+	paused    atomic.Bool
 }
 
 // Enroll enrols o.Agents simulated agents, spread over o.URLs.
@@ -94,7 +95,7 @@ func Enroll(ctx context.Context, o Options) (*Fleet, error) {
 				}
 				st := &agent.State{Server: c.Server, DeviceID: resp.DeviceID, Credential: resp.Credential, Config: resp.Config}
 				a := &agent.Agent{Client: c, State: st, Spool: agent.NewMemorySpool(agent.DefaultSpoolMessages),
-					Sources: newSimulated(host, inventory), MaxBackoff: 5 * time.Second, Sent: f.record}
+					Sources: newSimulated(host, inventory), MaxBackoff: 5 * time.Second, Sent: f.record, Paused: &f.paused}
 				f.Agents[i] = a
 				if n := done.Add(1); o.Progress != nil && n%5000 == 0 {
 					o.Progress("enrolled %d of %d agents", n, o.Agents)
@@ -144,6 +145,10 @@ func (f *Fleet) Spooled() int {
 	}
 	return n
 }
+
+// Pause stops the fleet's new check-ins; the agents go on sending what
+// they hold, so the spools drain.
+func (f *Fleet) Pause() { f.paused.Store(true) }
 
 // Backlog is the most messages one agent holds unacknowledged: 1 while
 // the server keeps up (the message in flight), more while it is away.

@@ -17,7 +17,7 @@ import (
 // that the agents' spools drain and that every message an agent heard
 // acknowledged is stored, once: for each device the samples and inventory
 // stored are exactly its acknowledged sequence numbers, plus at most the one
-// message in flight when the agents stopped.
+// inventory the server asked for as the fleet stopped.
 func TestAgentCrashDurability(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) {
 		tandemBinary(t)
@@ -66,9 +66,15 @@ func testAgentCrash(t *testing.T, databaseURL string) {
 	}
 	waitFor(t, "2,000 check-ins stored before the kill", func() bool { return stored() >= 2000 })
 	p.kill(t)
+	before := stored()
 	waitFor(t, "the agents spooling while the server is down", func() bool { return fleet.Backlog() >= 5 })
 	p = startServe(t, env, "--data", dir, "--addr", addr)
-	waitFor(t, "the spools drained after the restart", func() bool { return fleet.Backlog() <= 2 })
+	// The fleet stops making check-ins so that the spools drain however
+	// busy the machine is (CI runs other packages' tests beside this one):
+	// what is measured is that nothing is lost, not how fast it drains.
+	waitFor(t, "the server answering the agents again", func() bool { return stored() > before })
+	fleet.Pause()
+	waitFor(t, "the spools drained after the restart", func() bool { return fleet.Spooled() == 0 })
 	stop()
 	r := <-ran
 	ran <- r
@@ -124,11 +130,11 @@ func openDB(t *testing.T, dir, databaseURL string) *sql.DB {
 	return db
 }
 
-// waitFor polls cond up to 600 times, 50 ms apart, and fails naming what
+// waitFor polls cond up to 2,400 times, 50 ms apart, and fails naming what
 // was not reached.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for range 600 {
+	for range 2400 {
 		if cond() {
 			return
 		}
