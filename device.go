@@ -73,6 +73,16 @@ type DeviceFilter struct {
 	Cursor string
 }
 
+// DeviceCounts are the devices in scope by status; Failing counts the
+// devices not revoked with a local check failing, whatever their status.
+type DeviceCounts struct {
+	Total   int `json:"total"`
+	Online  int `json:"online"`
+	Offline int `json:"offline"`
+	Revoked int `json:"revoked"`
+	Failing int `json:"failing"`
+}
+
 // DeviceFilterFailing lists devices with a local check failing.
 const DeviceFilterFailing DeviceStatus = "failing"
 
@@ -267,6 +277,9 @@ type DeviceService interface {
 	RevokeEnrollmentToken(ctx context.Context, id int64) error
 	FindDevices(ctx context.Context, f DeviceFilter) ([]*Device, string, error)
 	FindDevice(ctx context.Context, id int64) (*Device, error)
+	// CountDevices counts the devices in scope by status, of one
+	// organisation when orgID is set.
+	CountDevices(ctx context.Context, orgID *int64) (DeviceCounts, error)
 	DeviceInventory(ctx context.Context, id int64) (*agentproto.Inventory, error)
 	DeviceEvents(ctx context.Context, id int64, limit int) ([]*DeviceEvent, error)
 	DeviceChecks(ctx context.Context, id int64) ([]*DeviceCheck, error)

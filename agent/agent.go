@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -108,9 +109,18 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	sendErr := make(chan error, 1)
-	go func() { sendErr <- a.send(ctx) }()
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		sendErr <- a.send(ctx)
+	}()
+	// Run returns only once the sender has stopped: nothing touches the
+	// spool or the state after it.
+	defer func() {
+		cancel()
+		<-sent
+	}()
 
 	a.queueInventory(ctx, false)
 	a.queueCheckin(ctx)
@@ -211,6 +221,12 @@ func (a *Agent) spool(kind string, keep bool, digest string, build func(seq int6
 		a.mu.Lock()
 		a.State.DroppedMetrics += int64(dropped)
 		total := a.State.DroppedMetrics
+		// Saved now: drops happen while the server is away, when no
+		// acknowledgement saves the state, and a restart must not forget
+		// them.
+		if err := a.save(); err != nil {
+			a.logger().Error("save state", "err", err)
+		}
 		a.mu.Unlock()
 		a.logger().Warn("spool full: dropped the oldest metrics", "dropped", dropped, "total", total)
 	}
@@ -250,7 +266,8 @@ func (a *Agent) send(ctx context.Context) error {
 			return nil
 		case errors.As(err, &se) && se.Status == 401:
 			a.mu.Lock()
-			a.State.Refused = se.Message
+			// A proxy's 401 may carry no message of the server's.
+			a.State.Refused = cmp.Or(se.Message, "HTTP 401 Unauthorized")
 			a.save()
 			a.mu.Unlock()
 			return ErrRefused
@@ -323,6 +340,7 @@ func (a *Agent) deliver(ctx context.Context, m Message) error {
 		a.State.InventoryDigest = m.Digest
 	}
 	a.State.LastAcked = max(a.State.LastAcked, m.Seq)
+	a.State.Refused = "" // accepted again (a credential restored, a server restored)
 	a.State.LastAckAt = a.now().UTC()
 	if err := a.save(); err != nil {
 		return err

@@ -65,8 +65,10 @@ func (s *memorySpool) Add(m Message) (int, error) {
 	defer s.mu.Unlock()
 	dropped := 0
 	for len(s.msgs) >= s.max {
-		i := slices.IndexFunc(s.msgs, func(m Message) bool { return !m.Keep })
-		if i < 0 {
+		// The oldest is never dropped: it may be in flight, stored by
+		// the server as it is dropped, and then counted as lost too.
+		i := slices.IndexFunc(s.msgs[min(1, len(s.msgs)):], func(m Message) bool { return !m.Keep }) + 1
+		if i == 0 {
 			break // only messages never dropped: the bound gives way
 		}
 		s.msgs = slices.Delete(s.msgs, i, i+1)
@@ -161,8 +163,8 @@ func (s *diskSpool) Add(m Message) (int, error) {
 	defer s.mu.Unlock()
 	dropped := 0
 	for len(s.seqs) >= s.max {
-		i := slices.IndexFunc(s.seqs, func(seq int64) bool { return !s.keep[seq] })
-		if i < 0 {
+		i := slices.IndexFunc(s.seqs[min(1, len(s.seqs)):], func(seq int64) bool { return !s.keep[seq] }) + 1 // never the oldest, as above
+		if i == 0 {
 			break
 		}
 		if err := os.Remove(s.path(s.seqs[i])); err != nil && !os.IsNotExist(err) {

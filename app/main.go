@@ -54,6 +54,9 @@ type Main struct {
 	// wakes for the next one and when this process writes work due now);
 	// zero means 15 seconds.
 	TimerInterval time.Duration
+	// AgentDir holds the tandem-agent binaries the server offers for
+	// download; empty means DataDir/agents.
+	AgentDir string
 	// MetricsRetention is how long devices' metric history is kept; zero
 	// means sqlstore.DefaultMetricsRetention.
 	MetricsRetention sqlstore.MetricsRetention
@@ -200,6 +203,10 @@ func (m *Main) Run(ctx context.Context) error {
 
 	s := tandemhttp.NewServer()
 	s.Addr, s.Logger, s.SecureCookies, s.PublicURL = m.Addr, m.Logger, m.SecureCookies, m.PublicURL
+	s.AgentDir = m.AgentDir
+	if s.AgentDir == "" && m.DataDir != "" {
+		s.AgentDir = filepath.Join(m.DataDir, "agents")
+	}
 	s.MaxAttachmentBytes = m.AttachmentMaxBytes
 	s.Ready = db.Ready
 	s.OrganizationService = m.Services.Organizations

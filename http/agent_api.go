@@ -17,6 +17,7 @@ func (s *Server) registerAgentRoutes() {
 	s.handle("POST "+agentproto.PathEnroll, s.handleAgentEnroll)
 	s.handle("POST "+agentproto.PathCheckin, s.handleAgentCheckin)
 	s.handle("POST "+agentproto.PathInventory, s.handleAgentInventory)
+	s.handle("GET "+agentproto.PathPrefix+"/download/{target}", s.handleAgentDownload)
 }
 
 // agentBody reads and decodes a message with decode, or answers the

@@ -131,17 +131,17 @@ func TestNavigationByRoleHTTP(t *testing.T) {
 			want []string
 		}{
 			{"ProviderAdmin", user("admin@msp.test", tandem.RoleAdmin, nil),
-				[]string{"Home /", "Tickets /tickets", "Queue /queue", "Audit /audit", "On call /oncall", "People /provider/people", "Escalation /escalation", "Outbox /outbox", "Webhooks /settings/webhooks", "API tokens /account/tokens", "Account /account"}},
+				[]string{"Home /", "Tickets /tickets", "Queue /queue", "Devices /devices", "Audit /audit", "On call /oncall", "People /provider/people", "Escalation /escalation", "Outbox /outbox", "Webhooks /settings/webhooks", "API tokens /account/tokens", "Account /account"}},
 			{"ProviderTechnician", user("tech@msp.test", tandem.RoleTechnician, nil),
-				[]string{"Home /", "Tickets /tickets", "Queue /queue", "Audit /audit", "On call /oncall", "API tokens /account/tokens", "Account /account"}},
+				[]string{"Home /", "Tickets /tickets", "Queue /queue", "Devices /devices", "Audit /audit", "On call /oncall", "API tokens /account/tokens", "Account /account"}},
 			{"ProviderViewer", user("vcio@msp.test", tandem.RoleViewer, nil),
-				[]string{"Home /", "Tickets /tickets", "Audit /audit", "On call /oncall", "API tokens /account/tokens", "Account /account"}},
+				[]string{"Home /", "Tickets /tickets", "Devices /devices", "Audit /audit", "On call /oncall", "API tokens /account/tokens", "Account /account"}},
 			{"ITAdmin", user("it-admin@acme.test", tandem.RoleITAdmin, &acme.ID),
-				[]string{"Home /", "Tickets /tickets", "Queue /queue", "Audit /audit", "On call /oncall", people, "Escalation /escalation", "Outbox /outbox", "Webhooks /orgs/" + acme.Slug + "/webhooks", "API tokens /account/tokens", "Account /account"}},
+				[]string{"Home /", "Tickets /tickets", "Queue /queue", "Devices /devices", "Audit /audit", "On call /oncall", people, "Escalation /escalation", "Outbox /outbox", "Webhooks /orgs/" + acme.Slug + "/webhooks", "API tokens /account/tokens", "Account /account"}},
 			{"ITTechnician", user("it-tech@acme.test", tandem.RoleITTechnician, &acme.ID),
-				[]string{"Home /", "Tickets /tickets", "Queue /queue", "Audit /audit", "On call /oncall", "API tokens /account/tokens", "Account /account"}},
+				[]string{"Home /", "Tickets /tickets", "Queue /queue", "Devices /devices", "Audit /audit", "On call /oncall", "API tokens /account/tokens", "Account /account"}},
 			{"Viewer", user("cfo@acme.test", tandem.RoleViewer, &acme.ID),
-				[]string{"Home /", "Tickets /tickets", "Audit /audit", "On call /oncall", "API tokens /account/tokens", "Account /account"}},
+				[]string{"Home /", "Tickets /tickets", "Devices /devices", "Audit /audit", "On call /oncall", "API tokens /account/tokens", "Account /account"}},
 			{"Requester", user("requester@acme.test", tandem.RoleRequester, &acme.ID),
 				[]string{"Home /", "Tickets /tickets", "Account /account"}},
 		} {

@@ -432,6 +432,22 @@ var routeCases = map[string]routeCase{
 	"GET /api/v1/orgs/{id}/agent-checks":          {path: idPath("/api/v1/orgs/%d/agent-checks", orgAID)},
 	"POST /api/v1/orgs/{id}/agent-checks":         {path: idPath("/api/v1/orgs/%d/agent-checks", orgAID), body: `{"kind":"process","name":"Planted","target":"sshd"}`},
 	"DELETE /api/v1/agent-checks/{id}":            {path: idPath("/api/v1/agent-checks/%d", agentCheckAID)},
+	"GET /agent/v1/download/{target}":             {public: "the agent's binary is the same for everyone, fetched by install commands before any credential exists"},
+	// The device pages (ui_device.go, ui_enrollment.go). The list's search
+	// is not the marker: the page repeats it in its links.
+	"GET /devices":                         {path: fixed("/devices?q=ws01"), listing: true},
+	"GET /devices/{id}":                    {path: idPath("/devices/%d", deviceAID)},
+	"POST /devices/{id}/revoke":            {path: idPath("/devices/%d/revoke", deviceAID)},
+	"POST /devices/{id}/rotate-credential": {path: idPath("/devices/%d/rotate-credential", deviceAID)},
+	"GET /orgs/{slug}/devices/enroll":      {path: orgPath("/orgs/%s/devices/enroll")},
+	"POST /orgs/{slug}/devices/enroll":     {path: orgPath("/orgs/%s/devices/enroll"), body: "description=Planted&expires=7d"},
+	"POST /orgs/{slug}/devices/enroll/{id}/revoke": {path: func(f *isolation) string {
+		return fmt.Sprintf("/orgs/%s/devices/enroll/%d/revoke", f.orgA.Slug, f.enrollA)
+	}},
+	"POST /orgs/{slug}/devices/checks": {path: orgPath("/orgs/%s/devices/checks"), body: "kind=process&name=Planted&target=sshd"},
+	"POST /orgs/{slug}/devices/checks/{id}/delete": {path: func(f *isolation) string {
+		return fmt.Sprintf("/orgs/%s/devices/checks/%d/delete", f.orgA.Slug, agentCheckAID(f))
+	}},
 }
 
 // plantedRotation is an on-call definition with A's technician on it.

@@ -38,6 +38,10 @@ type Server struct {
 	Ready func(ctx context.Context) error
 	// SecureCookies marks cookies Secure; set it when Tandem is reached over TLS.
 	SecureCookies bool
+	// AgentDir holds the tandem-agent binaries the server offers for
+	// download (tandem-agent-linux-amd64, …-windows-amd64.exe); empty
+	// offers none.
+	AgentDir string
 	// PublicURL is the base URL users reach Tandem at, for links the server
 	// shows (invitations). Empty means the request's own scheme and host.
 	PublicURL string

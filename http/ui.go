@@ -58,6 +58,12 @@ func newUI() *ui {
 		"asset": func(name string) string { return u.assets.byName[name] },
 		"when":  when,
 		"add1":  func(n int) int { return n + 1 },
+		"bytes": bytesLabel,
+		// chartDrawing hands the device page's drawing template its
+		// class, drawing and summary (ui_device_chart.go).
+		"chartDrawing": func(class string, d chartDrawing, summary string) map[string]any {
+			return map[string]any{"Class": class, "D": d, "Summary": summary}
+		},
 	}
 	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
 	pages, _ := fs.Glob(templateFS, "templates/*.html")

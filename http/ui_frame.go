@@ -29,6 +29,10 @@ func navigation(a *tandem.Actor, orgs []*tandem.Organization, path string) []nav
 	if a.Can(tandem.ActionTicketWork, a.OrganizationID) == nil {
 		links = append(links, navLink{Label: "Queue", Href: "/queue"})
 	}
+	// Devices are staff's: requesters see none (permission.go).
+	if a.Can(tandem.ActionDeviceRead, a.OrganizationID) == nil {
+		links = append(links, navLink{Label: "Devices", Href: "/devices"})
+	}
 	if a.Can(tandem.ActionAuditRead, a.OrganizationID) == nil {
 		links = append(links, navLink{Label: "Audit", Href: "/audit"})
 	}
@@ -119,6 +123,7 @@ var scopedLists = map[string]struct {
 }{
 	"/tickets": {"org", false},
 	"/queue":   {"org", false},
+	"/devices": {"org", false},
 	"/audit":   {"organization_id", true},
 	"/outbox":  {"organization_id", true},
 }

@@ -125,6 +125,30 @@ func (s *DeviceService) FindDevices(ctx context.Context, f tandem.DeviceFilter) 
 	return page, next, nil
 }
 
+// CountDevices implements tandem.DeviceService.
+func (s *DeviceService) CountDevices(ctx context.Context, orgID *int64) (tandem.DeviceCounts, error) {
+	var c tandem.DeviceCounts
+	a, tx, err := s.db.readAs(ctx)
+	if err != nil {
+		return c, err
+	}
+	defer tx.Rollback()
+	cond, args, err := deviceReadScope(a)
+	if err != nil {
+		return c, err
+	}
+	if orgID != nil {
+		cond, args = cond+" AND d.organization_id = ?", append(args, *orgID)
+	}
+	err = tx.QueryRowContext(ctx, `SELECT COUNT(*),
+		COALESCE(SUM(CASE WHEN d.status = 'online' THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN d.status = 'offline' THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN d.status = 'revoked' THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN d.checks_failing > 0 AND d.status <> 'revoked' THEN 1 ELSE 0 END), 0)
+		FROM devices d WHERE `+cond, args...).Scan(&c.Total, &c.Online, &c.Offline, &c.Revoked, &c.Failing)
+	return c, err
+}
+
 // FindDevice implements tandem.DeviceService.
 func (s *DeviceService) FindDevice(ctx context.Context, id int64) (*tandem.Device, error) {
 	a, tx, err := s.db.readAs(ctx)

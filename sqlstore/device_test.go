@@ -165,6 +165,18 @@ func TestDeviceCheckins(t *testing.T) {
 			if len(list) != 1 || list[0].ID != b.DeviceID {
 				t.Fatalf("search GLOBEX found %v", list)
 			}
+			// The counts the device list's tabs show, in the same scope.
+			if c, err := w.Devices.CountDevices(as(t, w.Admin), nil); err != nil || c != (tandem.DeviceCounts{Total: 2, Online: 1, Offline: 1}) {
+				t.Errorf("the provider admin counts %+v, %v; want A online and B offline", c, err)
+			}
+			if c, err := w.Devices.CountDevices(as(t, w.Tech), nil); err != nil || c.Total != 1 || c.Online != 1 {
+				t.Errorf("the technician assigned to A counts %+v, %v; want A's device only", c, err)
+			}
+			if c, err := w.Devices.CountDevices(as(t, w.BAdmin), &w.OrgA.ID); err != nil || c.Total != 0 {
+				t.Errorf("B's admin counts %+v of A's devices, %v; want none", c, err)
+			}
+			_, err = w.Devices.CountDevices(as(t, w.ARequester), nil)
+			wantCode(t, err, tandem.EFORBIDDEN)
 		})
 
 		t.Run("ManyAtOnce", func(t *testing.T) {
@@ -311,6 +323,9 @@ func TestDeviceInventoryAndChecks(t *testing.T) {
 		list, _, _ := w.Devices.FindDevices(as(t, w.AAdmin), tandem.DeviceFilter{Status: tandem.DeviceFilterFailing})
 		if len(list) != 1 {
 			t.Fatalf("failing filter found %d devices", len(list))
+		}
+		if c, _ := w.Devices.CountDevices(as(t, w.AAdmin), &w.OrgA.ID); c.Failing != 1 {
+			t.Fatalf("counts %+v: want one device failing", c)
 		}
 	})
 }

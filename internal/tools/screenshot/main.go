@@ -31,14 +31,15 @@ func main() {
 	out := flag.String("out", "shots", "directory for the PNG files")
 	widths := flag.String("widths", "1400,390", "window widths in CSS pixels, comma-separated")
 	chromium := flag.String("chromium", "/usr/bin/chromium", "Chromium's path")
+	url := flag.String("url", "", "a running server to shoot (with the demo's logins) instead of a fresh in-process demo")
 	flag.Parse()
-	if err := run(*as, *out, *widths, *chromium, flag.Args()); err != nil {
+	if err := run(*as, *out, *widths, *chromium, *url, flag.Args()); err != nil {
 		fmt.Fprintln(os.Stderr, "screenshot:", err)
 		os.Exit(1)
 	}
 }
 
-func run(as, out, widthList, chromium string, paths []string) error {
+func run(as, out, widthList, chromium, base string, paths []string) error {
 	if len(paths) == 0 {
 		paths = []string{"/"}
 	}
@@ -53,17 +54,19 @@ func run(as, out, widthList, chromium string, paths []string) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "tandem-screenshot-")
-	if err != nil {
-		return err
+	if base == "" {
+		dir, err := os.MkdirTemp("", "tandem-screenshot-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		m := &app.Main{DataDir: dir, Addr: "127.0.0.1:0", Demo: true, Stdout: io.Discard}
+		if err := m.Run(context.Background()); err != nil {
+			return err
+		}
+		defer m.Close()
+		base = m.HTTPServer.URL()
 	}
-	defer os.RemoveAll(dir)
-	m := &app.Main{DataDir: dir, Addr: "127.0.0.1:0", Demo: true, Stdout: io.Discard}
-	if err := m.Run(context.Background()); err != nil {
-		return err
-	}
-	defer m.Close()
-	base := m.HTTPServer.URL()
 
 	alloc, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU,
