@@ -183,6 +183,14 @@ func (a *Agent) queueCheckin(ctx context.Context) {
 	a.spool(KindCheckin, changed, "", func(seq int64) any { c.Seq = seq; return c })
 }
 
+// InventoryDigest is what tells an inventory from the one the server has:
+// the SHA-256 of its JSON.
+func InventoryDigest(inv agentproto.Inventory) string {
+	body, _ := json.Marshal(inv)
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:])
+}
+
 // queueInventory spools the inventory when it changed since the one the
 // server has, or when forced (the server asked for it).
 func (a *Agent) queueInventory(ctx context.Context, force bool) {
@@ -191,9 +199,7 @@ func (a *Agent) queueInventory(ctx context.Context, force bool) {
 		a.logger().Warn("inventory", "err", err)
 		return
 	}
-	body, _ := json.Marshal(inv)
-	sum := sha256.Sum256(body)
-	digest := hex.EncodeToString(sum[:])
+	digest := InventoryDigest(inv)
 	a.mu.Lock()
 	known := a.State.InventoryDigest
 	a.mu.Unlock()

@@ -6,6 +6,7 @@ package loadgen
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -69,7 +70,11 @@ func Enroll(ctx context.Context, o Options) (*Fleet, error) {
 			return nil, err
 		}
 		tr := c.HTTP.Transport.(*http.Transport)
-		tr.MaxIdleConnsPerHost, tr.MaxIdleConns = 2048, 4096
+		// One kept-alive connection per agent, as each real agent has its
+		// own: a smaller pool makes the agents beyond it connect anew for
+		// every message, a cost the load generator would add to the
+		// server's latency.
+		tr.MaxIdleConnsPerHost, tr.MaxIdleConns = o.Agents/len(o.URLs)+64, o.Agents+64
 		clients[i] = c
 	}
 	f := &Fleet{Agents: make([]*agent.Agent, o.Agents)}
@@ -94,8 +99,20 @@ func Enroll(ctx context.Context, o Options) (*Fleet, error) {
 					continue
 				}
 				st := &agent.State{Server: c.Server, DeviceID: resp.DeviceID, Credential: resp.Credential, Config: resp.Config}
+				src := newSimulated(host, inventory)
+				// The first inventory goes with the enrolment, as a machine
+				// installed today sends it: a fleet enrolled over weeks does
+				// not send 100,000 inventories in its first minute, and the
+				// run measures the steady state.
+				if err := firstInventory(ctx, c, st, src); err != nil {
+					select {
+					case errs <- fmt.Errorf("first inventory of agent %d: %w", i, err):
+					default:
+					}
+					continue
+				}
 				a := &agent.Agent{Client: c, State: st, Spool: agent.NewMemorySpool(agent.DefaultSpoolMessages),
-					Sources: newSimulated(host, inventory), MaxBackoff: 5 * time.Second, Sent: f.record, Paused: &f.paused}
+					Sources: src, MaxBackoff: 5 * time.Second, Sent: f.record, Paused: &f.paused}
 				f.Agents[i] = a
 				if n := done.Add(1); o.Progress != nil && n%5000 == 0 {
 					o.Progress("enrolled %d of %d agents", n, o.Agents)
@@ -120,6 +137,24 @@ func Enroll(ctx context.Context, o Options) (*Fleet, error) {
 	default:
 	}
 	return f, nil
+}
+
+// firstInventory sends a simulated agent's first inventory (seq 1) and
+// records it in the agent's state as sent.
+func firstInventory(ctx context.Context, c *agent.Client, st *agent.State, src *simulated) error {
+	inv, err := src.Inventory(ctx)
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(agentproto.InventoryReport{Seq: 1, At: time.Now().UTC(), Inventory: inv})
+	if err != nil {
+		return err
+	}
+	if _, err := c.SendInventory(ctx, st.Credential, body); err != nil {
+		return err
+	}
+	st.LastAcked, st.InventoryDigest = 1, agent.InventoryDigest(inv)
+	return nil
 }
 
 func (f *Fleet) record(kind string, took time.Duration, err error) {

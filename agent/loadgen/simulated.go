@@ -19,6 +19,7 @@ type simulated struct {
 	rng      *rand.Rand
 	cpu      float64
 	software []agentproto.Software
+	serial   string
 	started  time.Time
 }
 
@@ -26,7 +27,9 @@ func newSimulated(host string, software []agentproto.Software) *simulated {
 	h := fnv.New64a()
 	h.Write([]byte(host))
 	seed := h.Sum64()
-	return &simulated{host: host, rng: rand.New(rand.NewPCG(seed, seed>>7)), cpu: 10, software: software, started: time.Now()}
+	// The serial number is the machine's: the same in every inventory, or
+	// each would be a hardware change.
+	return &simulated{host: host, rng: rand.New(rand.NewPCG(seed, seed>>7)), cpu: 10, software: software, serial: fmt.Sprintf("SIM%07d", seed%1e7), started: time.Now()}
 }
 
 func (s *simulated) Metrics(context.Context) (agentproto.Metrics, error) {
@@ -48,7 +51,7 @@ func (s *simulated) Metrics(context.Context) (agentproto.Metrics, error) {
 func (s *simulated) Inventory(context.Context) (agentproto.Inventory, error) {
 	return agentproto.Inventory{
 		Hostname: s.host, OS: agentproto.OSLinux, OSName: "Ubuntu 24.04.1 LTS", OSVersion: "24.04", Kernel: "6.8.0-49-generic", Arch: "amd64",
-		Manufacturer: "Dell Inc.", Model: "Latitude 7440", Serial: fmt.Sprintf("SIM%07d", s.rng.IntN(1e7)), CPUModel: "13th Gen Intel(R) Core(TM) i7-1365U", CPUCores: 12,
+		Manufacturer: "Dell Inc.", Model: "Latitude 7440", Serial: s.serial, CPUModel: "13th Gen Intel(R) Core(TM) i7-1365U", CPUCores: 12,
 		MemoryBytes: 16 << 30, Disks: []agentproto.Disk{{Name: "nvme0n1", Model: "PM9A1 NVMe Samsung 1024GB", SizeBytes: 1024 << 30}},
 		Interfaces: []agentproto.NetworkInterface{{Name: "wlp0s20f3", MAC: "3c:e9:f7:12:34:56", Addresses: []string{"10.20.30.40/24"}}},
 		Software:   s.software, UpdatesKnown: true,
