@@ -109,7 +109,7 @@ func OpenSQLiteFile(ctx context.Context, path string) (*DB, error) {
 	}
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
 	fileURL := "file:" + (&url.URL{Path: abs}).EscapedPath()
-	write, err := sql.Open(cachedDriverName, fileURL+"?"+pragmas+"&_pragma=temp_store(MEMORY)&_pragma=cache_size(-65536)&_txlock=immediate")
+	write, err := sql.Open(cachedDriverName, fileURL+"?"+pragmas+"&_pragma=temp_store(MEMORY)&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +130,17 @@ func OpenSQLiteFile(ctx context.Context, path string) (*DB, error) {
 	}
 	read.SetMaxOpenConns(4)
 	read.SetMaxIdleConns(4)
-	return &DB{write: write, read: read, group: newGroupCommit(write), dialect: SQLite, Path: abs, Now: time.Now, wake: make(chan struct{}, 1), inbox: newInboxHub(), closing: make(chan struct{})}, nil
+	ckpt, err := sql.Open(cachedDriverName, fileURL+"?"+pragmas)
+	if err != nil {
+		write.Close()
+		read.Close()
+		return nil, err
+	}
+	ckpt.SetMaxOpenConns(1)
+	closing := make(chan struct{})
+	group := newGroupCommit(write)
+	group.checkpoint = newCheckpointer(ckpt, group.restartLog, closing)
+	return &DB{write: write, read: read, group: group, dialect: SQLite, Path: abs, Now: time.Now, wake: make(chan struct{}, 1), inbox: newInboxHub(), closing: closing}, nil
 }
 
 func openPostgres(ctx context.Context, dsn string) (*DB, error) {
@@ -163,6 +173,10 @@ func (db *DB) Close() error {
 	db.closeOnce.Do(func() { close(db.closing) })
 	var errs []error
 	if db.dialect == SQLite {
+		if c := db.group.checkpoint; c != nil {
+			<-c.done
+			errs = append(errs, c.db.Close())
+		}
 		_, err := db.write.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 		errs = append(errs, err)
 		errs = append(errs, db.read.Close())

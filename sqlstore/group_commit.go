@@ -42,6 +42,8 @@ type groupCommit struct {
 	// committed and commits count the logical transactions committed and
 	// the physical commits that stored them, for /metrics.
 	committed, commits atomic.Int64
+	// checkpoint, when set, is told of every commit.
+	checkpoint *checkpointer
 }
 
 // writeBatch is one physical transaction and the logical ones released
@@ -101,6 +103,24 @@ func (g *groupCommit) begin(ctx context.Context, alone bool) (*writeBatch, error
 	return b, nil
 }
 
+// restartLog checkpoints SQLite's write-ahead log on the writer's own
+// connection in the writer's turn, committing the open batch first, so the
+// next write transaction begins with every frame copied and starts the log
+// again from its beginning (checkpoint.go). Passive: a reader's older
+// snapshot is not waited for (it would hold every writer), the restart
+// just comes at a later turn.
+func (g *groupCommit) restartLog() error {
+	g.waiting.Add(1)
+	g.turn <- struct{}{}
+	g.waiting.Add(-1)
+	defer func() { <-g.turn }()
+	if g.batch != nil {
+		g.finish(g.batch)
+	}
+	_, err := g.db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+	return err
+}
+
 // end ends the logical transaction holding the turn: commit releases its
 // savepoint, otherwise it is rolled back to it, or the batch is when it
 // was the first. The batch then passes to the next logical transaction
@@ -157,6 +177,8 @@ func (g *groupCommit) finish(b *writeBatch) {
 		g.commits.Add(1)
 		if err := b.tx.Commit(); err != nil {
 			b.err = fmt.Errorf("commit: %w", err)
+		} else if g.checkpoint != nil {
+			g.checkpoint.committed()
 		}
 	}
 	close(b.done)

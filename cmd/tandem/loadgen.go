@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -17,6 +19,7 @@ func newLoadgenCommand() *cobra.Command {
 	var o loadgen.Options
 	var urls string
 	var asJSON bool
+	var cpuProfile string
 	agents := &cobra.Command{
 		Use:   "agents --url URL[,URL…] --enrollment-token T --agents N --interval D --duration D [--json]",
 		Short: "Enrol simulated agents and drive their check-ins and inventories; print check-ins per second, errors and latency",
@@ -42,6 +45,17 @@ func newLoadgenCommand() *cobra.Command {
 			}
 			fmt.Fprintf(stderr, "Enrolled %d agents in %s; running for %s at one check-in each per %s (%.0f/s)…\n",
 				o.Agents, time.Since(start).Round(time.Millisecond), o.Duration, o.Interval, float64(o.Agents)/o.Interval.Seconds())
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			r := fleet.Run(cmd.Context(), o)
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "agents            %d\nduration          %.1f s\ncheck-ins         %d (%.0f/s)\ninventories       %d\nlatency p50/p95/p99  %.1f / %.1f / %.1f ms\nerrors            %d\nstill spooled     %d\n",
@@ -61,6 +75,7 @@ func newLoadgenCommand() *cobra.Command {
 	f.DurationVar(&o.Duration, "duration", time.Minute, "how long to run after enrolment")
 	f.IntVar(&o.Enrolling, "enrolling", 32, "how many agents enrol at once")
 	f.BoolVar(&asJSON, "json", false, "also print one JSON object on the last line")
+	f.StringVar(&cpuProfile, "cpu-profile", "", "write the load generator's own CPU profile (go tool pprof) of the run to this file")
 	cmd.AddCommand(agents)
 	return cmd
 }
