@@ -1,7 +1,9 @@
 package http
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -55,9 +57,25 @@ type errorBody struct {
 	} `json:"error"`
 }
 
+// statusClientClosedRequest is what a request's metrics and access log
+// show when its client went away before the answer (nginx's 499): not a
+// server error.
+const statusClientClosedRequest = 499
+
+// clientGone tells whether err is the request's own context ending: the
+// client closed the connection or gave up waiting.
+func clientGone(r *http.Request, err error) bool {
+	return r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
+}
+
 // writeError answers an API request with err as {"error":{"code","message"}}.
 // Internal errors are logged with their detail and shown without it.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if clientGone(r, err) {
+		s.Logger.Debug("client went away", "method", r.Method, "route", r.Pattern, "err", err)
+		w.WriteHeader(statusClientClosedRequest)
+		return
+	}
 	code, msg := tandem.ErrorCode(err), tandem.ErrorMessage(err)
 	if code == tandem.EINTERNAL || code == tandem.ECONFIG {
 		s.Logger.Error("internal error", "method", r.Method, "route", r.Pattern, "err", err)

@@ -183,6 +183,11 @@ func (s *Server) failed(w http.ResponseWriter, r *http.Request) {
 
 // renderError shows an error page with the status of err's code.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error, data pageData) {
+	if clientGone(r, err) {
+		s.Logger.Debug("client went away", "method", r.Method, "route", r.Pattern, "err", err)
+		w.WriteHeader(statusClientClosedRequest)
+		return
+	}
 	code := tandem.ErrorCode(err)
 	if code == tandem.EINTERNAL {
 		s.Logger.Error("internal error", "method", r.Method, "route", r.Pattern, "err", err)

@@ -46,9 +46,11 @@ while ! grep -q "^Enrolled" "$dir/loadgen.out" 2>/dev/null; do sleep 0.5; kill -
 ticks() { t=0; for p in $(cat "$dir/pids"); do t=$((t + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }
 t0=$(ticks); s0=$(date +%s.%N)
 wait $lg || true
+if [ "${METRICS:-}" = 1 ]; then curl -s http://127.0.0.1:8470/metrics | grep "tandem_http_request_duration_seconds_bucket.*checkin\|tandem_http_request_duration_seconds_count.*checkin"; fi
 t1=$(ticks); s1=$(date +%s.%N)
 tail -3 "$dir/loadgen.out"
 hz=$(getconf CLK_TCK)
 echo "server CPU: $(echo "($t1 - $t0) / $hz / ($s1 - $s0) * 100" | bc -l | cut -c1-5)% of one core (all replicas)"
 for p in $(cat "$dir/pids"); do echo "server $p peak RSS: $(grep VmHWM /proc/$p/status)"; done
+grep -h "level=ERROR" "$dir"/server*.log | sort | uniq -c | sort -rn | head -5 | cut -c1-400
 if [ -z "$pg" ]; then echo "SQLite log file: $(stat -c %s "$dir"/data/*-wal) bytes"; fi
