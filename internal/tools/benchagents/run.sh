@@ -9,7 +9,13 @@
 set -eu
 agents=${1:-2000} interval=${2:-200ms} duration=${3:-30s} pg=${4:-} replicas=${5:-1}
 dir=$(mktemp -d)
-trap 'kill $(cat "$dir"/pids 2>/dev/null) 2>/dev/null || true; rm -rf "$dir"' EXIT
+cleanup() {
+  kill $(cat "$dir"/pids 2>/dev/null) 2>/dev/null || true
+  sleep 1
+  if [ -n "${db:-}" ]; then psql -q "$pg" -c "DROP DATABASE IF EXISTS $db" || true; fi
+  rm -rf "$dir"
+}
+trap cleanup EXIT
 cd "$(dirname "$0")/../../.."
 go build -o "$dir/tandem" ./cmd/tandem
 server="$dir/tandem"
