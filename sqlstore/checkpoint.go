@@ -17,9 +17,10 @@ import (
 // cannot end the log: SQLite starts writing the log from its beginning again
 // only when a write transaction begins with every frame copied, and under
 // steady writes new frames always arrive while a checkpoint copies. So when
-// the log has grown past walRestartFrames, the checkpointer takes the
-// writer's turn (restart) and restarts the log there, with little left to
-// copy: the writers wait for that short step instead of for every copy.
+// the log has grown past walRestartFrames, the checkpointer checkpoints in
+// the writer's turn (groupCommit.restartLog), with little left to copy, and
+// the next write transaction starts the log again: the writers wait for
+// that short step instead of for every copy.
 type checkpointer struct {
 	db      *sql.DB
 	restart func() error

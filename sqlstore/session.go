@@ -171,7 +171,7 @@ func (s *SessionService) ResolveSession(ctx context.Context, plain string) (*tan
 	}
 	tx.Rollback()
 	if tx.now.Sub(r.lastSeen) > time.Minute {
-		if _, err := s.db.write.ExecContext(ctx, s.db.rebind(`UPDATE sessions SET last_seen_at = ? WHERE id = ?`), at(tx.now), r.id); err != nil {
+		if _, err := s.db.execAlone(ctx, s.db.rebind(`UPDATE sessions SET last_seen_at = ? WHERE id = ?`), at(tx.now), r.id); err != nil {
 			return nil, err
 		}
 	}
@@ -249,7 +249,7 @@ func (s *SessionService) VerifyMFA(ctx context.Context, plain, code string) (str
 
 // DeleteSession implements tandem.SessionService.
 func (s *SessionService) DeleteSession(ctx context.Context, plain string) error {
-	_, err := s.db.write.ExecContext(ctx, s.db.rebind(`DELETE FROM sessions WHERE secret_hash = ?`), secret.Hash(plain))
+	_, err := s.db.execAlone(ctx, s.db.rebind(`DELETE FROM sessions WHERE secret_hash = ?`), secret.Hash(plain))
 	return err
 }
 

@@ -154,7 +154,7 @@ func (s *TokenService) ActorForToken(ctx context.Context, plain string) (*tandem
 	}
 	tx.Rollback()
 	if lastUsed == nil || tx.now.Sub(*lastUsed) > time.Minute {
-		if _, err := s.db.write.ExecContext(ctx, s.db.rebind(`UPDATE api_tokens SET last_used_at = ? WHERE id = ?`), at(tx.now), id); err != nil {
+		if _, err := s.db.execAlone(ctx, s.db.rebind(`UPDATE api_tokens SET last_used_at = ? WHERE id = ?`), at(tx.now), id); err != nil {
 			return nil, err
 		}
 	}

@@ -68,6 +68,17 @@ func (db *DB) beginWriteIn(ctx context.Context, alone bool) (*Tx, error) {
 	return &Tx{Tx: tx, db: db, now: db.now()}, nil
 }
 
+// execAlone runs one unaudited write statement (a session's last use) in a
+// transaction of its own on the writer, outside the group commit, and on
+// SQLite tells the checkpointer the log grew.
+func (db *DB) execAlone(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := db.write.ExecContext(ctx, query, args...)
+	if err == nil && db.group != nil && db.group.checkpoint != nil {
+		db.group.checkpoint.committed()
+	}
+	return res, err
+}
+
 // Commit commits the transaction; on SQLite it returns once the group
 // commit holding it is on disk.
 func (tx *Tx) Commit() error {
