@@ -4,7 +4,8 @@
 # reports. Usage:
 #   internal/tools/benchagents/run.sh AGENTS INTERVAL DURATION [postgres-url] [replicas]
 # Prints the load generator's JSON line and the server's CPU (share of one
-# core over the run after enrolment) and peak RSS. Set PROFILE=1 to build
+# core over the run after enrolment) and peak RSS. SERVER_CPUS and
+# LOADGEN_CPUS (taskset lists, such as 0 and 1) pin the two. Set PROFILE=1 to build
 # the server with net/http/pprof on 127.0.0.1:6060 (internal/tools/profserve).
 set -eu
 agents=${1:-2000} interval=${2:-200ms} duration=${3:-30s} pg=${4:-} replicas=${5:-1}
@@ -38,14 +39,14 @@ while [ $i -lt "$replicas" ]; do
   if [ "${PROFILE:-}" = 1 ] && [ $i = 0 ]; then
     TANDEM_ADDR=127.0.0.1:$port TANDEM_DATA="$dir/data" TANDEM_DATABASE_URL="${url:-}" "$dir/profserve" >"$dir/server$i.log" 2>&1 &
   else
-    "$server" serve --addr 127.0.0.1:$port "$@" >"$dir/server$i.log" 2>&1 &
+    ${SERVER_CPUS:+taskset -c $SERVER_CPUS} "$server" serve --addr 127.0.0.1:$port "$@" >"$dir/server$i.log" 2>&1 &
   fi
   echo $! >>"$dir/pids"
   urls="$urls${urls:+,}http://127.0.0.1:$port"
   i=$((i + 1))
 done
 sleep 2
-"$server" loadgen agents --url "$urls" --enrollment-token "$token" --agents "$agents" --interval "$interval" --duration "$duration" --json ${LOADGEN_FLAGS:-} >"$dir/loadgen.out" 2>&1 &
+${LOADGEN_CPUS:+taskset -c $LOADGEN_CPUS} "$server" loadgen agents --url "$urls" --enrollment-token "$token" --agents "$agents" --interval "$interval" --duration "$duration" --json ${LOADGEN_FLAGS:-} >"$dir/loadgen.out" 2>&1 &
 lg=$!
 # CPU is sampled over the run's last 60 s or its whole duration after enrolment.
 while ! grep -q "^Enrolled" "$dir/loadgen.out" 2>/dev/null; do sleep 0.5; kill -0 $lg 2>/dev/null || break; done
