@@ -32,11 +32,7 @@ func TestAgentCrashDurability(t *testing.T) {
 func testAgentCrash(t *testing.T, databaseURL string) {
 	clearEnv(t)
 	dir := t.TempDir()
-	dbArgs, env := []string{"--data", dir}, []string(nil)
-	if databaseURL != "" {
-		dbArgs = append(dbArgs, "--database-url", databaseURL)
-		env = []string{"TANDEM_DATABASE_URL=" + databaseURL}
-	}
+	dbArgs, env := databaseArgs(dir, databaseURL)
 	mustRunCLI(t, "", append([]string{"org", "add", "Crash Fleet"}, dbArgs...)...)
 	token := strings.TrimSpace(mustRunCLI(t, "", append([]string{"enrollment", "create", "--org", "crash-fleet", "--uses", "1000"}, dbArgs...)...))
 	addr := freeAddr(t)

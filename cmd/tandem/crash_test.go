@@ -40,11 +40,7 @@ type ackedOrg struct {
 func testCrashDurability(t *testing.T, databaseURL string) {
 	clearEnv(t)
 	dir := t.TempDir()
-	dbArgs, env := []string{"--data", dir}, []string(nil)
-	if databaseURL != "" {
-		dbArgs = append(dbArgs, "--database-url", databaseURL)
-		env = []string{"TANDEM_DATABASE_URL=" + databaseURL}
-	}
+	dbArgs, env := databaseArgs(dir, databaseURL)
 	token := adminToken(t, dbArgs...)
 	p := startServe(t, env, "--data", dir)
 	api := newAPIClient(p.URL, token)

@@ -54,6 +54,18 @@ func mustRunCLI(t testing.TB, stdin string, args ...string) string {
 
 // clearEnv unsets every variable the command line reads, so a developer's own
 // TANDEM_* settings cannot leak into a test. The commands treat empty as unset.
+// databaseArgs are the flags that point a command at the test's database
+// (the data directory, and PostgreSQL when databaseURL is set) and the
+// environment that points tandem serve at it.
+func databaseArgs(dir, databaseURL string) (args, env []string) {
+	args = []string{"--data", dir}
+	if databaseURL != "" {
+		args = append(args, "--database-url", databaseURL)
+		env = []string{"TANDEM_DATABASE_URL=" + databaseURL}
+	}
+	return args, env
+}
+
 func clearEnv(t *testing.T) {
 	t.Helper()
 	for _, name := range []string{"TANDEM_DATA", "TANDEM_DATABASE_URL", "TANDEM_ADDR", "TANDEM_PUBLIC_URL",
