@@ -62,18 +62,22 @@ type errorBody struct {
 // server error.
 const statusClientClosedRequest = 499
 
-// clientGone tells whether err is the request's own context ending: the
-// client closed the connection or gave up waiting.
-func clientGone(r *http.Request, err error) bool {
-	return r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
+// answeredGone answers a request that failed because its own context
+// ended (the client closed the connection or gave up waiting) with 499,
+// logged at debug, and says whether it was one.
+func (s *Server) answeredGone(w http.ResponseWriter, r *http.Request, err error) bool {
+	if r.Context().Err() == nil || !(errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return false
+	}
+	s.Logger.Debug("client went away", "method", r.Method, "route", r.Pattern, "err", err)
+	w.WriteHeader(statusClientClosedRequest)
+	return true
 }
 
 // writeError answers an API request with err as {"error":{"code","message"}}.
 // Internal errors are logged with their detail and shown without it.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	if clientGone(r, err) {
-		s.Logger.Debug("client went away", "method", r.Method, "route", r.Pattern, "err", err)
-		w.WriteHeader(statusClientClosedRequest)
+	if s.answeredGone(w, r, err) {
 		return
 	}
 	code, msg := tandem.ErrorCode(err), tandem.ErrorMessage(err)

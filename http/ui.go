@@ -183,9 +183,7 @@ func (s *Server) failed(w http.ResponseWriter, r *http.Request) {
 
 // renderError shows an error page with the status of err's code.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error, data pageData) {
-	if clientGone(r, err) {
-		s.Logger.Debug("client went away", "method", r.Method, "route", r.Pattern, "err", err)
-		w.WriteHeader(statusClientClosedRequest)
+	if s.answeredGone(w, r, err) {
 		return
 	}
 	code := tandem.ErrorCode(err)
