@@ -38,8 +38,11 @@ type checkpointer struct {
 const (
 	// checkpointEvery is how often the checkpointer copies at most, while
 	// commits come: a page changed by many commits in between is copied
-	// once, and each copy ends with an fsync of the database file.
-	checkpointEvery = 100 * time.Millisecond
+	// once, and each copy ends with an fsync of the database file. Every
+	// second rather than every 100 ms took the peak on two cores from
+	// 8,400–8,700 to 9,800–10,300 check-ins/s (docs/BENCHMARKS.md), the
+	// log file growing to about 130 MB at that rate.
+	checkpointEvery = time.Second
 	// walRestartFrames is the log's length, 8,192 frames of 4 KiB (32 MiB),
 	// past which it restarts.
 	walRestartFrames = 8192
