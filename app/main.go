@@ -230,7 +230,7 @@ func (m *Main) Run(ctx context.Context) error {
 	s.Now = func() time.Time { return db.Now() } // tests replace db.Now after start
 	s.RegisterDBStats(db.Stats())
 	if _, _, ok := db.GroupCommits(); ok {
-		s.RegisterGroupCommits(db.GroupCommits)
+		s.RegisterGroupCommits(db.GroupCommits, db.CommitTimes)
 	}
 	if err := s.Open(); err != nil {
 		return err

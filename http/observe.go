@@ -27,7 +27,11 @@ func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
 			Buckets:   []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"route", "method", "status"}),
 	}
-	reg.MustRegister(m.duration, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// The scheduler's figures (go_sched_latencies_seconds: how long
+	// goroutines waited to run) tell a server starved of CPU from a slow
+	// database.
+	reg.MustRegister(m.duration, collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(collectors.MetricsScheduler)),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
@@ -40,10 +44,12 @@ func (s *Server) RegisterDBStats(pools map[string]*sql.DB) {
 }
 
 // RegisterGroupCommits adds SQLite's group commit figures to /metrics: the
-// write transactions committed and the physical commits (one fsync each)
-// that stored them. counts is sqlstore.DB.GroupCommits.
-func (s *Server) RegisterGroupCommits(counts func() (transactions, commits int64, ok bool)) {
-	s.Registry.MustRegister(
+// write transactions committed, the physical commits (one fsync each)
+// that stored them, and how long those took. counts is
+// sqlstore.DB.GroupCommits, times sqlstore.DB.CommitTimes.
+func (s *Server) RegisterGroupCommits(counts func() (transactions, commits int64, ok bool),
+	times func() (count uint64, seconds float64, buckets map[float64]uint64, ok bool)) {
+	s.Registry.MustRegister(commitTimesCollector(times),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "tandem", Name: "sqlite_write_transactions_total",
 			Help: "Write transactions committed on SQLite."}, func() float64 { n, _, _ := counts(); return float64(n) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "tandem", Name: "sqlite_commits_total",
@@ -121,4 +127,19 @@ const checkinRoute = "POST " + agentproto.PathCheckin
 // metricsHandler serves the registry in Prometheus' text format.
 func (s *Server) metricsHandler() http.Handler {
 	return promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{Registry: s.Registry})
+}
+
+// commitTimesCollector exposes SQLite's commit durations as the histogram
+// tandem_sqlite_commit_duration_seconds.
+type commitTimesCollector func() (count uint64, seconds float64, buckets map[float64]uint64, ok bool)
+
+var commitTimesDesc = prometheus.NewDesc("tandem_sqlite_commit_duration_seconds",
+	"Time of SQLite's physical commits: the batch's pages written to the log and its fsync; every write transaction of the batch waited for it.", nil, nil)
+
+func (c commitTimesCollector) Describe(ch chan<- *prometheus.Desc) { ch <- commitTimesDesc }
+
+func (c commitTimesCollector) Collect(ch chan<- prometheus.Metric) {
+	if count, seconds, buckets, ok := c(); ok {
+		ch <- prometheus.MustNewConstHistogram(commitTimesDesc, count, seconds, buckets)
+	}
 }

@@ -26,10 +26,22 @@ import (
 // maxCheckinBatch bounds one batch: its statements and its answers' wait.
 const maxCheckinBatch = 2000
 
+// A batch smaller than lingerBelow waits up to checkinLinger for more
+// check-ins before it is written, as PostgreSQL's commit_delay does: at a
+// moderate rate, commits would otherwise be as fast as the disk and hold a
+// few check-ins each, and every commit has a cost of its own (the fsync,
+// the statements, SQLite's page-cache sweep after a B-tree page split).
+// An agent waits 2 ms more at most.
+const (
+	checkinLinger = 2 * time.Millisecond
+	lingerBelow   = 64
+)
+
 type checkinJob struct {
 	deviceID   int64
 	credential string
 	m          *agentproto.Checkin
+	queued     time.Time
 	done       chan checkinResult
 }
 
@@ -55,7 +67,7 @@ func (s *DeviceService) Checkin(ctx context.Context, credential string, m *agent
 		q.jobs = make(chan *checkinJob, 4*maxCheckinBatch)
 		go s.db.ingestCheckins(q.jobs)
 	})
-	job := &checkinJob{deviceID: id, credential: credential, m: m, done: make(chan checkinResult, 1)}
+	job := &checkinJob{deviceID: id, credential: credential, m: m, queued: time.Now(), done: make(chan checkinResult, 1)}
 	select {
 	case q.jobs <- job:
 	case <-ctx.Done():
@@ -92,15 +104,7 @@ func (db *DB) ingestCheckins(jobs chan *checkinJob) {
 				return
 			}
 		}
-	fill:
-		for len(batch) < maxCheckinBatch {
-			select {
-			case j := <-jobs:
-				batch = append(batch, j)
-			default:
-				break fill
-			}
-		}
+		batch = fillBatch(batch, jobs, db.closing)
 		// A device's second check-in in one batch waits for the next: the
 		// agent sends in order, so this is a retry racing its original.
 		seen := make(map[int64]bool, len(batch))
@@ -122,6 +126,47 @@ func (db *DB) ingestCheckins(jobs chan *checkinJob) {
 			}
 		}
 	}
+}
+
+// fillBatch adds the check-ins queued to batch, up to maxCheckinBatch; a
+// batch still smaller than lingerBelow waits for more until its oldest
+// check-in has waited checkinLinger.
+func fillBatch(batch []*checkinJob, jobs <-chan *checkinJob, closing <-chan struct{}) []*checkinJob {
+	var linger *time.Timer
+	defer func() {
+		if linger != nil {
+			linger.Stop()
+		}
+	}()
+	for len(batch) < maxCheckinBatch {
+		select {
+		case j := <-jobs:
+			batch = append(batch, j)
+			continue
+		default:
+		}
+		if len(batch) >= lingerBelow {
+			return batch
+		}
+		if linger == nil {
+			// Counted from the oldest check-in's arrival: those that
+			// queued during the last commit have waited already.
+			wait := time.Until(batch[0].queued.Add(checkinLinger))
+			if wait <= 0 {
+				return batch
+			}
+			linger = time.NewTimer(wait)
+		}
+		select {
+		case j := <-jobs:
+			batch = append(batch, j)
+		case <-linger.C:
+			return batch
+		case <-closing:
+			return batch
+		}
+	}
+	return batch
 }
 
 // deviceRow is what a check-in needs of its device.
@@ -320,7 +365,10 @@ func (tx *Tx) writeCheckins(ctx context.Context, cs []acceptedCheckin) error {
 			cpus[i], mems[i], swaps[i], disks[i], loads[i] = r.cpu, r.mem, r.swap, r.disk, r.ld1
 			latests[i], failing[i] = r.latest, int64(r.failing)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE devices d SET status = 'online', last_seen_at = ?, offline_at = m.offline, last_seq = m.seq,
+		// The deadline is set only when a device comes online (see
+		// device_offline.go); an unchanged value keeps the update HOT.
+		if _, err := tx.ExecContext(ctx, `UPDATE devices d SET status = 'online', last_seen_at = ?,
+			offline_at = CASE WHEN d.status = 'online' AND d.offline_at IS NOT NULL THEN d.offline_at ELSE m.offline END, last_seq = m.seq,
 			cpu_pct = m.cpu, memory_pct = m.mem, disk_pct = m.disk, uptime_s = m.uptime, latest = m.latest, dropped_metrics = m.dropped, checks_failing = m.failing
 			FROM unnest(?::bigint[], ?::timestamptz[], ?::bigint[], ?::float8[], ?::float8[], ?::float8[], ?::bigint[], ?::text[], ?::bigint[], ?::bigint[])
 				AS m(id, offline, seq, cpu, mem, disk, uptime, latest, dropped, failing)
@@ -339,10 +387,17 @@ func (tx *Tx) writeCheckins(ctx context.Context, cs []acceptedCheckin) error {
 		return err
 	}
 	for _, r := range rows {
-		if _, err := tx.ExecContext(ctx, `UPDATE devices SET status = 'online', last_seen_at = ?, offline_at = ?, last_seq = ?,
-			cpu_pct = ?, memory_pct = ?, disk_pct = ?, uptime_s = ?, latest = ?, dropped_metrics = ?, checks_failing = ?
+		// An online device's update names neither its status nor its
+		// deadline, so SQLite leaves the deadline's index alone: the
+		// scheduler moves deadlines (device_offline.go). The status was
+		// read in this transaction, and SQLite has one writer.
+		q, args := `UPDATE devices SET last_seen_at = ?, last_seq = ?`, []any{at(tx.now), r.seq}
+		if r.cameOnline {
+			q, args = `UPDATE devices SET status = 'online', offline_at = ?, last_seen_at = ?, last_seq = ?`, []any{at(r.offline), at(tx.now), r.seq}
+		}
+		if _, err := tx.ExecContext(ctx, q+`, cpu_pct = ?, memory_pct = ?, disk_pct = ?, uptime_s = ?, latest = ?, dropped_metrics = ?, checks_failing = ?
 			WHERE id = ? AND status <> 'revoked'`,
-			at(tx.now), at(r.offline), r.seq, r.cpu, r.mem, r.disk, r.uptime, r.latest, r.dropped, r.failing, r.id); err != nil {
+			append(args, r.cpu, r.mem, r.disk, r.uptime, r.latest, r.dropped, r.failing, r.id)...); err != nil {
 			return err
 		}
 	}

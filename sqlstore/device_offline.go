@@ -7,81 +7,129 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/agentproto"
 )
 
-// Offline detection is a kind of the scheduler's work: every online
-// device's row carries its deadline (offline_at: its last check-in plus
-// agentproto.OfflineAfterIntervals intervals), which each check-in moves
-// on. The scheduler marks the devices whose deadline passed, under the
-// guard that they are still online and still past it, so a check-in that
-// lands first keeps its device online and no replica marks one twice.
+// Offline detection is a kind of the scheduler's work. Every online
+// device's row carries a deadline (offline_at, indexed by
+// devices_offline_due) set when the device comes online. Check-ins do not
+// move it, so the hot path writes no index entry: when a deadline passes,
+// the scheduler reads the device's last check-in and either moves the
+// deadline to agentproto.OfflineAfterIntervals intervals after it, or,
+// when that has passed too, marks the device offline. An online device's
+// deadline is thus moved once every few intervals, in batches, instead of
+// at every check-in. Marking is guarded by the last check-in read, so a
+// check-in that lands first keeps its device online and no replica marks
+// one twice.
 
-// offlineBatch is how many devices one transaction marks offline.
+// offlineBatch is how many due devices one transaction handles.
 const offlineBatch = 1000
+
+// offlineTick is how late a device may be marked offline: the kind comes
+// due at multiples of it, so the scheduler wakes every few seconds to
+// move a large fleet's deadlines, not for every device.
+const offlineTick = 5 * time.Second
 
 func (s *Scheduler) offlineKind() timerKind {
 	return timerKind{name: "offline devices", next: s.nextOffline, run: s.markOffline}
 }
 
-// nextOffline is the earliest deadline of an online device.
+// nextOffline is the earliest deadline of an online device, rounded up to
+// offlineTick.
 func (s *Scheduler) nextOffline(ctx context.Context) (time.Time, error) {
 	var next *time.Time
 	err := s.db.read.QueryRowContext(ctx, `SELECT MIN(offline_at) FROM devices WHERE status = 'online'`).Scan(scanTimePtr(&next))
 	if err != nil || next == nil {
 		return time.Time{}, err
 	}
+	if t := next.Truncate(offlineTick); !t.Equal(*next) {
+		return t.Add(offlineTick), nil
+	}
 	return *next, nil
 }
 
-// markOffline marks every online device past its deadline offline and
-// records it in the device's history.
+// markOffline handles every online device past its deadline and returns
+// how many it marked offline.
 func (s *Scheduler) markOffline(ctx context.Context, now time.Time) (int, error) {
 	if _, err := requireSystem(ctx); err != nil {
 		return 0, err
 	}
 	marked := 0
 	for {
-		n, err := s.db.markOfflineBatch(ctx, now)
+		due, n, err := s.db.markOfflineBatch(ctx, now)
 		marked += n
-		if err != nil || n < offlineBatch {
+		if err != nil || due < offlineBatch {
 			return marked, err
 		}
 	}
 }
 
-func (db *DB) markOfflineBatch(ctx context.Context, now time.Time) (int, error) {
+// dueDevice is an online device past its deadline.
+type dueDevice struct {
+	id, org  int64
+	lastSeen *time.Time
+	interval int
+}
+
+// deadline is when the device counts as offline: OfflineAfterIntervals
+// intervals after the server stored its last check-in.
+func (d dueDevice) deadline() time.Time {
+	if d.lastSeen == nil {
+		return time.Time{}
+	}
+	return d.lastSeen.Add(time.Duration(agentproto.OfflineAfterIntervals*d.interval) * time.Second)
+}
+
+// markOfflineBatch handles up to offlineBatch due devices in one
+// transaction: it returns how many were due and how many it marked.
+func (db *DB) markOfflineBatch(ctx context.Context, now time.Time) (due, marked int, err error) {
 	tx, err := db.beginWrite(ctx)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer tx.Rollback()
-	type gone struct {
-		id, org  int64
-		lastSeen *time.Time
-	}
-	var marked []gone
-	err = tx.eachRow(ctx, `UPDATE devices SET status = 'offline'
-		WHERE id IN (SELECT id FROM devices WHERE status = 'online' AND offline_at <= ? ORDER BY offline_at LIMIT `+strconv.Itoa(offlineBatch)+`)
-		AND status = 'online' AND offline_at <= ? RETURNING id, organization_id, last_seen_at`, []any{at(now), at(now)},
+	var devices []dueDevice
+	err = tx.eachRow(ctx, `SELECT id, organization_id, last_seen_at, checkin_interval_s FROM devices
+		WHERE status = 'online' AND offline_at <= ? ORDER BY offline_at LIMIT `+strconv.Itoa(offlineBatch), []any{at(now)},
 		func(rows *sql.Rows) error {
-			var g gone
-			if err := rows.Scan(&g.id, &g.org, scanTimePtr(&g.lastSeen)); err != nil {
+			var d dueDevice
+			if err := rows.Scan(&d.id, &d.org, scanTimePtr(&d.lastSeen), &d.interval); err != nil {
 				return err
 			}
-			marked = append(marked, g)
+			devices = append(devices, d)
 			return nil
 		})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	for _, g := range marked {
+	for _, d := range devices {
+		if deadline := d.deadline(); deadline.After(now) {
+			// Seen since the deadline was set: it moves on.
+			if _, err := tx.ExecContext(ctx, `UPDATE devices SET offline_at = ? WHERE id = ? AND status = 'online'`, at(deadline), d.id); err != nil {
+				return 0, 0, err
+			}
+			continue
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE devices SET status = 'offline' WHERE id = ? AND status = 'online' AND last_seen_at IS NOT DISTINCT FROM ?`,
+			d.id, atPtr(d.lastSeen))
+		if err != nil {
+			return 0, 0, err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			// A check-in landed first (or another replica marked it).
+			if err != nil {
+				return 0, 0, err
+			}
+			continue
+		}
 		summary := map[string]any{}
-		if g.lastSeen != nil {
-			summary["last_seen_at"] = g.lastSeen.UTC().Format(time.RFC3339)
+		if d.lastSeen != nil {
+			summary["last_seen_at"] = d.lastSeen.UTC().Format(time.RFC3339)
 		}
-		if err := tx.deviceEvent(ctx, g.id, g.org, tandem.DeviceEventOffline, summary); err != nil {
-			return 0, err
+		if err := tx.deviceEvent(ctx, d.id, d.org, tandem.DeviceEventOffline, summary); err != nil {
+			return 0, 0, err
 		}
+		marked++
 	}
-	return len(marked), tx.Commit()
+	return len(devices), marked, tx.Commit()
 }

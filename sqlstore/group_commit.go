@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sync/atomic"
+	"time"
 )
 
 // groupCommit lets the write transactions queued on SQLite's single writer
@@ -42,6 +43,8 @@ type groupCommit struct {
 	// committed and commits count the logical transactions committed and
 	// the physical commits that stored them, for /metrics.
 	committed, commits atomic.Int64
+	// times is how long the physical commits took, for /metrics.
+	times commitTimes
 	// checkpoint, when set, is told of every commit.
 	checkpoint *checkpointer
 }
@@ -175,7 +178,10 @@ func (g *groupCommit) finish(b *writeBatch) {
 		b.err = b.tx.Rollback()
 	} else {
 		g.commits.Add(1)
-		if err := b.tx.Commit(); err != nil {
+		start := time.Now()
+		err := b.tx.Commit()
+		g.times.observe(time.Since(start))
+		if err != nil {
 			b.err = fmt.Errorf("commit: %w", err)
 		} else if g.checkpoint != nil {
 			g.checkpoint.committed()

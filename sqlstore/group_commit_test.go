@@ -133,6 +133,19 @@ func TestGroupCommitConcurrentWriters(t *testing.T) {
 	if txs, commits, ok := db.GroupCommits(); !ok || txs != writers || commits >= writers || commits < 1 {
 		t.Fatalf("%d transactions in %d commits (%v); want %d in fewer commits", txs, commits, ok, writers)
 	}
+	// Each commit was timed: the histogram counts them all, cumulatively.
+	_, commits, _ := db.GroupCommits()
+	count, seconds, buckets, ok := db.CommitTimes()
+	if !ok || count != uint64(commits) || seconds <= 0 {
+		t.Fatalf("commit times: %d commits, %v s (%v); want %d commits and their time", count, seconds, ok, commits)
+	}
+	var last uint64
+	for _, upper := range []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5} {
+		if buckets[upper] < last || buckets[upper] > count {
+			t.Fatalf("bucket %v holds %d after %d, of %d: not cumulative", upper, buckets[upper], last, count)
+		}
+		last = buckets[upper]
+	}
 }
 
 // A member rolled back takes only its own writes with it; the member

@@ -58,8 +58,8 @@ func newLoadgenCommand() *cobra.Command {
 			}
 			r := fleet.Run(cmd.Context(), o)
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "agents            %d\nduration          %.1f s\ncheck-ins         %d (%.0f/s)\ninventories       %d\nlatency p50/p95/p99  %.1f / %.1f / %.1f ms\nerrors            %d\nstill spooled     %d\n",
-				r.Agents, r.Seconds, r.Checkins, r.CheckinsPerS, r.Inventories, r.P50, r.P95, r.P99, r.Errors, r.Spooled)
+			fmt.Fprintf(out, "agents            %d\nduration          %.1f s\ncheck-ins         %d (%.0f/s)\ninventories       %d\nlatency p50/p95/p99  %.1f / %.1f / %.1f ms\nerrors            %d\nstill spooled     %d\nscheduling p99    %.1f ms (the load generator's own wait for a CPU)\n",
+				r.Agents, r.Seconds, r.Checkins, r.CheckinsPerS, r.Inventories, r.P50, r.P95, r.P99, r.Errors, r.Spooled, r.SchedP99)
 			if asJSON {
 				line, _ := json.Marshal(r)
 				fmt.Fprintln(out, string(line))
