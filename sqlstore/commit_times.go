@@ -9,11 +9,11 @@ import (
 // SQLite's physical commits: writing the batch's pages to the log and its
 // fsync. A disk that stalls shows here, and every writer of the batch
 // waited that long.
-var commitBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}
+var commitBuckets = [...]float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}
 
 // commitTimes counts commit durations by bucket, without locks.
 type commitTimes struct {
-	counts [12]atomic.Uint64 // one per bucket, and the last for slower ones
+	counts [len(commitBuckets) + 1]atomic.Uint64 // one per bucket, and the last for slower ones
 	nanos  atomic.Int64
 }
 
