@@ -346,12 +346,17 @@ func (tx *Tx) writeCheckins(ctx context.Context, cs []acceptedCheckin) error {
 			cpu: m.Metrics.CPUPercent, mem: m.Metrics.MemoryPercent(), swap: m.Metrics.SwapPercent(), disk: m.Metrics.FullestVolume(), ld1: m.Metrics.Load1,
 			latest: string(latest), failing: failing, cameOnline: c.dev.status != tandem.DeviceOnline, orgID: c.dev.orgID}
 	}
-	for _, r := range rows {
-		if r.cameOnline {
-			if err := tx.deviceEvent(ctx, r.id, r.orgID, tandem.DeviceEventOnline, map[string]any{}); err != nil {
-				return err
+	// A device came online when its row changed: another writer may have
+	// stored the same check-in first.
+	cameOnline := func(updated map[int64]bool) error {
+		for _, r := range rows {
+			if r.cameOnline && updated[r.id] {
+				if err := tx.deviceEvent(ctx, r.id, r.orgID, tandem.DeviceEventOnline, map[string]any{}); err != nil {
+					return err
+				}
 			}
 		}
+		return nil
 	}
 	if tx.db.dialect == Postgres {
 		n := len(rows)
@@ -365,42 +370,74 @@ func (tx *Tx) writeCheckins(ctx context.Context, cs []acceptedCheckin) error {
 			cpus[i], mems[i], swaps[i], disks[i], loads[i] = r.cpu, r.mem, r.swap, r.disk, r.ld1
 			latests[i], failing[i] = r.latest, int64(r.failing)
 		}
-		// The deadline is set only when a device comes online (see
-		// device_offline.go); an unchanged value keeps the update HOT.
-		if _, err := tx.ExecContext(ctx, `UPDATE devices d SET status = 'online', last_seen_at = ?,
-			offline_at = CASE WHEN d.status = 'online' AND d.offline_at IS NOT NULL THEN d.offline_at ELSE m.offline END, last_seq = m.seq,
-			cpu_pct = m.cpu, memory_pct = m.mem, disk_pct = m.disk, uptime_s = m.uptime, latest = m.latest, dropped_metrics = m.dropped, checks_failing = m.failing
-			FROM unnest(?::bigint[], ?::timestamptz[], ?::bigint[], ?::float8[], ?::float8[], ?::float8[], ?::bigint[], ?::text[], ?::bigint[], ?::bigint[])
-				AS m(id, offline, seq, cpu, mem, disk, uptime, latest, dropped, failing)
-			WHERE d.id = m.id AND d.status <> 'revoked'`,
-			tx.now, ids, offs, seqs, cpus, mems, disks, uptimes, latests, dropped, failing); err != nil {
+		// One statement, one round trip, the arrays sent once: the device
+		// rows, then a sample for each device updated, then the hourly
+		// rollup of each sample inserted. The deadline is set only when a
+		// device comes online (see device_offline.go); an unchanged value
+		// keeps the update HOT. Each step is guarded, so a check-in that
+		// another writer (an agent's retry on another replica) stored first
+		// changes nothing: the device's sequence moved past it, its sample
+		// exists, and its rollup is not counted twice.
+		updated := make(map[int64]bool, n)
+		err := tx.eachRow(ctx, `WITH m AS (
+				SELECT * FROM unnest(?::bigint[], ?::timestamptz[], ?::timestamptz[], ?::bigint[], ?::float8[], ?::float8[], ?::float8[], ?::float8[], ?::float8[], ?::bigint[], ?::text[], ?::bigint[], ?::bigint[])
+					AS m(id, at, offline, seq, cpu, mem, swap, disk, ld1, uptime, latest, dropped, failing)),
+			u AS (UPDATE devices d SET status = 'online', last_seen_at = ?,
+				offline_at = CASE WHEN d.status = 'online' AND d.offline_at IS NOT NULL THEN d.offline_at ELSE m.offline END, last_seq = m.seq,
+				cpu_pct = m.cpu, memory_pct = m.mem, disk_pct = m.disk, uptime_s = m.uptime, latest = m.latest, dropped_metrics = m.dropped, checks_failing = m.failing
+				FROM m WHERE d.id = m.id AND d.status <> 'revoked' AND d.last_seq < m.seq RETURNING d.id),
+			s AS (INSERT INTO device_samples (device_id, seq, at, cpu_pct, memory_pct, swap_pct, disk_pct, load1)
+				SELECT m.id, m.seq, m.at, m.cpu, m.mem, m.swap, m.disk, m.ld1 FROM m JOIN u ON u.id = m.id
+				ON CONFLICT DO NOTHING RETURNING device_id, at, cpu_pct, memory_pct, disk_pct),
+			rolled AS (INSERT INTO device_rollups AS r (device_id, hour, samples, cpu_sum, cpu_max, memory_sum, memory_max, disk_max)
+				SELECT device_id, date_trunc('hour', at), 1, cpu_pct, cpu_pct, memory_pct, memory_pct, disk_pct FROM s
+				ON CONFLICT (device_id, hour) DO UPDATE SET `+rollupAdd+`)
+			SELECT id FROM u`,
+			[]any{ids, ats, offs, seqs, cpus, mems, swaps, disks, loads, uptimes, latests, dropped, failing, tx.now},
+			func(rs *sql.Rows) error {
+				var id int64
+				err := rs.Scan(&id)
+				updated[id] = true
+				return err
+			})
+		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO device_samples (device_id, seq, at, cpu_pct, memory_pct, swap_pct, disk_pct, load1)
-			SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::timestamptz[], ?::float8[], ?::float8[], ?::float8[], ?::float8[], ?::float8[])
-			ON CONFLICT DO NOTHING`, ids, seqs, ats, cpus, mems, swaps, disks, loads); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO device_rollups AS r (device_id, hour, samples, cpu_sum, cpu_max, memory_sum, memory_max, disk_max)
-			SELECT id, date_trunc('hour', at), 1, cpu, cpu, mem, mem, disk FROM unnest(?::bigint[], ?::timestamptz[], ?::float8[], ?::float8[], ?::float8[]) AS m(id, at, cpu, mem, disk)
-			ON CONFLICT (device_id, hour) DO UPDATE SET `+rollupAdd, ids, ats, cpus, mems, disks)
-		return err
+		return cameOnline(updated)
 	}
+	updated := make(map[int64]bool, len(rows))
 	for _, r := range rows {
 		// An online device's update names neither its status nor its
 		// deadline, so SQLite leaves the deadline's index alone: the
 		// scheduler moves deadlines (device_offline.go). The status was
-		// read in this transaction, and SQLite has one writer.
+		// read in this transaction, and SQLite has one writer; the
+		// guards are PostgreSQL's, kept so both store the same.
 		q, args := `UPDATE devices SET last_seen_at = ?, last_seq = ?`, []any{at(tx.now), r.seq}
 		if r.cameOnline {
 			q, args = `UPDATE devices SET status = 'online', offline_at = ?, last_seen_at = ?, last_seq = ?`, []any{at(r.offline), at(tx.now), r.seq}
 		}
-		if _, err := tx.ExecContext(ctx, q+`, cpu_pct = ?, memory_pct = ?, disk_pct = ?, uptime_s = ?, latest = ?, dropped_metrics = ?, checks_failing = ?
-			WHERE id = ? AND status <> 'revoked'`,
-			append(args, r.cpu, r.mem, r.disk, r.uptime, r.latest, r.dropped, r.failing, r.id)...); err != nil {
+		res, err := tx.ExecContext(ctx, q+`, cpu_pct = ?, memory_pct = ?, disk_pct = ?, uptime_s = ?, latest = ?, dropped_metrics = ?, checks_failing = ?
+			WHERE id = ? AND status <> 'revoked' AND last_seq < ?`,
+			append(args, r.cpu, r.mem, r.disk, r.uptime, r.latest, r.dropped, r.failing, r.id, r.seq)...)
+		if err != nil {
 			return err
 		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 1 {
+			updated[r.id] = true
+		}
 	}
+	if err := cameOnline(updated); err != nil {
+		return err
+	}
+	stored := rows[:0:0]
+	for _, r := range rows {
+		if updated[r.id] {
+			stored = append(stored, r)
+		}
+	}
+	rows = stored
 	const cols = 8
 	all := rows
 	insert := func(rs []row) error {

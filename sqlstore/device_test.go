@@ -136,6 +136,32 @@ func TestDeviceCheckins(t *testing.T) {
 			}
 		})
 
+		t.Run("SecondWriterChangesNothing", func(t *testing.T) {
+			// The same check-in written again by a writer that read the
+			// device before the first one committed: the device, its
+			// sample, its hourly rollup and its events are as they were.
+			events := `SELECT COUNT(*) FROM device_events WHERE device_id = ? AND kind = ?`
+			before, err := sqlstore.CountRaw(db, events, a.DeviceID, tandem.DeviceEventOnline)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := sqlstore.StoreCheckinAsStale(ctx, db, a.DeviceID, w.OrgA.ID, checkin(1, now, 99)); err != nil {
+				t.Fatal(err)
+			}
+			samples, err := sqlstore.CountRaw(db, `SELECT samples FROM device_rollups WHERE device_id = ?`, a.DeviceID)
+			if err != nil || samples != 1 {
+				t.Errorf("rollup holds %d samples, %v; want the check-in counted once", samples, err)
+			}
+			after, err := sqlstore.CountRaw(db, events, a.DeviceID, tandem.DeviceEventOnline)
+			if err != nil || after != before {
+				t.Errorf("%d online events after the second write, %v; want %d", after, err, before)
+			}
+			d, err := w.Devices.FindDevice(as(t, w.AAdmin), a.DeviceID)
+			if err != nil || d.CPUPercent == nil || *d.CPUPercent != 12.5 {
+				t.Fatalf("device after the second write = %+v, %v; want the first write's figures", d, err)
+			}
+		})
+
 		t.Run("CredentialIsBoundToItsDevice", func(t *testing.T) {
 			// Device A's secret with device B's id: refused, B unchanged.
 			_, secretA, _ := strings.Cut(strings.TrimPrefix(a.Credential, tandem.AgentCredentialPrefix), "_")

@@ -4,7 +4,8 @@
 # reports. Usage:
 #   internal/tools/benchagents/run.sh AGENTS INTERVAL DURATION [postgres-url] [replicas]
 # Prints the load generator's JSON line and the server's CPU (share of one
-# core over the run after enrolment), bytes written to disk and peak RSS.
+# core over the run after enrolment), PostgreSQL's and the load
+# generator's CPU likewise, bytes written to disk and peak RSS.
 # METRICS=1 adds the server's own view from /metrics over the run: the
 # share of check-ins answered within 100 ms, its scheduling p99, and its
 # SQLite commits: how many took over 100 ms. SERVER_CPUS and
@@ -56,7 +57,12 @@ while ! grep -q "^Enrolled" "$dir/loadgen.out" 2>/dev/null; do sleep 0.5; kill -
 ticks() { t=0; for p in $(cat "$dir/pids"); do t=$((t + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }
 written() { w=0; for p in $(cat "$dir/pids"); do w=$((w + $(awk '/^write_bytes/{print $2}' /proc/$p/io))); done; echo $w; }
 metrics() { curl -s http://127.0.0.1:8470/metrics | grep -v 'status="499"'; }
-t0=$(ticks); s0=$(date +%s.%N); w0=$(written)
+# PostgreSQL's processes (all of this machine's) and the load generator.
+pgticks() { t=0; for p in $(pgrep -u postgres); do t=$((t + $(awk '{print $14+$15}' /proc/$p/stat 2>/dev/null || echo 0))); done; echo $t; }
+lgticks() { awk '{print $14+$15}' /proc/$lg/stat 2>/dev/null; }
+t0=$(ticks); s0=$(date +%s.%N); w0=$(written); p0=$(pgticks); l0=$(lgticks)
+# The generator's CPU is read while it runs: its /proc entry goes with it.
+(while kill -0 $lg 2>/dev/null; do lgticks >"$dir/lgticks.tmp" && mv "$dir/lgticks.tmp" "$dir/lgticks"; sleep 0.2; done) &
 if [ "${METRICS:-}" = 1 ]; then metrics >"$dir/metrics0"; fi
 wait $lg || true
 if [ "${METRICS:-}" = 1 ]; then
@@ -81,10 +87,12 @@ if [ "${METRICS:-}" = 1 ]; then
       for (i = 1; i <= n; i++) if (s[order[i], 1] - s[order[i], 0] >= 0.99 * all) { printf "server scheduling p99: at most %.1f ms\n", 1000 * order[i]; break }
     }'
 fi
-t1=$(ticks); s1=$(date +%s.%N); w1=$(written)
+t1=$(ticks); s1=$(date +%s.%N); w1=$(written); p1=$(pgticks)
 tail -3 "$dir/loadgen.out"
 hz=$(getconf CLK_TCK)
 echo "server CPU: $(echo "($t1 - $t0) / $hz / ($s1 - $s0) * 100" | bc -l | cut -c1-5)% of one core (all replicas)"
+if [ -n "$pg" ]; then echo "PostgreSQL CPU: $(echo "($p1 - $p0) / $hz / ($s1 - $s0) * 100" | bc -l | cut -c1-5)% of one core (all its processes)"; fi
+echo "load generator CPU: $(echo "($(cat "$dir/lgticks") - $l0) / $hz / ($s1 - $s0) * 100" | bc -l | cut -c1-5)% of one core"
 echo "server wrote: $(((w1 - w0) / 1048576)) MiB to disk over the run"
 for p in $(cat "$dir/pids"); do echo "server $p peak RSS: $(grep VmHWM /proc/$p/status)"; done
 grep -h "level=ERROR" "$dir"/server*.log | sort | uniq -c | sort -rn | head -5 | cut -c1-400
