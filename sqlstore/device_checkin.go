@@ -348,7 +348,7 @@ func (tx *Tx) writeCheckins(ctx context.Context, cs []acceptedCheckin) error {
 	}
 	// A device came online when its row changed: another writer may have
 	// stored the same check-in first.
-	cameOnline := func(updated map[int64]bool) error {
+	recordOnline := func(updated map[int64]bool) error {
 		for _, r := range rows {
 			if r.cameOnline && updated[r.id] {
 				if err := tx.deviceEvent(ctx, r.id, r.orgID, tandem.DeviceEventOnline, map[string]any{}); err != nil {
@@ -403,9 +403,9 @@ func (tx *Tx) writeCheckins(ctx context.Context, cs []acceptedCheckin) error {
 		if err != nil {
 			return err
 		}
-		return cameOnline(updated)
+		return recordOnline(updated)
 	}
-	updated := make(map[int64]bool, len(rows))
+	updated, stored := make(map[int64]bool, len(rows)), rows[:0:0]
 	for _, r := range rows {
 		// An online device's update names neither its status nor its
 		// deadline, so SQLite leaves the deadline's index alone: the
@@ -426,16 +426,11 @@ func (tx *Tx) writeCheckins(ctx context.Context, cs []acceptedCheckin) error {
 			return err
 		} else if n == 1 {
 			updated[r.id] = true
-		}
-	}
-	if err := cameOnline(updated); err != nil {
-		return err
-	}
-	stored := rows[:0:0]
-	for _, r := range rows {
-		if updated[r.id] {
 			stored = append(stored, r)
 		}
+	}
+	if err := recordOnline(updated); err != nil {
+		return err
 	}
 	rows = stored
 	const cols = 8
