@@ -232,6 +232,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if _, _, ok := db.GroupCommits(); ok {
 		s.RegisterGroupCommits(db.GroupCommits, db.CommitTimes)
 	}
+	s.RegisterCheckinBatches(db.CheckinBatchTimes, db.CheckinWaits)
 	if err := s.Open(); err != nil {
 		return err
 	}

@@ -49,13 +49,30 @@ func (s *Server) RegisterDBStats(pools map[string]*sql.DB) {
 // sqlstore.DB.GroupCommits, times sqlstore.DB.CommitTimes.
 func (s *Server) RegisterGroupCommits(counts func() (transactions, commits int64, ok bool),
 	times func() (count uint64, seconds float64, buckets map[float64]uint64, ok bool)) {
-	s.Registry.MustRegister(commitTimesCollector(times),
+	s.Registry.MustRegister(newHistogramFunc("tandem_sqlite_commit_duration_seconds",
+		"Time of SQLite's physical commits: the batch's pages written to the log and its fsync; every write transaction of the batch waited for it.", times),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "tandem", Name: "sqlite_write_transactions_total",
 			Help: "Write transactions committed on SQLite."}, func() float64 { n, _, _ := counts(); return float64(n) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "tandem", Name: "sqlite_commits_total",
 			Help: "Physical commits on SQLite; each stores a group of write transactions with one fsync."},
 			func() float64 { _, n, _ := counts(); return float64(n) }),
 	)
+}
+
+// RegisterCheckinBatches adds the agents' check-in ingest to /metrics, on
+// either database: how long each batch took to store (one count per
+// batch), and how long each check-in waited in the queue before its batch
+// began (one count per check-in). batches is sqlstore.DB.CheckinBatchTimes,
+// waits sqlstore.DB.CheckinWaits.
+func (s *Server) RegisterCheckinBatches(batches, waits func() (count uint64, seconds float64, buckets map[float64]uint64)) {
+	always := func(f func() (uint64, float64, map[float64]uint64)) func() (uint64, float64, map[float64]uint64, bool) {
+		return func() (uint64, float64, map[float64]uint64, bool) { c, s, b := f(); return c, s, b, true }
+	}
+	s.Registry.MustRegister(
+		newHistogramFunc("tandem_checkin_batch_duration_seconds",
+			"Time to store one batch of agents' check-ins, its transaction's start to its commit; every check-in of the batch waited for it.", always(batches)),
+		newHistogramFunc("tandem_checkin_queue_wait_seconds",
+			"Time each agent's check-in waited in the queue before the batch holding it began.", always(waits)))
 }
 
 // statusRecorder remembers the status a handler wrote.
@@ -129,17 +146,21 @@ func (s *Server) metricsHandler() http.Handler {
 	return promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{Registry: s.Registry})
 }
 
-// commitTimesCollector exposes SQLite's commit durations as the histogram
-// tandem_sqlite_commit_duration_seconds.
-type commitTimesCollector func() (count uint64, seconds float64, buckets map[float64]uint64, ok bool)
+// histogramFunc is a histogram kept elsewhere (the store counts its own
+// durations), read at every scrape.
+type histogramFunc struct {
+	desc *prometheus.Desc
+	read func() (count uint64, seconds float64, buckets map[float64]uint64, ok bool)
+}
 
-var commitTimesDesc = prometheus.NewDesc("tandem_sqlite_commit_duration_seconds",
-	"Time of SQLite's physical commits: the batch's pages written to the log and its fsync; every write transaction of the batch waited for it.", nil, nil)
+func newHistogramFunc(name, help string, read func() (uint64, float64, map[float64]uint64, bool)) histogramFunc {
+	return histogramFunc{desc: prometheus.NewDesc(name, help, nil, nil), read: read}
+}
 
-func (c commitTimesCollector) Describe(ch chan<- *prometheus.Desc) { ch <- commitTimesDesc }
+func (h histogramFunc) Describe(ch chan<- *prometheus.Desc) { ch <- h.desc }
 
-func (c commitTimesCollector) Collect(ch chan<- prometheus.Metric) {
-	if count, seconds, buckets, ok := c(); ok {
-		ch <- prometheus.MustNewConstHistogram(commitTimesDesc, count, seconds, buckets)
+func (h histogramFunc) Collect(ch chan<- prometheus.Metric) {
+	if count, seconds, buckets, ok := h.read(); ok {
+		ch <- prometheus.MustNewConstHistogram(h.desc, count, seconds, buckets)
 	}
 }

@@ -58,6 +58,9 @@ func TestOperations(t *testing.T) {
 				{"tandem_http_request_duration_seconds_count", []string{`route="unmatched"`}},
 				// Goroutines' wait to run: a server short of CPU shows here.
 				{"go_sched_latencies_seconds_bucket", nil},
+				// The agents' check-in ingest, on either database.
+				{"tandem_checkin_batch_duration_seconds_bucket", []string{`le="0.1"`}},
+				{"tandem_checkin_queue_wait_seconds_count", nil},
 			} {
 				if !hasSample(samples, want.name, want.labels...) {
 					t.Errorf("/metrics has no %s with %v", want.name, want.labels)

@@ -54,6 +54,9 @@ type checkinResult struct {
 type checkinQueue struct {
 	once sync.Once
 	jobs chan *checkinJob
+	// batchTimes and waits are for /metrics: each batch's time to store,
+	// and each check-in's wait before its batch began.
+	batchTimes, waits timeHistogram
 }
 
 // Checkin implements tandem.AgentService.
@@ -117,7 +120,12 @@ func (db *DB) ingestCheckins(jobs chan *checkinJob) {
 			seen[j.deviceID] = true
 			now = append(now, j)
 		}
+		start := time.Now()
+		for _, j := range now {
+			db.checkins.waits.observe(start.Sub(j.queued))
+		}
 		results, err := db.storeCheckins(context.Background(), now)
+		db.checkins.batchTimes.observe(time.Since(start))
 		for i, j := range now {
 			if err != nil {
 				j.done <- checkinResult{err: err}

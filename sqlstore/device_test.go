@@ -234,6 +234,31 @@ func TestDeviceCheckins(t *testing.T) {
 			}
 		})
 
+		t.Run("BatchesAndWaitsAreTimed", func(t *testing.T) {
+			// /metrics shows the ingest on either database: one wait per
+			// check-in, one time per batch, each batch holding at least one.
+			c := w.mustEnroll(t, tok.Token, "ws-timed")
+			waits0, _, _ := db.CheckinWaits()
+			batches0, _, _ := db.CheckinBatchTimes()
+			const sent = 3
+			for seq := int64(1); seq <= sent; seq++ {
+				if _, err := w.Devices.Checkin(ctx, c.Credential, checkin(seq, now, 10)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			waits, waited, buckets := db.CheckinWaits()
+			batches, took, _ := db.CheckinBatchTimes()
+			if waits-waits0 != sent || waited <= 0 {
+				t.Errorf("%d check-in waits counted (%v s in all), want %d", waits-waits0, waited, sent)
+			}
+			if batches-batches0 != sent || took <= 0 {
+				t.Errorf("%d batches timed (%v s in all), want %d: each check-in waited for the one before it", batches-batches0, took, sent)
+			}
+			if buckets[2.5] > waits || buckets[.001] > buckets[2.5] {
+				t.Errorf("wait buckets %v of %d are not cumulative", buckets, waits)
+			}
+		})
+
 		t.Run("Revoked", func(t *testing.T) {
 			mark := auditMark(t, db)
 			if err := w.Devices.RevokeDevice(as(t, w.ATech), a.DeviceID); tandem.ErrorCode(err) != tandem.EFORBIDDEN {

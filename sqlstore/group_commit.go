@@ -44,7 +44,7 @@ type groupCommit struct {
 	// the physical commits that stored them, for /metrics.
 	committed, commits atomic.Int64
 	// times is how long the physical commits took, for /metrics.
-	times commitTimes
+	times timeHistogram
 	// checkpoint, when set, is told of every commit.
 	checkpoint *checkpointer
 }

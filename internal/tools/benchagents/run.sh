@@ -8,7 +8,9 @@
 # generator's CPU likewise, bytes written to disk and peak RSS.
 # METRICS=1 adds the server's own view from /metrics over the run: the
 # share of check-ins answered within 100 ms, its scheduling p99, and its
-# SQLite commits: how many took over 100 ms. SERVER_CPUS and
+# SQLite commits: how many took over 100 ms, and the check-in batches
+# (either database): their mean size, how many took over 100 ms, and the
+# share of check-ins that waited over 50 ms in the queue for theirs. SERVER_CPUS and
 # LOADGEN_CPUS (taskset lists, such as 0 and 1) pin the two. Set PROFILE=1 to build
 # the server with net/http/pprof on 127.0.0.1:6060 (internal/tools/profserve).
 set -eu
@@ -74,6 +76,8 @@ if [ "${METRICS:-}" = 1 ]; then
     /^tandem_http_request_duration_seconds_bucket.*checkin.*le="0.1"/ { w[++nw] = $NF }
     /^tandem_http_request_duration_seconds_count.*checkin/ { c[++nc] = $NF }
     /^go_sched_latencies_seconds_bucket/ { match($0, /le="[^"]*"/); le = substr($0, RSTART + 4, RLENGTH - 5); k = (seen[le]++ ? 1 : 0); s[le, k] = $NF; if (!k) order[++n] = le }
+    /^tandem_checkin_batch_duration_seconds_bucket/ { match($0, /le="[^"]*"/); le = substr($0, RSTART + 4, RLENGTH - 5); b[le, (bseen[le]++ ? 1 : 0)] = $NF }
+    /^tandem_checkin_queue_wait_seconds_bucket/ { match($0, /le="[^"]*"/); le = substr($0, RSTART + 4, RLENGTH - 5); q[le, (qseen[le]++ ? 1 : 0)] = $NF }
     /^tandem_sqlite_commit_duration_seconds_bucket/ { match($0, /le="[^"]*"/); le = substr($0, RSTART + 4, RLENGTH - 5); k = (cseen[le]++ ? 1 : 0); cs[le, k] = $NF; if (!k) corder[++cn] = le }
     END {
       if (cn > 0) {
@@ -81,6 +85,8 @@ if [ "${METRICS:-}" = 1 ]; then
         for (i = cn; i >= 1; i--) if (cs[corder[i], 1] - cs[corder[i], 0] == commits) slowest = corder[i]
         printf "server commits: %d, %d took over 100 ms, the slowest at most %s s\n", commits, commits - fast, slowest
       }
+      batches = b["+Inf", 1] - b["+Inf", 0]; queued = q["+Inf", 1] - q["+Inf", 0]
+      if (batches > 0) printf "server batches: %d of %.0f check-ins on average; %d took over 100 ms; %.2f%% of check-ins waited over 50 ms in the queue\n", batches, queued / batches, batches - (b["0.1", 1] - b["0.1", 0]), 100 * (queued - (q["0.05", 1] - q["0.05", 0])) / queued
       within = w[nw] - (nw > 1 ? w[1] : 0); total = c[nc] - (nc > 1 ? c[1] : 0)
       if (total > 0) printf "server: %.2f%% of %d check-ins within 100 ms\n", 100 * within / total, total
       all = s[order[n], 1] - s[order[n], 0]
