@@ -68,6 +68,18 @@ func (db *DB) beginWriteIn(ctx context.Context, alone bool) (*Tx, error) {
 	return &Tx{Tx: tx, db: db, now: db.now()}, nil
 }
 
+// autocommit is a Tx without a transaction, on PostgreSQL only: each
+// statement commits on its own. It serves writes that are one statement,
+// safe alone (a batch of check-ins, guarded by each device's sequence),
+// and spares them the BEGIN and COMMIT round trips; it may record no audit
+// entry and wake nothing (Commit refuses).
+func (db *DB) autocommit() *Tx {
+	if db.dialect != Postgres {
+		panic("sqlstore: autocommit is PostgreSQL's: SQLite's writes go through the group commit")
+	}
+	return &Tx{db: db, now: db.now()}
+}
+
 // execAlone runs one unaudited write statement (a session's last use) in a
 // transaction of its own on the writer, outside the group commit, and on
 // SQLite tells the checkpointer the log grew.
@@ -84,6 +96,13 @@ func (db *DB) execAlone(ctx context.Context, query string, args ...any) (sql.Res
 func (tx *Tx) Commit() error {
 	if tx.ended {
 		return sql.ErrTxDone
+	}
+	if tx.Tx == nil && tx.batch == nil {
+		tx.ended = true
+		if len(tx.pendingAudit) > 0 || tx.wakes || len(tx.inboxUsers) > 0 {
+			return fmt.Errorf("sqlstore: an autocommit write recorded audit entries or wakes: it needed a transaction")
+		}
+		return nil
 	}
 	if err := tx.flushAudit(context.Background()); err != nil {
 		tx.Rollback()
@@ -107,6 +126,9 @@ func (tx *Tx) Commit() error {
 
 // Rollback undoes the transaction; after Commit it does nothing.
 func (tx *Tx) Rollback() error {
+	if tx.Tx == nil && tx.batch == nil {
+		return nil // autocommit: each statement ended already
+	}
 	if tx.batch == nil {
 		return tx.Tx.Rollback()
 	}
@@ -188,6 +210,9 @@ func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 		// The shared transaction lives on for the next member of the batch.
 		return nil, sql.ErrTxDone
 	}
+	if tx.Tx == nil {
+		return tx.db.write.ExecContext(ctx, tx.rebind(query), args...)
+	}
 	return tx.Tx.ExecContext(tx.stmtContext(ctx), tx.rebind(query), args...)
 }
 
@@ -196,11 +221,17 @@ func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql
 	if tx.ended {
 		return nil, sql.ErrTxDone
 	}
+	if tx.Tx == nil {
+		return tx.db.write.QueryContext(ctx, tx.rebind(query), args...)
+	}
 	return tx.Tx.QueryContext(tx.stmtContext(ctx), tx.rebind(query), args...)
 }
 
 // QueryRowContext runs a single-row query with ? placeholders.
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if tx.Tx == nil {
+		return tx.db.write.QueryRowContext(ctx, tx.rebind(query), args...)
+	}
 	return tx.Tx.QueryRowContext(tx.stmtContext(ctx), tx.rebind(query), args...)
 }
 
