@@ -245,7 +245,13 @@ func (db *DB) storeCheckins(ctx context.Context, jobs []*checkinJob) ([]checkinR
 	if err != nil {
 		return nil, err
 	}
-	if tx.Tx == nil && !onlyFigures(jobs, devices) {
+	// Each credential is hashed once: the choice of a transaction and the
+	// loop below both need the verdicts.
+	verdicts := make([]verdict, len(jobs))
+	for i, j := range jobs {
+		verdicts[i].viaPending, verdicts[i].ok = devices[j.deviceID].authenticates(j.credential)
+	}
+	if tx.autocommitted() && !onlyFigures(jobs, devices, verdicts) {
 		if tx, err = db.beginWrite(ctx); err != nil {
 			return nil, err
 		}
@@ -256,8 +262,8 @@ func (db *DB) storeCheckins(ctx context.Context, jobs []*checkinJob) ([]checkinR
 	configs := map[[2]any]*agentproto.Config{}
 	for i, j := range jobs {
 		d := devices[j.deviceID]
-		viaPending, ok := d.authenticates(j.credential)
-		if !ok {
+		viaPending := verdicts[i].viaPending
+		if !verdicts[i].ok {
 			results[i].err = agentRefused()
 			continue
 		}
@@ -307,17 +313,19 @@ func (db *DB) storeCheckins(ctx context.Context, jobs []*checkinJob) ([]checkinR
 	return results, nil
 }
 
+// verdict is what a check-in's credential says (deviceRow.authenticates).
+type verdict struct{ viaPending, ok bool }
+
 // onlyFigures says whether the batch's check-ins, once stored, write
 // nothing but the devices' figures, samples and rollups: one statement on
 // PostgreSQL, safe without a transaction.
-func onlyFigures(jobs []*checkinJob, devices map[int64]*deviceRow) bool {
-	for _, j := range jobs {
+func onlyFigures(jobs []*checkinJob, devices map[int64]*deviceRow, verdicts []verdict) bool {
+	for i, j := range jobs {
 		d := devices[j.deviceID]
-		viaPending, ok := d.authenticates(j.credential)
-		if !ok || j.m.Seq <= d.lastSeq {
+		if !verdicts[i].ok || j.m.Seq <= d.lastSeq {
 			continue // refused or a duplicate: nothing written
 		}
-		if viaPending || d.rotate || d.status != tandem.DeviceOnline || j.m.ConfigRevision != d.configRevision || len(j.m.Checks) > 0 {
+		if verdicts[i].viaPending || d.rotate || d.status != tandem.DeviceOnline || j.m.ConfigRevision != d.configRevision || len(j.m.Checks) > 0 {
 			return false
 		}
 	}

@@ -80,6 +80,9 @@ func (db *DB) autocommit() *Tx {
 	return &Tx{db: db, now: db.now()}
 }
 
+// autocommitted says the Tx is DB.autocommit's, without a transaction.
+func (tx *Tx) autocommitted() bool { return tx.Tx == nil && tx.batch == nil }
+
 // execAlone runs one unaudited write statement (a session's last use) in a
 // transaction of its own on the writer, outside the group commit, and on
 // SQLite tells the checkpointer the log grew.
@@ -97,7 +100,7 @@ func (tx *Tx) Commit() error {
 	if tx.ended {
 		return sql.ErrTxDone
 	}
-	if tx.Tx == nil && tx.batch == nil {
+	if tx.autocommitted() {
 		tx.ended = true
 		if len(tx.pendingAudit) > 0 || tx.wakes || len(tx.inboxUsers) > 0 {
 			return fmt.Errorf("sqlstore: an autocommit write recorded audit entries or wakes: it needed a transaction")
@@ -126,7 +129,7 @@ func (tx *Tx) Commit() error {
 
 // Rollback undoes the transaction; after Commit it does nothing.
 func (tx *Tx) Rollback() error {
-	if tx.Tx == nil && tx.batch == nil {
+	if tx.autocommitted() {
 		return nil // autocommit: each statement ended already
 	}
 	if tx.batch == nil {
@@ -210,7 +213,7 @@ func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 		// The shared transaction lives on for the next member of the batch.
 		return nil, sql.ErrTxDone
 	}
-	if tx.Tx == nil {
+	if tx.autocommitted() {
 		return tx.db.write.ExecContext(ctx, tx.rebind(query), args...)
 	}
 	return tx.Tx.ExecContext(tx.stmtContext(ctx), tx.rebind(query), args...)
@@ -221,7 +224,7 @@ func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql
 	if tx.ended {
 		return nil, sql.ErrTxDone
 	}
-	if tx.Tx == nil {
+	if tx.autocommitted() {
 		return tx.db.write.QueryContext(ctx, tx.rebind(query), args...)
 	}
 	return tx.Tx.QueryContext(tx.stmtContext(ctx), tx.rebind(query), args...)
@@ -229,7 +232,7 @@ func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql
 
 // QueryRowContext runs a single-row query with ? placeholders.
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if tx.Tx == nil {
+	if tx.autocommitted() {
 		return tx.db.write.QueryRowContext(ctx, tx.rebind(query), args...)
 	}
 	return tx.Tx.QueryRowContext(tx.stmtContext(ctx), tx.rebind(query), args...)
