@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -35,13 +36,53 @@ type AuditEntry struct {
 // ProviderChain names the chain of entries that belong to no organisation.
 const ProviderChain = "provider"
 
-// AuditChain names the chain an organisation's entries belong to; nil is the
-// provider chain.
+// AuditChain names the first chain an organisation's entries belong to; nil
+// is the provider chain.
 func AuditChain(orgID *int64) string {
 	if orgID == nil {
 		return ProviderChain
 	}
 	return "org:" + strconv.FormatInt(*orgID, 10)
+}
+
+// AuditShards is how many chains an organisation's entries may be spread
+// over: concurrent writers of one organisation each append to a chain no one
+// else holds (on PostgreSQL), instead of queueing for one head. Each chain
+// is whole on its own — seq from 1, every entry linked to the one before —
+// and verification and checkpoints cover every chain.
+const AuditShards = 16
+
+// AuditShard names shard n of chain (an AuditChain): shard 0 is the chain
+// itself, the others "org:<id>/<n>" ("provider/<n>").
+func AuditShard(chain string, n int) string {
+	if n == 0 {
+		return chain
+	}
+	return chain + "/" + strconv.Itoa(n)
+}
+
+// ValidAuditChain reports whether name is a chain Tandem writes: a chain
+// (AuditChain) or one of its shards.
+func ValidAuditChain(name string) bool {
+	owner := AuditChainOwner(name)
+	if !chainName.MatchString(owner) {
+		return false
+	}
+	if owner == name {
+		return true
+	}
+	n, err := strconv.Atoi(name[len(owner)+1:])
+	return err == nil && n >= 1 && n < AuditShards && AuditShard(owner, n) == name
+}
+
+// AuditChainOwner returns the chain that shard is one of (the shard's
+// AuditChain): an entry whose organisation's AuditChain is not its chain's
+// owner was moved.
+func AuditChainOwner(shard string) string {
+	if i := strings.LastIndexByte(shard, '/'); i >= 0 {
+		return shard[:i]
+	}
+	return shard
 }
 
 // AuditTimeLayout is how entry times enter the canonical form: UTC,

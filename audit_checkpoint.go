@@ -142,8 +142,8 @@ func writableYear(t time.Time) bool {
 // validate checks one head and that its chain was not seen before.
 func (h AuditHead) validate(seen map[string]bool) error {
 	switch {
-	case !chainName.MatchString(h.Chain):
-		return Errorf(EINVALID, "chain %q is not \"provider\" or \"org:<id>\".", h.Chain)
+	case !ValidAuditChain(h.Chain):
+		return Errorf(EINVALID, "chain %q is not \"provider\" or \"org:<id>\", optionally followed by /<shard> from 1 to %d.", h.Chain, AuditShards-1)
 	case h.Seq < 1:
 		return Errorf(EINVALID, "seq of chain %s must be a positive integer.", h.Chain)
 	case !hashText.MatchString(h.Hash):

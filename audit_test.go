@@ -3,6 +3,7 @@ package tandem_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -180,6 +181,39 @@ func TestAuditChain(t *testing.T) {
 	}
 }
 
+func TestAuditShard(t *testing.T) {
+	last := tandem.AuditShards - 1
+	for _, tt := range []struct {
+		name  string
+		owner string // "" when Tandem never writes such a chain
+	}{
+		{"org:12", "org:12"},
+		{tandem.AuditShard("org:12", 0), "org:12"},
+		{tandem.AuditShard("org:12", 1), "org:12"},
+		{tandem.AuditShard("org:12", last), "org:12"},
+		{tandem.AuditShard("provider", 3), "provider"},
+		{"org:12/" + fmt.Sprint(tandem.AuditShards), ""},
+		{"org:12/0", ""},
+		{"org:12/01", ""},
+		{"org:12/-1", ""},
+		{"org:12/", ""},
+		{"org:12/1/1", ""},
+		{"org:0/1", ""},
+		{"elsewhere/1", ""},
+	} {
+		valid := tt.owner != ""
+		if got := tandem.ValidAuditChain(tt.name); got != valid {
+			t.Errorf("ValidAuditChain(%q) = %v, want %v", tt.name, got, valid)
+		}
+		if valid && tandem.AuditChainOwner(tt.name) != tt.owner {
+			t.Errorf("AuditChainOwner(%q) = %q, want %q", tt.name, tandem.AuditChainOwner(tt.name), tt.owner)
+		}
+	}
+	if tandem.AuditShard("org:12", 2) != "org:12/2" {
+		t.Errorf("AuditShard(org:12, 2) = %q", tandem.AuditShard("org:12", 2))
+	}
+}
+
 func TestAuditCheckpoint(t *testing.T) {
 	hash := func(c byte) string { return strings.Repeat(string(c), 64) }
 	cp := &tandem.AuditCheckpoint{
@@ -188,6 +222,7 @@ func TestAuditCheckpoint(t *testing.T) {
 			{Chain: "provider", Seq: 4, Hash: hash('a')},
 			{Chain: "org:10", Seq: 12, Hash: hash('b')},
 			{Chain: "org:2", Seq: 1, Hash: hash('c')},
+			{Chain: "org:2/7", Seq: 5, Hash: hash('d')},
 		},
 	}
 
@@ -197,7 +232,7 @@ func TestAuditCheckpoint(t *testing.T) {
 		if !strings.HasPrefix(s, "# Tandem audit checkpoint") || !strings.Contains(s, "Keep this file somewhere") {
 			t.Errorf("text form lacks the advice header:\n%s", s)
 		}
-		wantTail := "taken 2030-03-14T09:00:00Z\norg:10 12 " + hash('b') + "\norg:2 1 " + hash('c') + "\nprovider 4 " + hash('a') + "\n"
+		wantTail := "taken 2030-03-14T09:00:00Z\norg:10 12 " + hash('b') + "\norg:2 1 " + hash('c') + "\norg:2/7 5 " + hash('d') + "\nprovider 4 " + hash('a') + "\n"
 		if !strings.HasSuffix(s, wantTail) {
 			t.Errorf("text form:\n%s\nwant it to end with:\n%s", s, wantTail)
 		}
@@ -205,7 +240,7 @@ func TestAuditCheckpoint(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !back.TakenAt.Equal(cp.TakenAt) || len(back.Heads) != 3 || back.Heads[0] != cp.Heads[1] {
+		if !back.TakenAt.Equal(cp.TakenAt) || len(back.Heads) != 4 || back.Heads[0] != cp.Heads[1] {
 			t.Errorf("parsed back %+v", back)
 		}
 	})
@@ -225,6 +260,8 @@ func TestAuditCheckpoint(t *testing.T) {
 		"ErrFields":         "org:1 3\n",
 		"ErrChainName":      "org:x 3 " + hash('a'),
 		"ErrChainZero":      "org:0 3 " + hash('a'),
+		"ErrShardZero":      "org:1/0 3 " + hash('a'),
+		"ErrShardTooHigh":   "org:1/" + fmt.Sprint(tandem.AuditShards) + " 3 " + hash('a'),
 		"ErrSeqZero":        "org:1 0 " + hash('a'),
 		"ErrSeqText":        "org:1 three " + hash('a'),
 		"ErrHashShort":      "org:1 3 abc",

@@ -2,8 +2,10 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 
 	"github.com/tandemhq/tandem"
@@ -65,11 +67,10 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 	return tx.flushAuditHeads(ctx)
 }
 
-// appendAudit links e to its chain's head and stores it. The chain's row in
-// audit_chains is created when missing and locked for the rest of the
-// transaction by the same statement (the single writer on SQLite, the
-// upsert's row lock on PostgreSQL), so appends to one chain serialise and
-// appends to different organisations do not wait for each other.
+// appendAudit links e to the head of a chain of its organisation and stores
+// it. The chain's row in audit_chains is locked for the rest of the
+// transaction (auditHead), so appends to one chain serialise and appends
+// to different chains do not wait for each other.
 //
 // The transaction keeps the heads it moved and writes each once, when it
 // commits (flushAuditHeads): a transaction that appends thousands of
@@ -81,7 +82,7 @@ func (tx *Tx) appendAudit(ctx context.Context, e *tandem.AuditEntry) error {
 	if err != nil {
 		return err
 	}
-	e.Seq, e.PrevHash = h.seq+1, h.hash
+	e.Chain, e.Seq, e.PrevHash = h.shard, h.seq+1, h.hash
 	e.At = e.At.UTC().Truncate(1000)
 	e.Hash = e.ComputeHash()
 	e.ID, err = tx.insert(ctx, `INSERT INTO audit_log (chain, seq, at, actor_user_id, actor_email, actor_party, organization_id, action, target, source, summary, prev_hash, hash)
@@ -94,15 +95,27 @@ func (tx *Tx) appendAudit(ctx context.Context, e *tandem.AuditEntry) error {
 	return nil
 }
 
-// auditHead returns the chain's head as the transaction has it, creating
-// and locking the chain's row the first time.
+// auditHead returns the head of the shard of chain (an organisation's
+// AuditChain) the transaction appends to, locking that shard's row the
+// first time.
+//
+// SQLite has one writer, so every organisation keeps its one chain,
+// created when missing and locked by one upsert. PostgreSQL takes the
+// first shard no other transaction holds (SKIP LOCKED, which never
+// waits): concurrent writers of one organisation append side by side
+// instead of queueing for one head until each commits. Only when every
+// existing shard is held does it create one more (auditShardToWaitFor),
+// or wait for one when all tandem.AuditShards exist; so shards come into
+// being as concurrency asks for them. A
+// transaction locks the shards of its chains in the chains' name order
+// (flushAudit) and waits only for a shard of a chain it holds none of, so
+// two transactions never wait for each other.
 func (tx *Tx) auditHead(ctx context.Context, chain string) (*auditHead, error) {
 	if h := tx.auditHeads[chain]; h != nil {
 		return h, nil
 	}
-	h := &auditHead{}
-	if err := tx.QueryRowContext(ctx, `INSERT INTO audit_chains (chain, seq, head_hash) VALUES (?, 0, '')
-		ON CONFLICT (chain) DO UPDATE SET seq = audit_chains.seq RETURNING seq, head_hash`, chain).Scan(&h.seq, &h.hash); err != nil {
+	h, err := tx.lockAuditShard(ctx, chain)
+	if err != nil {
 		return nil, err
 	}
 	if tx.auditHeads == nil {
@@ -112,8 +125,60 @@ func (tx *Tx) auditHead(ctx context.Context, chain string) (*auditHead, error) {
 	return h, nil
 }
 
-// auditHead is a chain's head as a transaction has moved it.
+func (tx *Tx) lockAuditShard(ctx context.Context, chain string) (*auditHead, error) {
+	h := &auditHead{shard: chain}
+	if tx.db.dialect == Postgres {
+		shards := make([]string, tandem.AuditShards)
+		for n := range shards {
+			shards[n] = tandem.AuditShard(chain, n)
+		}
+		err := tx.QueryRowContext(ctx, `SELECT chain, seq, head_hash FROM audit_chains WHERE chain = ANY(?) ORDER BY chain LIMIT 1 FOR UPDATE SKIP LOCKED`,
+			shards).Scan(&h.shard, &h.seq, &h.hash)
+		if err != sql.ErrNoRows {
+			return h, err
+		}
+		if h.shard, err = tx.auditShardToWaitFor(ctx, shards); err != nil {
+			return nil, err
+		}
+	}
+	err := tx.QueryRowContext(ctx, `INSERT INTO audit_chains (chain, seq, head_hash) VALUES (?, 0, '')
+		ON CONFLICT (chain) DO UPDATE SET seq = audit_chains.seq RETURNING seq, head_hash`, h.shard).Scan(&h.seq, &h.hash)
+	return h, err
+}
+
+// auditShardToWaitFor picks the shard to create, or else to wait for, when
+// every existing shard of a chain is held: the first when there is none, a
+// random missing one while some are, a random one when all exist.
+func (tx *Tx) auditShardToWaitFor(ctx context.Context, shards []string) (string, error) {
+	existing := map[string]bool{}
+	err := tx.eachRow(ctx, `SELECT chain FROM audit_chains WHERE chain = ANY(?)`, []any{shards}, func(rows *sql.Rows) error {
+		var chain string
+		err := rows.Scan(&chain)
+		existing[chain] = true
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	var missing []string
+	for _, s := range shards {
+		if !existing[s] {
+			missing = append(missing, s)
+		}
+	}
+	switch {
+	case len(missing) == len(shards):
+		return shards[0], nil
+	case len(missing) > 0:
+		return missing[rand.IntN(len(missing))], nil
+	}
+	return shards[rand.IntN(len(shards))], nil
+}
+
+// auditHead is the head of the shard a transaction appends a chain's
+// entries to, as the transaction has moved it.
 type auditHead struct {
+	shard string
 	seq   int64
 	hash  string
 	moved bool
@@ -121,12 +186,12 @@ type auditHead struct {
 
 // flushAuditHeads writes the heads the transaction moved; Commit calls it.
 func (tx *Tx) flushAuditHeads(ctx context.Context) error {
-	for chain, h := range tx.auditHeads {
+	for _, h := range tx.auditHeads {
 		if !h.moved {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE audit_chains SET seq = ?, head_hash = ? WHERE chain = ?`, h.seq, h.hash, chain); err != nil {
-			return fmt.Errorf("store the head of audit chain %s: %w", chain, err)
+		if _, err := tx.ExecContext(ctx, `UPDATE audit_chains SET seq = ?, head_hash = ? WHERE chain = ?`, h.seq, h.hash, h.shard); err != nil {
+			return fmt.Errorf("store the head of audit chain %s: %w", h.shard, err)
 		}
 		h.moved = false
 	}

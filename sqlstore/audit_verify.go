@@ -250,7 +250,9 @@ func (w *chainWalk) check(e *tandem.AuditEntry, checkpointed map[string]tandem.A
 	switch {
 	case e.Seq != wantSeq:
 		w.breakAt(e.Seq, e.ID, "expected seq %d here: entries before it were removed or moved", wantSeq)
-	case e.Chain != tandem.AuditChain(e.OrganizationID):
+	case !tandem.ValidAuditChain(e.Chain):
+		w.breakAt(e.Seq, e.ID, "Tandem never writes a chain of this name: the chain was added outside Tandem")
+	case tandem.AuditChainOwner(e.Chain) != tandem.AuditChain(e.OrganizationID):
 		w.breakAt(e.Seq, e.ID, "its organisation %s does not own this chain: the entry was moved", orgText(e.OrganizationID))
 	case e.PrevHash != wantPrev:
 		w.breakAt(e.Seq, e.ID, "prev_hash does not match the hash of the entry before it: an entry was inserted, removed, reordered or rewritten")

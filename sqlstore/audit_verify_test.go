@@ -1,12 +1,14 @@
 package sqlstore_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/testdb"
@@ -25,12 +27,50 @@ type auditFixture struct {
 func newAuditFixture(t *testing.T, db *sqlstore.DB) *auditFixture {
 	t.Helper()
 	w := newWorld(t, db)
-	for _, name := range []string{"Acme Inc", "Acme Group", "Acme Holdings"} {
+	renameOrgA(t, w, "Acme Inc", "Acme Group", "Acme Holdings")
+	return w.auditFixture(t, tandem.AuditChain(&w.OrgA.ID))
+}
+
+// newAuditShardFixture is newAuditFixture with organisation A's entries in
+// a second shard of its chain besides the first: the renames are made
+// while another transaction holds the first shard (PostgreSQL only).
+func newAuditShardFixture(t *testing.T, db *sqlstore.DB) *auditFixture {
+	t.Helper()
+	w := newWorld(t, db)
+	first, commit, err := sqlstore.HoldAuditShard(t.Context(), db, w.OrgA.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	renameOrgA(t, w, "Acme Inc", "Acme Group", "Acme Holdings", "Acme Partners", "Acme Trust", "Acme Works")
+	if err := commit(); err != nil {
+		t.Fatal(err)
+	}
+	var shard string
+	for _, e := range auditLog(t, db) {
+		if e.Action == "organization.update" && e.Chain != first {
+			shard = e.Chain
+		}
+	}
+	if shard == "" || tandem.AuditChainOwner(shard) != tandem.AuditChain(&w.OrgA.ID) {
+		t.Fatalf("the renames went to shard %q, want a shard of %s other than %s", shard, tandem.AuditChain(&w.OrgA.ID), first)
+	}
+	return w.auditFixture(t, shard)
+}
+
+func renameOrgA(t *testing.T, w *world, names ...string) {
+	t.Helper()
+	for _, name := range names {
 		if _, err := w.Orgs.UpdateOrganization(as(t, w.Admin), w.OrgA.ID, tandem.OrganizationUpdate{Name: &name}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	f := &auditFixture{world: w, chain: tandem.AuditChain(&w.OrgA.ID)}
+}
+
+// auditFixture keeps chain's entries and a checkpoint of the whole trail.
+func (w *world) auditFixture(t *testing.T, chain string) *auditFixture {
+	t.Helper()
+	db := w.DB
+	f := &auditFixture{world: w, chain: chain}
 	f.entries = chainEntries(t, db, f.chain)
 	if len(f.entries) < 6 {
 		t.Fatalf("chain %s has %d entries; the cases need at least 6", f.chain, len(f.entries))
@@ -265,6 +305,18 @@ func TestVerifyAudit(t *testing.T) {
 			f.rewriteFrom(t, 2, func(e *tandem.AuditEntry) { e.Summary = []byte(`{"email":"someone-else@acme.test"}`) })
 			return nil, &wantBreak{seq: int64(f.head()), id: f.entry(f.head()).ID, problem: "rewritten"}
 		}},
+		{"ShardAddedOutsideTandem", func(t *testing.T, f *auditFixture) (*wantBreak, *wantBreak) {
+			// A whole forged chain, linked and hashed correctly, in a shard
+			// Tandem never writes, with its head recorded.
+			chain := tandem.AuditChainOwner(f.chain) + "/" + fmt.Sprint(tandem.AuditShards)
+			e := f.entry(1)
+			e.Chain, e.PrevHash = chain, ""
+			e.Hash = e.ComputeHash()
+			id := insertEntry(t, f.DB, &e)
+			tamper(t, f.DB, `INSERT INTO audit_chains (chain, seq, head_hash) VALUES (?, 1, ?)`, chain, e.Hash)
+			w := &wantBreak{chain: chain, seq: 1, id: id, problem: "never writes a chain of this name"}
+			return w, w
+		}},
 		{"ChainRemoved", func(t *testing.T, f *auditFixture) (*wantBreak, *wantBreak) {
 			chain := tandem.AuditChain(&f.OrgB.ID)
 			tamper(t, f.DB, `DELETE FROM audit_log WHERE chain = ?`, chain)
@@ -276,36 +328,48 @@ func TestVerifyAudit(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
-				f := newAuditFixture(t, db)
-				plain, checkpointed := tt.tamper(t, f)
-
-				r, err := db.VerifyAudit(t.Context())
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Run("Verify", func(t *testing.T) { checkReport(t, f, r, plain) })
-
-				r, err = db.VerifyAuditCheckpoint(t.Context(), f.cp)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Run("VerifyCheckpoint", func(t *testing.T) { checkReport(t, f, r, checkpointed) })
-
-				t.Run("Checkpoint", func(t *testing.T) {
-					cp, err := db.Checkpoint(t.Context())
-					var broken *sqlstore.AuditBrokenError
-					switch {
-					case plain == nil && err != nil:
-						t.Errorf("Checkpoint of an intact trail: %v", err)
-					case plain == nil && len(cp.Heads) == 0:
-						t.Error("Checkpoint holds no heads")
-					case plain != nil && !errors.As(err, &broken):
-						t.Errorf("Checkpoint of a broken trail = %v, %v; want an AuditBrokenError", cp, err)
-					}
-				})
+				verifyTampered(t, newAuditFixture(t, db), tt.tamper)
+			})
+			// The same tampering of a shard other than an organisation's
+			// first: writers that appended side by side.
+			t.Run("shard", func(t *testing.T) {
+				verifyTampered(t, newAuditShardFixture(t, testdb.MustOpenPostgres(t)), tt.tamper)
 			})
 		})
 	}
+}
+
+// verifyTampered tampers with the fixture's trail and checks what
+// VerifyAudit, VerifyAuditCheckpoint and Checkpoint say.
+func verifyTampered(t *testing.T, f *auditFixture, tamper func(t *testing.T, f *auditFixture) (plain, checkpointed *wantBreak)) {
+	t.Helper()
+	db := f.DB
+	plain, checkpointed := tamper(t, f)
+
+	r, err := db.VerifyAudit(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("Verify", func(t *testing.T) { checkReport(t, f, r, plain) })
+
+	r, err = db.VerifyAuditCheckpoint(t.Context(), f.cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("VerifyCheckpoint", func(t *testing.T) { checkReport(t, f, r, checkpointed) })
+
+	t.Run("Checkpoint", func(t *testing.T) {
+		cp, err := db.Checkpoint(t.Context())
+		var broken *sqlstore.AuditBrokenError
+		switch {
+		case plain == nil && err != nil:
+			t.Errorf("Checkpoint of an intact trail: %v", err)
+		case plain == nil && len(cp.Heads) == 0:
+			t.Error("Checkpoint holds no heads")
+		case plain != nil && !errors.As(err, &broken):
+			t.Errorf("Checkpoint of a broken trail = %v, %v; want an AuditBrokenError", cp, err)
+		}
+	})
 }
 
 // Text that is not UTF-8 would make two different entries share one
@@ -323,8 +387,9 @@ func TestVerifyAudit_InvalidUTF8(t *testing.T) {
 }
 
 // Appends from many goroutines, to one organisation and to several, leave
-// every chain gapless and correctly linked: appends to a chain serialise on
-// its audit_chains row (the single writer on SQLite, FOR UPDATE on PostgreSQL).
+// every chain gapless and correctly linked: appends to a chain (a shard on
+// PostgreSQL) serialise on its audit_chains row (the single writer on
+// SQLite, a row lock on PostgreSQL) and lose nothing.
 // Verification running meanwhile reads one snapshot, so it never mistakes an
 // append in flight for a break.
 func TestAudit_ConcurrentAppends(t *testing.T) {
@@ -406,10 +471,58 @@ func TestAudit_ConcurrentAppends(t *testing.T) {
 			tandem.AuditChain(&w.OrgB.ID): before[tandem.AuditChain(&w.OrgB.ID)] + rounds,
 			tandem.AuditChain(&orgC.ID):   before[tandem.AuditChain(&orgC.ID)] + rounds,
 		}
+		// On PostgreSQL an organisation's entries may be spread over the
+		// shards of its chain; each shard is verified whole on its own.
+		got := map[string]int64{}
 		for _, c := range r.Chains {
-			if n, ok := want[c.Chain]; ok && (c.Entries != int64(n) || c.Head.Seq != int64(n)) {
-				t.Errorf("chain %s: %d entries, head seq %d; want %d", c.Chain, c.Entries, c.Head.Seq, n)
+			got[tandem.AuditChainOwner(c.Chain)] += c.Entries
+			if c.Entries != c.Head.Seq {
+				t.Errorf("chain %s: %d entries, head seq %d", c.Chain, c.Entries, c.Head.Seq)
+			}
+		}
+		for chain, n := range want {
+			if got[chain] != int64(n) {
+				t.Errorf("chain %s and its shards: %d entries; want %d", chain, got[chain], n)
 			}
 		}
 	})
+}
+
+// A writer of an organisation does not wait for another that holds the
+// head of its chain: it appends to a shard of its own, and both shards
+// verify (PostgreSQL; SQLite's one writer serialises every write anyway).
+func TestAudit_WritersOfOneOrganisationSideBySide(t *testing.T) {
+	t.Parallel()
+	db := testdb.MustOpenPostgres(t)
+	w := newWorld(t, db)
+	first, commit, err := sqlstore.HoldAuditShard(t.Context(), db, w.OrgA.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Were the rename to wait for the held shard it would never return:
+	// the deadline turns that into a failure.
+	ctx, cancel := context.WithTimeout(as(t, w.Admin), 30*time.Second)
+	defer cancel()
+	name := "Acme While Held"
+	if _, err := w.Orgs.UpdateOrganization(ctx, w.OrgA.ID, tandem.OrganizationUpdate{Name: &name}); err != nil {
+		t.Fatalf("rename while another transaction holds %s: %v", first, err)
+	}
+	if err := commit(); err != nil {
+		t.Fatal(err)
+	}
+	shards := map[string]string{}
+	for _, e := range auditLog(t, db) {
+		if e.Action == "test.hold" || e.Action == "organization.update" {
+			shards[e.Action] = e.Chain
+		}
+	}
+	if shards["test.hold"] != first || shards["organization.update"] == first ||
+		tandem.AuditChainOwner(shards["organization.update"]) != tandem.AuditChain(&w.OrgA.ID) {
+		t.Errorf("entries in chains %v; want the rename in a shard of %s other than %s", shards, tandem.AuditChain(&w.OrgA.ID), first)
+	}
+	r, err := db.VerifyAudit(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkReport(t, nil, r, nil)
 }

@@ -97,3 +97,23 @@ func OnCallAt(db *DB, scheduleID int64, at time.Time) (int64, bool, error) {
 	defer tx.Rollback()
 	return tx.onCallAt(context.Background(), scheduleID, at)
 }
+
+// HoldAuditShard starts a write transaction that appends one entry to the
+// organisation's audit chain and keeps the shard it took locked until
+// commit is called. PostgreSQL only: on SQLite an open write transaction
+// holds the one writer, not a shard.
+func HoldAuditShard(ctx context.Context, db *DB, orgID int64) (shard string, commit func() error, err error) {
+	tx, err := db.beginWrite(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := tx.audit(ctx, tandem.SystemActor, &orgID, "test.hold", "organization:held", map[string]any{}); err != nil {
+		tx.Rollback()
+		return "", nil, err
+	}
+	if err := tx.flushAudit(ctx); err != nil {
+		tx.Rollback()
+		return "", nil, err
+	}
+	return tx.auditHeads[tandem.AuditChain(&orgID)].shard, tx.Commit, nil
+}
