@@ -116,6 +116,7 @@ func (db *DB) Checkpoint(ctx context.Context) (*tandem.AuditCheckpoint, error) {
 
 // beginSnapshot starts a read transaction that sees one snapshot for all its
 // statements: SQLite's read transactions do; PostgreSQL needs REPEATABLE READ.
+// It reads whole tables, so its statements have no time limit.
 func (db *DB) beginSnapshot(ctx context.Context) (*Tx, error) {
 	if db.dialect != Postgres {
 		return db.beginRead(ctx)
@@ -124,7 +125,12 @@ func (db *DB) beginSnapshot(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Tx{Tx: tx, db: db, now: db.now()}, nil
+	t := &Tx{Tx: tx, db: db, now: db.now()}
+	if err := t.noStatementTimeout(ctx); err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	return t, nil
 }
 
 func (db *DB) verifyAudit(ctx context.Context, cp *tandem.AuditCheckpoint) (*AuditReport, error) {

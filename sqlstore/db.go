@@ -13,6 +13,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -147,14 +149,26 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
 		return nil, tandem.Errorf(tandem.ECONFIG, "TANDEM_DATABASE_URL must start with postgres:// (for example postgres://user@127.0.0.1:5432/tandem), or be unset to use SQLite in the data directory")
 	}
+	dsn, pool, err := poolSize(dsn)
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, tandem.Errorf(tandem.ECONFIG, "TANDEM_DATABASE_URL is malformed (%s): write it as postgres://user:password@host:5432/database", redactParseError(err))
 	}
 	cfg.ConnectTimeout = 5 * time.Second
+	for name, value := range postgresSessionDefaults {
+		if _, set := cfg.RuntimeParams[name]; !set {
+			cfg.RuntimeParams[name] = value
+		}
+	}
 	db := stdlib.OpenDB(*cfg)
-	db.SetMaxOpenConns(20)
-	db.SetMaxIdleConns(10)
+	// Every connection the pool may open stays open while it is used: a
+	// pool that closes connections beyond its idle limit makes PostgreSQL
+	// start a process for each new one, under load hundreds a second.
+	db.SetMaxOpenConns(pool)
+	db.SetMaxIdleConns(pool)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -163,6 +177,53 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 		return nil, tandem.Errorf(tandem.ECONFIG, "cannot reach PostgreSQL at %s (%s): start it, or fix TANDEM_DATABASE_URL", net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)), pgErrorText(err))
 	}
 	return &DB{write: db, read: db, dialect: Postgres, Now: time.Now, wake: make(chan struct{}, 1), inbox: newInboxHub(), closing: make(chan struct{})}, nil
+}
+
+// postgresSessionDefaults are the settings of every PostgreSQL session
+// Tandem opens, unless the database URL sets them (as
+// ?statement_timeout=…): no statement of a request runs longer than a
+// minute, holding locks and a connection, and no transaction left open by
+// a stuck client keeps its locks longer than five. A transaction that may
+// run long (migrations, bulk loads, verification of the whole audit
+// trail) lifts the statement limit for itself (noStatementTimeout).
+var postgresSessionDefaults = map[string]string{
+	"statement_timeout":                   "60s",
+	"idle_in_transaction_session_timeout": "5min",
+}
+
+// poolSize takes pool_max_conns (the name pgxpool gives it) out of the
+// database URL and returns the URL without it and the pool's size: by
+// default four connections per core of this machine, at least 8.
+// PostgreSQL runs each connection as a process: more than a few per core
+// of the database machine add contention, not throughput.
+func poolSize(dsn string) (string, int, error) {
+	n := max(8, 4*runtime.GOMAXPROCS(0))
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn, n, nil // pgx.ParseConfig reports it
+	}
+	q := u.Query()
+	text := q.Get("pool_max_conns")
+	if text == "" {
+		return dsn, n, nil
+	}
+	n, err = strconv.Atoi(text)
+	if err != nil || n < 1 || n > 1000 {
+		return "", 0, tandem.Errorf(tandem.ECONFIG, "pool_max_conns=%s in TANDEM_DATABASE_URL is not a number of connections from 1 to 1000: fix it or leave it out for %d", text, max(8, 4*runtime.GOMAXPROCS(0)))
+	}
+	q.Del("pool_max_conns")
+	u.RawQuery = q.Encode()
+	return u.String(), n, nil
+}
+
+// noStatementTimeout lifts the statement limit of postgresSessionDefaults
+// for the rest of a transaction that may run long.
+func (tx *Tx) noStatementTimeout(ctx context.Context) error {
+	if tx.db.dialect != Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SET LOCAL statement_timeout = 0`)
+	return err
 }
 
 // Dialect returns the database's dialect.

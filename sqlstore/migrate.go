@@ -77,10 +77,15 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 
 // lockMigrations serialises migrating replicas until tx ends. PostgreSQL
 // needs the advisory lock even for CREATE TABLE IF NOT EXISTS, which fails
-// when two sessions run it at once; SQLite's writer lock suffices.
+// when two sessions run it at once; SQLite's writer lock suffices. A
+// migration of a large database may run long: its statements have no time
+// limit.
 func (db *DB) lockMigrations(ctx context.Context, tx *Tx) error {
 	if db.dialect != Postgres {
 		return nil
+	}
+	if err := tx.noStatementTimeout(ctx); err != nil {
+		return err
 	}
 	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7340812)`)
 	return err

@@ -50,7 +50,7 @@ func (db *DB) beginWrite(ctx context.Context) (*Tx, error) { return db.beginWrit
 
 // beginWriteAlone is beginWrite for a transaction that may run long: on
 // SQLite the transactions before it are committed first, so their answers
-// do not wait for it.
+// do not wait for it; on PostgreSQL its statements have no time limit.
 func (db *DB) beginWriteAlone(ctx context.Context) (*Tx, error) { return db.beginWriteIn(ctx, true) }
 
 func (db *DB) beginWriteIn(ctx context.Context, alone bool) (*Tx, error) {
@@ -65,14 +65,21 @@ func (db *DB) beginWriteIn(ctx context.Context, alone bool) (*Tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Tx{Tx: tx, db: db, now: db.now()}, nil
+	t := &Tx{Tx: tx, db: db, now: db.now()}
+	if alone {
+		if err := t.noStatementTimeout(ctx); err != nil {
+			tx.Rollback()
+			return nil, err
+		}
+	}
+	return t, nil
 }
 
 // autocommit is a Tx without a transaction, on PostgreSQL only: each
-// statement commits on its own. It serves writes that are one statement,
-// safe alone (a batch of check-ins, guarded by each device's sequence),
-// and spares them the BEGIN and COMMIT round trips; it may record no audit
-// entry and wake nothing (Commit refuses).
+// statement commits on its own. It serves reads (beginRead) and writes
+// that are one statement, safe alone (a batch of check-ins, guarded by
+// each device's sequence), and spares them the BEGIN and COMMIT round
+// trips; it may record no audit entry and wake nothing (Commit refuses).
 func (db *DB) autocommit() *Tx {
 	if db.dialect != Postgres {
 		panic("sqlstore: autocommit is PostgreSQL's: SQLite's writes go through the group commit")
@@ -153,10 +160,18 @@ func (tx *Tx) stmtContext(ctx context.Context) context.Context {
 	return ctx
 }
 
-// beginRead starts a read-only transaction on a reader connection.
+// beginRead starts a read on a reader connection: on SQLite a read
+// transaction, which sees one snapshot; on PostgreSQL no transaction at
+// all (autocommit), since at READ COMMITTED every statement of a
+// transaction takes a snapshot of its own anyway: BEGIN and ROLLBACK
+// would be two more round trips of every read for nothing. A read that
+// needs one snapshot for all its statements on PostgreSQL takes
+// beginSnapshot.
 func (db *DB) beginRead(ctx context.Context) (*Tx, error) {
-	opts := &sql.TxOptions{ReadOnly: db.dialect == Postgres}
-	tx, err := db.read.BeginTx(ctx, opts)
+	if db.dialect == Postgres {
+		return db.autocommit(), nil
+	}
+	tx, err := db.read.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -58,7 +58,16 @@ func PostgresURL(tb testing.TB) string {
 	if base == "" {
 		tb.Skip("PostgreSQL tests skipped: set " + PostgresEnv + " to a DSN such as postgres://postgres@127.0.0.1:5432/postgres")
 	}
-	admin, err := sql.Open("pgx", base)
+	// The DSN may carry Tandem's own settings (pool_max_conns), which the
+	// administrative connection must not send to the server.
+	adminURL := base
+	if u, err := url.Parse(base); err == nil {
+		q := u.Query()
+		q.Del("pool_max_conns")
+		u.RawQuery = q.Encode()
+		adminURL = u.String()
+	}
+	admin, err := sql.Open("pgx", adminURL)
 	if err != nil {
 		tb.Fatalf("%s: %v", PostgresEnv, err)
 	}
