@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 
 	"github.com/tandemhq/tandem"
 )
@@ -38,28 +39,31 @@ func (tx *Tx) audit(ctx context.Context, a *tandem.Actor, orgID *int64, action, 
 }
 
 // flushAudit appends the transaction's audit entries to their chains, in
-// the order they were recorded; Commit calls it. The chains' heads are
-// locked only now, at the end of the transaction and in the order of
-// their names: a transaction that locks tickets and then records entries
-// (the ticket service, the worker, a policy change) never holds a chain
-// head while it waits for a ticket, and two transactions never lock two
-// heads in opposite orders.
+// the order they were recorded within each chain; Commit calls it. The
+// chains' heads are locked only now, at the end of the transaction and in
+// the order of their names: a transaction that locks tickets and then
+// records entries (the ticket service, the worker, a policy change) never
+// holds a chain head while it waits for a ticket, and two transactions
+// never lock two heads in opposite orders.
 func (tx *Tx) flushAudit(ctx context.Context) error {
 	if len(tx.pendingAudit) == 0 {
 		return tx.flushAuditHeads(ctx)
 	}
-	chains := make([]string, 0, 1)
+	byChain := map[string][]*tandem.AuditEntry{}
+	var chains []string
 	for _, e := range tx.pendingAudit {
-		chains = append(chains, e.Chain)
+		if byChain[e.Chain] == nil {
+			chains = append(chains, e.Chain)
+		}
+		byChain[e.Chain] = append(byChain[e.Chain], e)
 	}
 	slices.Sort(chains)
-	for _, chain := range slices.Compact(chains) {
-		if _, err := tx.auditHead(ctx, chain); err != nil {
+	for _, chain := range chains {
+		h, err := tx.auditHead(ctx, chain)
+		if err != nil {
 			return err
 		}
-	}
-	for _, e := range tx.pendingAudit {
-		if err := tx.appendAudit(ctx, e); err != nil {
+		if err := tx.appendAudit(ctx, h, byChain[chain]); err != nil {
 			return err
 		}
 	}
@@ -67,31 +71,73 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 	return tx.flushAuditHeads(ctx)
 }
 
-// appendAudit links e to the head of a chain of its organisation and stores
-// it. The chain's row in audit_chains is locked for the rest of the
-// transaction (auditHead), so appends to one chain serialise and appends
-// to different chains do not wait for each other.
+// auditColumnsToInsert are the columns an append writes, in the order
+// auditValues gives them.
+const auditColumnsToInsert = `chain, seq, at, actor_user_id, actor_email, actor_party, organization_id, action, target, source, summary, prev_hash, hash`
+
+func auditValues(e *tandem.AuditEntry) []any {
+	return []any{e.Chain, e.Seq, at(e.At), e.ActorUserID, e.ActorEmail, e.ActorParty, e.OrganizationID, e.Action, e.Target, e.Source, string(e.Summary), e.PrevHash, e.Hash}
+}
+
+// auditRowsPerStatement bounds a multi-row append on PostgreSQL well
+// under its 65,535 parameters (13 a row).
+const auditRowsPerStatement = 1000
+
+// appendAudit links entries, in order, to h — the head of the shard of
+// their chain that the transaction holds (auditHead), locked for the rest
+// of the transaction, so appends to one shard serialise and appends to
+// different shards do not wait for each other — and stores them.
 //
-// The transaction keeps the heads it moved and writes each once, when it
-// commits (flushAuditHeads): a transaction that appends thousands of
-// entries to one chain (a policy change recording breaches) would
-// otherwise update the same row thousands of times, which PostgreSQL pays
-// for quadratically (every update walks the versions before it).
-func (tx *Tx) appendAudit(ctx context.Context, e *tandem.AuditEntry) error {
-	h, err := tx.auditHead(ctx, e.Chain)
-	if err != nil {
-		return err
+// On PostgreSQL the entries and the head they leave go in one statement (a
+// thousand entries at most; a data-modifying WITH), one round trip of every
+// audited write. SQLite inserts them one by one, as cheap in process, and
+// the transaction writes each head it moved once, when it commits
+// (flushAuditHeads): a transaction that appends thousands of entries to
+// one chain (a policy change recording breaches) would otherwise update
+// the same row thousands of times.
+func (tx *Tx) appendAudit(ctx context.Context, h *auditHead, entries []*tandem.AuditEntry) error {
+	for _, e := range entries {
+		e.Chain, e.Seq, e.PrevHash = h.shard, h.seq+1, h.hash
+		e.At = e.At.UTC().Truncate(1000)
+		e.Hash = e.ComputeHash()
+		h.seq, h.hash, h.moved = e.Seq, e.Hash, true
 	}
-	e.Chain, e.Seq, e.PrevHash = h.shard, h.seq+1, h.hash
-	e.At = e.At.UTC().Truncate(1000)
-	e.Hash = e.ComputeHash()
-	e.ID, err = tx.insert(ctx, `INSERT INTO audit_log (chain, seq, at, actor_user_id, actor_email, actor_party, organization_id, action, target, source, summary, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Chain, e.Seq, at(e.At), e.ActorUserID, e.ActorEmail, e.ActorParty, e.OrganizationID, e.Action, e.Target, e.Source, string(e.Summary), e.PrevHash, e.Hash)
-	if err != nil {
-		return err
+	if tx.db.dialect != Postgres {
+		for _, e := range entries {
+			var err error
+			if e.ID, err = tx.insert(ctx, `INSERT INTO audit_log (`+auditColumnsToInsert+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, auditValues(e)...); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	h.seq, h.hash, h.moved = e.Seq, e.Hash, true
+	for chunk := range slices.Chunk(entries, auditRowsPerStatement) {
+		last := chunk[len(chunk)-1]
+		var args []any
+		for _, e := range chunk {
+			args = append(args, auditValues(e)...)
+		}
+		args = append(args, last.Seq, last.Hash, h.shard)
+		q := `WITH e AS (INSERT INTO audit_log (` + auditColumnsToInsert + `) VALUES ` +
+			strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), `, len(chunk)), ", ") + ` RETURNING id),
+			h AS (UPDATE audit_chains SET seq = ?, head_hash = ? WHERE chain = ?)
+			SELECT id FROM e ORDER BY id`
+		i := 0
+		err := tx.eachRow(ctx, q, args, func(rows *sql.Rows) error {
+			if i == len(chunk) {
+				return fmt.Errorf("audit append returned more ids than entries")
+			}
+			i++
+			return rows.Scan(&chunk[i-1].ID)
+		})
+		if err != nil {
+			return err
+		}
+		if i != len(chunk) {
+			return fmt.Errorf("audit append stored %d of %d entries", i, len(chunk))
+		}
+	}
+	h.moved = false
 	return nil
 }
 

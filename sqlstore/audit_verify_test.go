@@ -488,6 +488,36 @@ func TestAudit_ConcurrentAppends(t *testing.T) {
 	})
 }
 
+// A transaction that appends more entries than one statement holds (a
+// policy change recording breaches) stores them all, in order, and the
+// chain verifies with the head at the last of them.
+func TestAudit_ManyInOneTransaction(t *testing.T) {
+	t.Parallel()
+	testdb.Dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		w := newWorld(t, db)
+		chain := tandem.AuditChain(&w.OrgA.ID)
+		before := len(chainEntries(t, db, chain))
+		n := 2*sqlstore.AuditRowsPerStatement + 7
+		if err := sqlstore.AuditMany(t.Context(), db, w.OrgA.ID, n); err != nil {
+			t.Fatal(err)
+		}
+		entries := chainEntries(t, db, chain)
+		if len(entries) != before+n {
+			t.Fatalf("%s holds %d entries, want %d", chain, len(entries), before+n)
+		}
+		for i, e := range entries[before:] {
+			if want := fmt.Sprintf(`{"i":%d}`, i); string(e.Summary) != want || (i > 0 && e.ID <= entries[before+i-1].ID) {
+				t.Fatalf("entry seq %d (id %d) holds %s, want %s in id order", e.Seq, e.ID, e.Summary, want)
+			}
+		}
+		r, err := db.VerifyAudit(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkReport(t, nil, r, nil)
+	})
+}
+
 // A writer of an organisation does not wait for another that holds the
 // head of its chain: it appends to a shard of its own, and both shards
 // verify (PostgreSQL; SQLite's one writer serialises every write anyway).

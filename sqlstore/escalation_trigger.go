@@ -16,7 +16,8 @@ import (
 // matching policy starts one incident, unless that policy already runs
 // one on the ticket, and its first level is notified at once, in this
 // same transaction. A ticket resolved or closed resolves its incidents.
-func (tx *Tx) triggerEscalations(ctx context.Context, events []*tandem.Event) error {
+// facts are the tickets' facts the notification rules read, when they did.
+func (tx *Tx) triggerEscalations(ctx context.Context, events []*tandem.Event, facts map[int64]*ticketFacts) error {
 	for _, e := range events {
 		var trigger escalation.Trigger
 		var party tandem.PartyKind // the party the event concerns, when not the ticket's owning party
@@ -46,7 +47,7 @@ func (tx *Tx) triggerEscalations(ctx context.Context, events []*tandem.Event) er
 		default:
 			continue
 		}
-		if err := tx.startIncidents(ctx, e.TicketID, trigger, party); err != nil {
+		if err := tx.startIncidents(ctx, e.TicketID, facts[e.TicketID], trigger, party); err != nil {
 			return err
 		}
 	}
@@ -64,13 +65,16 @@ func partyOf(v any) tandem.PartyKind {
 	return ""
 }
 
-// startIncidents starts the incidents one trigger causes on a ticket.
-func (tx *Tx) startIncidents(ctx context.Context, ticketID int64, trigger escalation.Trigger, party tandem.PartyKind) error {
+// startIncidents starts the incidents one trigger causes on a ticket; f
+// are its facts when the notification rules read them, else nil.
+func (tx *Tx) startIncidents(ctx context.Context, ticketID int64, f *ticketFacts, trigger escalation.Trigger, party tandem.PartyKind) error {
 	var orgID int64
 	var pr tandem.Priority
 	var owning tandem.PartyKind
 	var areaID *int64
-	if err := tx.QueryRowContext(ctx, `SELECT organization_id, priority, owning_party, area_id FROM tickets WHERE id = ?`, ticketID).
+	if f != nil {
+		orgID, pr, owning, areaID = f.orgID, f.priority, f.owner, f.areaID
+	} else if err := tx.QueryRowContext(ctx, `SELECT organization_id, priority, owning_party, area_id FROM tickets WHERE id = ?`, ticketID).
 		Scan(&orgID, &pr, &owning, &areaID); err != nil {
 		return err
 	}

@@ -117,3 +117,23 @@ func HoldAuditShard(ctx context.Context, db *DB, orgID int64) (shard string, com
 	}
 	return tx.auditHeads[tandem.AuditChain(&orgID)].shard, tx.Commit, nil
 }
+
+// AuditMany appends n entries about the organisation in one transaction
+// and commits: more than one multi-row statement holds on PostgreSQL.
+func AuditMany(ctx context.Context, db *DB, orgID int64, n int) error {
+	tx, err := db.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for i := range n {
+		if err := tx.audit(ctx, tandem.SystemActor, &orgID, "test.many", "organization:many", map[string]any{"i": i}); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// AuditRowsPerStatement is how many entries one append statement holds
+// on PostgreSQL.
+const AuditRowsPerStatement = auditRowsPerStatement

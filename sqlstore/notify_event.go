@@ -13,10 +13,11 @@ import (
 // notifications the ticket events cause (what notifies whom), and starts
 // the escalations they trigger. addEvent calls it for every event.
 func (tx *Tx) notifyEvents(ctx context.Context, events []*tandem.Event) error {
-	if err := tx.applyRules(ctx, events); err != nil {
+	facts, err := tx.applyRules(ctx, events)
+	if err != nil {
 		return err
 	}
-	return tx.triggerEscalations(ctx, events)
+	return tx.triggerEscalations(ctx, events, facts)
 }
 
 // ruleOrder ranks the events that notify anyone; the others rank zero.
@@ -35,8 +36,9 @@ var ruleOrder = map[tandem.EventKind]int{
 
 // applyRules applies the notification rules to the events: nothing is
 // read unless one of them notifies anyone, then the tickets' facts in one
-// query and each rule's recipients in one more.
-func (tx *Tx) applyRules(ctx context.Context, events []*tandem.Event) error {
+// query and each rule's recipients in one more. It returns the facts it
+// read, which the escalations use too.
+func (tx *Tx) applyRules(ctx context.Context, events []*tandem.Event) (map[int64]*ticketFacts, error) {
 	var todo []*tandem.Event
 	var ids []int64
 	for _, e := range events {
@@ -48,12 +50,12 @@ func (tx *Tx) applyRules(ctx context.Context, events []*tandem.Event) error {
 		}
 	}
 	if len(todo) == 0 {
-		return nil
+		return nil, nil
 	}
 	slices.SortStableFunc(todo, func(a, b *tandem.Event) int { return cmp.Compare(ruleOrder[a.Kind], ruleOrder[b.Kind]) })
 	facts, err := tx.loadTicketFacts(ctx, ids)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// A person hears of one action once, even when it records events in
 	// several steps (a reply that asks a question: the comment, then the
@@ -74,10 +76,10 @@ func (tx *Tx) applyRules(ctx context.Context, events []*tandem.Event) error {
 		}
 		r := &ruleRun{tx: tx, e: e, f: f, told: told}
 		if err := r.apply(ctx); err != nil {
-			return fmt.Errorf("notify event %s of ticket %d: %w", e.Kind, e.TicketID, err)
+			return nil, fmt.Errorf("notify event %s of ticket %d: %w", e.Kind, e.TicketID, err)
 		}
 	}
-	return nil
+	return facts, nil
 }
 
 // ruleRun applies the rules to one event of one ticket.
