@@ -98,25 +98,51 @@ func BenchmarkListOrganizations(b *testing.B) {
 func BenchmarkCreateTicket(b *testing.B) {
 	eachDialect(b, func(b *testing.B, newMain func() *app.Main) {
 		s := testserver.StartWith(b, newMain())
-		org := s.MustCreateOrganization(b, "Bench Client")
-		tech := s.MustCreateUser(b, &tandem.User{Email: "tech@client.example", Role: tandem.RoleITTechnician, OrganizationID: &org.ID}, "bench-password-1")
-		token := s.MustCreateToken(b, tech.ID)
-		areas := acceptMatrix(b, s, org.ID)
-		url := fmt.Sprintf("%s/api/v1/orgs/%d/tickets", s.HTTPServer.URL(), org.ID)
-		var n atomic.Int64
-		for _, clients := range []int{8, 32, 128} {
-			b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
-				measureParallel(b, clients, func(client *http.Client) (*http.Response, error) {
-					i := n.Add(1)
-					body := fmt.Sprintf(`{"title":"Printer %d jams","description":"Paper jam on **tray 2**.","area_id":%d,"impact":"low","urgency":"medium","tags":["printer"]}`, i, areas[i%int64(len(areas))].ID)
-					req, _ := http.NewRequest("POST", url, strings.NewReader(body))
-					req.Header.Set("Authorization", "Bearer "+token)
-					req.Header.Set("Content-Type", "application/json")
-					return client.Do(req)
-				})
-			})
-		}
+		benchCreateTicket(b, s, s.HTTPServer.URL())
 	})
+}
+
+// BenchmarkCreateTicketReplicas is BenchmarkCreateTicket against two
+// servers on one PostgreSQL database, each request going to the next of
+// them in turn, as behind a load balancer.
+func BenchmarkCreateTicketReplicas(b *testing.B) {
+	s := testserver.StartWith(b, &app.Main{DatabaseURL: testdb.PostgresURL(b)})
+	s2 := testserver.StartWith(b, &app.Main{DatabaseURL: s.DatabaseURL})
+	benchCreateTicket(b, s, s.HTTPServer.URL(), s2.HTTPServer.URL())
+}
+
+// benchCreateTicket creates tickets through the servers at urls, all on
+// s's database, and after each run checks that every ticket answered 201
+// is stored, once.
+func benchCreateTicket(b *testing.B, s *testserver.Server, urls ...string) {
+	org := s.MustCreateOrganization(b, "Bench Client")
+	tech := s.MustCreateUser(b, &tandem.User{Email: "tech@client.example", Role: tandem.RoleITTechnician, OrganizationID: &org.ID}, "bench-password-1")
+	token := s.MustCreateToken(b, tech.ID)
+	areas := acceptMatrix(b, s, org.ID)
+	var n atomic.Int64
+	for _, clients := range []int{8, 32, 128} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+			measureParallel(b, clients, func(client *http.Client) (*http.Response, error) {
+				i := n.Add(1)
+				body := fmt.Sprintf(`{"title":"Printer %d jams","description":"Paper jam on **tray 2**.","area_id":%d,"impact":"low","urgency":"medium","tags":["printer"]}`, i, areas[i%int64(len(areas))].ID)
+				url := fmt.Sprintf("%s/api/v1/orgs/%d/tickets", urls[i%int64(len(urls))], org.ID)
+				req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+token)
+				req.Header.Set("Content-Type", "application/json")
+				return client.Do(req)
+			})
+			var stored int64
+			for _, pool := range s.Services.DB.Stats() {
+				if err := pool.QueryRow(`SELECT COUNT(*) FROM tickets`).Scan(&stored); err != nil {
+					b.Fatal(err)
+				}
+				break
+			}
+			if stored != n.Load() {
+				b.Fatalf("%d tickets stored after %d were created", stored, n.Load())
+			}
+		})
+	}
 }
 
 // measureParallel runs do from the given number of keep-alive clients in
