@@ -234,11 +234,9 @@ func (db *DB) Generate(ctx context.Context, opts GenerateOptions) (*GenerateRepo
 			opts.Progress(done)
 		}
 	}
-	if db.dialect == Postgres {
-		if _, err := db.write.ExecContext(ctx, `ANALYZE tickets`); err != nil {
-			return nil, err
-		}
-	} else if _, err := db.write.ExecContext(ctx, `ANALYZE`); err != nil {
+	// Every table the load filled, as autovacuum would later: the plans of
+	// the lists must not be made for the tables as they were before.
+	if _, err := db.write.ExecContext(ctx, `ANALYZE`); err != nil {
 		return nil, err
 	}
 	return rep, nil

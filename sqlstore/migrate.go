@@ -72,6 +72,14 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 			applied++
 		}
 	}
+	if applied > 0 && db.dialect == Postgres {
+		// The planner's statistics of new and changed tables, at once:
+		// with autovacuum off, or before it comes round, PostgreSQL would
+		// otherwise plan them as tables it has never seen.
+		if _, err := db.write.ExecContext(ctx, `ANALYZE`); err != nil {
+			return applied, fmt.Errorf("analyze after migrating: %w", err)
+		}
+	}
 	return applied, nil
 }
 

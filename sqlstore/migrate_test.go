@@ -84,6 +84,36 @@ func TestDB_Migrate_Fresh(t *testing.T) {
 		})
 	})
 
+	// A migrated PostgreSQL database has statistics for every table, so
+	// the planner never plans one as a table it has never seen (reltuples
+	// -1), whatever autovacuum does.
+	t.Run("AnalyzedOnPostgres", func(t *testing.T) {
+		db, err := sqlstore.Open(t.Context(), sqlstore.Config{DatabaseURL: testdb.PostgresURL(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Migrate(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		var never []string
+		rows, err := db.Stats()["main"].Query(`SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' AND reltuples < 0 ORDER BY relname`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var name string
+			if err := rows.Scan(&name); err != nil {
+				t.Fatal(err)
+			}
+			never = append(never, name)
+		}
+		if len(never) > 0 {
+			t.Errorf("tables never analysed after Migrate: %v", never)
+		}
+	})
+
 	t.Run("AppliesAllOnce", func(t *testing.T) {
 		unmigratedDialects(t, func(t *testing.T, open func() *sqlstore.DB) {
 			db := open()

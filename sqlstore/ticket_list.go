@@ -57,7 +57,10 @@ func (s *TicketService) FindTickets(ctx context.Context, f tandem.TicketFilter) 
 	// A search reads its full-text matches once, for every organisation:
 	// looking a ticket up in the full-text index costs far more than
 	// reading on through the matches.
-	perOrg := len(sc.orgs) > 0 && len(searchWords(f.Query)) == 0
+	// On PostgreSQL a tag is found through its own index (ticket_tags_tag)
+	// for all the organisations at once; read one organisation at a time,
+	// its plan without statistics hashed every ticket with the tag.
+	perOrg := len(sc.orgs) > 0 && len(searchWords(f.Query)) == 0 && !(tx.db.dialect == Postgres && strings.TrimSpace(f.Tag) != "")
 	cond, args := sc.cond, sc.args
 	if perOrg {
 		cond, args = "t.organization_id = ?", []any{sc.orgs[0]}
@@ -158,7 +161,7 @@ func (q *listQuery) fetch(ctx context.Context, tx *Tx, after int64, n int) ([]*t
 		parts := make([]string, len(q.orgs))
 		all := make([]any, 0, len(q.orgs)*len(args)+1)
 		for i, org := range q.orgs {
-			parts[i] = `SELECT * FROM (` + query + `)`
+			parts[i] = `SELECT * FROM (` + query + `) AS o` + strconv.Itoa(i)
 			all = append(all, org)
 			all = append(all, args[1:]...)
 		}
@@ -214,7 +217,9 @@ func ticketFilter(scope string, args []any, f tandem.TicketFilter, dialect Diale
 	add := func(cond string, v ...any) {
 		// Not t.id: the few tickets awaiting acceptance are best read
 		// from their list, through the organisation index.
-		if byOrg && strings.HasPrefix(cond, "t.") && !strings.HasPrefix(cond, "t.id ") {
+		// (SQLite's unary plus keeps its planner off a column's index;
+		// PostgreSQL's plans each organisation's read by its costs.)
+		if byOrg && dialect == SQLite && strings.HasPrefix(cond, "t.") && !strings.HasPrefix(cond, "t.id ") {
 			cond = "+" + cond
 		}
 		conds = append(conds, cond)
@@ -300,8 +305,12 @@ func ticketFilter(scope string, args []any, f tandem.TicketFilter, dialect Diale
 	return q, nil
 }
 
-// maxOrgsPerOrgQuery is the most organisations a SQLite list reads one by
-// one (listScope).
+// maxOrgsPerOrgQuery is the most organisations a list reads one by one
+// (listScope): each through its own index, newest first, so the plan does
+// not depend on statistics — on PostgreSQL without them (autovacuum off,
+// tables grown since the last ANALYZE) "WHERE organization_id IN (…) ORDER
+// BY id DESC" walked the whole primary key backwards for two small, old
+// organisations (66 ms at 200,000 tickets, BENCHMARKS.md).
 const maxOrgsPerOrgQuery = 16
 
 // scopeOfList is where a list looks: cond and args on tickets t; orgs, when
@@ -316,16 +325,17 @@ type scopeOfList struct {
 
 // listScope is ticketScope for a list. A provider technician's
 // organisations are read first, so the list names them, narrowed to orgID
-// when the filter names one. On SQLite a few organisations are read one by
-// one (orgs), each through the organisation index (ticketFilter's byOrg),
-// and the newest of them kept: otherwise the planner, given a filter
+// when the filter names one. A few organisations are read one by one
+// (orgs), each through the organisation index (ticketFilter's byOrg), and
+// the newest of them kept: otherwise SQLite's planner, given a filter
 // column's index, reads that index through every other organisation's
 // tickets looking for theirs, a cost that grows with the installation
 // rather than with the technician's customers. Given more, the list keeps
 // them out of SQLite's index choice (a unary +), because its planner would
 // otherwise read every ticket of those organisations through the index and
 // sort them all for one page; cond is that plan, which a search uses
-// whatever the number.
+// whatever the number. PostgreSQL without fresh statistics walked the
+// primary key through every organisation instead (maxOrgsPerOrgQuery).
 func listScope(ctx context.Context, tx *Tx, a *tandem.Actor, orgID int64) (scopeOfList, error) {
 	if a.SeesAllOrganizations() || a.Party != tandem.PartyProvider {
 		cond, args := ticketScope(a)
@@ -352,11 +362,11 @@ func listScope(ctx context.Context, tx *Tx, a *tandem.Actor, orgID int64) (scope
 	case len(orgs) == 1:
 		sc.cond = "t.organization_id = ?"
 	case tx.db.dialect == Postgres:
-		return scopeOfList{cond: "t.organization_id IN (" + marks(len(orgs)) + ")", args: args}, nil
+		sc.cond = "t.organization_id IN (" + marks(len(orgs)) + ")"
 	default:
 		sc.cond = "+t.organization_id IN (" + marks(len(orgs)) + ")"
 	}
-	if tx.db.dialect == SQLite && len(orgs) <= maxOrgsPerOrgQuery {
+	if len(orgs) <= maxOrgsPerOrgQuery {
 		sc.orgs = orgs
 	}
 	return sc, nil

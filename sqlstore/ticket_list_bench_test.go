@@ -39,6 +39,9 @@ func BenchmarkTicketList(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Logf("%s: generated %d tickets in %s", dialect, rep.Tickets+small.Tickets, time.Since(started).Round(time.Second))
+		if stale := os.Getenv("TANDEM_BENCH_STATISTICS"); dialect == "postgres" && stale != "" {
+			forgetStatistics(b, db, stale)
+		}
 		org := rep.Organizations[0]
 		var tech, fewTech, internal int64
 		mustScan(b, db, `SELECT MIN(user_id) FROM user_organizations WHERE organization_id = `+strconv.FormatInt(org, 10), &tech)
@@ -118,5 +121,26 @@ func benchDialects(b *testing.B, fn func(b *testing.B, dialect string, db *sqlst
 	open := map[string]func(testing.TB) *sqlstore.DB{"sqlite": testdb.MustOpenSQLite, "postgres": testdb.MustOpenPostgres}
 	for _, dialect := range []string{"sqlite", "postgres"} {
 		b.Run(dialect, func(b *testing.B) { fn(b, dialect, open[dialect](b)) })
+	}
+}
+
+// forgetStatistics makes PostgreSQL plan as if the tables had not been
+// analysed since they were empty ("empty": the statistics an ANALYZE right
+// after the migrations leaves) or never ("never"), as on a server with
+// autovacuum off: TANDEM_BENCH_STATISTICS=empty or never.
+func forgetStatistics(b *testing.B, db *sqlstore.DB, how string) {
+	b.Helper()
+	tuples := map[string]int{"empty": 0, "never": -1}
+	n, ok := tuples[how]
+	if !ok {
+		b.Fatalf("TANDEM_BENCH_STATISTICS=%s: want empty or never", how)
+	}
+	for _, q := range []string{
+		`DELETE FROM pg_statistic WHERE starelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'public'::regnamespace)`,
+		`UPDATE pg_class SET reltuples = ` + strconv.Itoa(n) + `, relpages = 0, relallvisible = 0 WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'i')`,
+	} {
+		if err := sqlstore.ExecRaw(db, q); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
