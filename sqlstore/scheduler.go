@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tandemhq/tandem"
@@ -28,6 +29,9 @@ type Scheduler struct {
 	BaseURL string
 	// Owner names this process in its claims; unique per replica.
 	Owner string
+	// statisticsLooked is when this process last looked whether the
+	// planner statistics' upkeep was due (statistics.go), in Unix ns.
+	statisticsLooked atomic.Int64
 	// Workers is how many deliveries are sent at once.
 	Workers int
 	// Jitter returns a number in [0, 1) spreading retries (tests fix it).
@@ -63,6 +67,7 @@ func (s *Scheduler) kinds() []timerKind {
 		{name: "deliveries", next: s.nextDelivery, run: s.deliver},
 		s.offlineKind(),
 		s.retentionKind(),
+		s.statisticsKind(),
 	}
 }
 
