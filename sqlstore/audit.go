@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -152,10 +153,10 @@ func (tx *Tx) appendAudit(ctx context.Context, h *auditHead, entries []*tandem.A
 // instead of queueing for one head until each commits. Only when every
 // existing shard is held does it create one more (auditShardToWaitFor),
 // or wait for one when all tandem.AuditShards exist; so shards come into
-// being as concurrency asks for them. A
-// transaction locks the shards of its chains in the chains' name order
-// (flushAudit) and waits only for a shard of a chain it holds none of, so
-// two transactions never wait for each other.
+// being as concurrency asks for them. A transaction locks the shards of
+// its chains in the chains' name order (flushAudit) and waits only for a
+// shard of a chain it holds none of, so two transactions never wait for
+// each other.
 func (tx *Tx) auditHead(ctx context.Context, chain string) (*auditHead, error) {
 	if h := tx.auditHeads[chain]; h != nil {
 		return h, nil
@@ -180,7 +181,7 @@ func (tx *Tx) lockAuditShard(ctx context.Context, chain string) (*auditHead, err
 		}
 		err := tx.QueryRowContext(ctx, `SELECT chain, seq, head_hash FROM audit_chains WHERE chain = ANY(?) ORDER BY chain LIMIT 1 FOR UPDATE SKIP LOCKED`,
 			shards).Scan(&h.shard, &h.seq, &h.hash)
-		if err != sql.ErrNoRows {
+		if !errors.Is(err, sql.ErrNoRows) {
 			return h, err
 		}
 		if h.shard, err = tx.auditShardToWaitFor(ctx, shards); err != nil {

@@ -33,8 +33,11 @@ func TestOpenPostgres_PoolAndLimits(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			url := base
-			if tt.query != "" {
-				url += map[bool]string{true: "&", false: "?"}[strings.Contains(url, "?")] + tt.query
+			if sep := "?"; tt.query != "" {
+				if strings.Contains(url, "?") {
+					sep = "&"
+				}
+				url += sep + tt.query
 			}
 			db, err := sqlstore.Open(t.Context(), sqlstore.Config{DatabaseURL: url})
 			if err != nil {

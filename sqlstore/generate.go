@@ -236,7 +236,7 @@ func (db *DB) Generate(ctx context.Context, opts GenerateOptions) (*GenerateRepo
 	}
 	// Every table the load filled, as autovacuum would later: the plans of
 	// the lists must not be made for the tables as they were before.
-	if _, err := db.write.ExecContext(ctx, `ANALYZE`); err != nil {
+	if err := db.analyze(ctx); err != nil {
 		return nil, err
 	}
 	return rep, nil

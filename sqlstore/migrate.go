@@ -76,7 +76,7 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 		// The planner's statistics of new and changed tables, at once:
 		// with autovacuum off, or before it comes round, PostgreSQL would
 		// otherwise plan them as tables it has never seen.
-		if _, err := db.write.ExecContext(ctx, `ANALYZE`); err != nil {
+		if err := db.analyze(ctx); err != nil {
 			return applied, fmt.Errorf("analyze after migrating: %w", err)
 		}
 	}

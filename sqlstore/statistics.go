@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -67,11 +68,35 @@ func (s *Scheduler) runStatistics(ctx context.Context, now time.Time) (int, erro
 		return 0, err
 	}
 	for i, table := range tables {
-		if _, err := s.db.write.ExecContext(ctx, `ANALYZE `+pgx.Identifier{table}.Sanitize()); err != nil {
+		if err := s.db.analyze(ctx, table); err != nil {
 			return i, err
 		}
 	}
 	return len(tables), nil
+}
+
+// analyze refreshes the planner's statistics of the tables, or of every
+// table when none is named; on PostgreSQL in a transaction of its own with
+// no statement time limit, since a large database takes a while.
+func (db *DB) analyze(ctx context.Context, tables ...string) error {
+	quoted := make([]string, len(tables))
+	for i, table := range tables {
+		quoted[i] = pgx.Identifier{table}.Sanitize()
+	}
+	q := strings.TrimSpace(`ANALYZE ` + strings.Join(quoted, ", "))
+	if db.dialect != Postgres {
+		_, err := db.write.ExecContext(ctx, q)
+		return err
+	}
+	tx, err := db.beginWriteAlone(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, q); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // staleTables names the tables of Tandem's schema that autovacuum's rule
