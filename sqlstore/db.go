@@ -197,7 +197,7 @@ var postgresSessionDefaults = map[string]string{
 // PostgreSQL runs each connection as a process: more than a few per core
 // of the database machine add contention, not throughput.
 func poolSize(dsn string) (string, int, error) {
-	n := max(8, 4*runtime.GOMAXPROCS(0))
+	n := defaultPoolSize()
 	u, err := url.Parse(dsn)
 	if err != nil {
 		return dsn, n, nil // pgx.ParseConfig reports it
@@ -209,12 +209,15 @@ func poolSize(dsn string) (string, int, error) {
 	}
 	n, err = strconv.Atoi(text)
 	if err != nil || n < 1 || n > 1000 {
-		return "", 0, tandem.Errorf(tandem.ECONFIG, "pool_max_conns=%s in TANDEM_DATABASE_URL is not a number of connections from 1 to 1000: fix it or leave it out for %d", text, max(8, 4*runtime.GOMAXPROCS(0)))
+		return "", 0, tandem.Errorf(tandem.ECONFIG, "pool_max_conns=%s in TANDEM_DATABASE_URL is not a number of connections from 1 to 1000: fix it or leave it out for %d", text, defaultPoolSize())
 	}
 	q.Del("pool_max_conns")
 	u.RawQuery = q.Encode()
 	return u.String(), n, nil
 }
+
+// defaultPoolSize is four connections per core of this machine, at least 8.
+func defaultPoolSize() int { return max(8, 4*runtime.GOMAXPROCS(0)) }
 
 // noStatementTimeout lifts the statement limit of postgresSessionDefaults
 // for the rest of a transaction that may run long.
